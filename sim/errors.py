@@ -1,0 +1,70 @@
+"""User-input validation shared by the Python API and the CLI.
+
+Every public entry point validates its arguments with these helpers, so a bad
+value produces one :class:`InvalidParameter` whose message names the parameter
+and its valid range. The CLI turns exactly this exception into a one-line error
+with exit status 2; any other exception is a bug and keeps its traceback.
+"""
+
+import math
+import numbers
+
+import numpy as np
+
+
+class InvalidParameter(ValueError):
+    """A user-supplied value is outside its valid range."""
+
+    def __init__(self, name: str, requirement: str, value):
+        self.name = name
+        super().__init__(f"{name}: must be {requirement} (got {value!r})")
+
+
+def _number(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidParameter(name, "a real number", value)
+    value = float(value)
+    if not math.isfinite(value):
+        raise InvalidParameter(name, "a finite number", value)
+    return value
+
+
+def real(name, value, *, gt=None, ge=None, le=None):
+    """Return ``value`` as a finite float, checking the given bounds."""
+    value = _number(name, value)
+    parts = []
+    if gt is not None:
+        parts.append(f"> {gt:g}")
+    if ge is not None:
+        parts.append(f">= {ge:g}")
+    if le is not None:
+        parts.append(f"<= {le:g}")
+    if (gt is not None and not value > gt) or (ge is not None and not value >= ge) or (
+        le is not None and not value <= le
+    ):
+        raise InvalidParameter(name, "a finite number " + " and ".join(parts), value)
+    return value
+
+
+def integer(name, value, *, ge=1):
+    """Return ``value`` as an int ``>= ge``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidParameter(name, f"an integer >= {ge}", value)
+    value = int(value)
+    if value < ge:
+        raise InvalidParameter(name, f"an integer >= {ge}", value)
+    return value
+
+
+def vector(name, value, *, positive=False, length=None):
+    """Return ``value`` as a finite 1-d float64 array (optionally all > 0)."""
+    arr = np.asarray(value, dtype=np.float64)
+    if arr.ndim != 1 or arr.size == 0:
+        raise InvalidParameter(name, "a non-empty 1-d array", f"shape {arr.shape}")
+    if length is not None and arr.size != length:
+        raise InvalidParameter(name, f"of length {length}", f"length {arr.size}")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidParameter(name, "finite everywhere", "non-finite entries")
+    if positive and not np.all(arr > 0):
+        raise InvalidParameter(name, "> 0 everywhere", f"min {arr.min():g}")
+    return arr

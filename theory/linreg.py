@@ -1,0 +1,162 @@
+"""Closed forms for mini-batch SGD on Gaussian linear regression.
+
+Setting (seed paper 001, App. A.2 and J): x ~ N(0, H), H = diag(λ), y = xᵀw* + N(0, σ²),
+one pass over D samples in batches of B (n = D/B steps), constant learning rate γ,
+w_0 = 0. Risk here is always the **excess** risk (w − w*)ᵀH(w − w*), with no factor ½.
+The paper's output is w̄ = (1/n) Σ_{t=0}^{n−1} w_t (includes w_0, excludes w_n).
+
+Everything is written per coordinate, with
+
+    p_i = γλ_i,   q_i = 1 − p_i,   x_i = nγλ_i = Dγλ_i/B,
+
+so Theorem 7's k* = max{k : λ_k ≥ B/(Dγ)} is the set of coordinates with x_i ≥ 1.
+"""
+
+import math
+
+import numpy as np
+from scipy.optimize import brentq
+
+
+def ms_stability_limit(eigenvalues, batch: int) -> float:
+    """Exact mean-square stability limit γ_max of mini-batch SGD for Gaussian data.
+
+    The diagonal second moments evolve as s' = M s + const with
+    M = diag((1 − γλ_i)² + γ²λ_i²/B) + (γ²/B) λλᵀ, a nonnegative matrix (diagonal
+    plus rank one). By Perron–Frobenius and the secular equation of a rank-one
+    update, ρ(M) < 1 iff every diagonal entry is < 1, i.e. γ < 2B/((B+1)λ_max), and
+
+        g(γ) = (γ/B) Σ_i λ_i / (2 − γλ_i(B+1)/B) < 1.
+
+    g increases from 0 to +∞ on (0, 2B/((B+1)λ_max)), so γ_max is its unique root
+    g(γ_max) = 1. For γ < γ_max the expected risk stays bounded for ever; for
+    γ ≥ γ_max it grows geometrically (with noise, or from almost every start).
+    Limits: γ_max → 2B/tr(H) when tr(H) ≫ Bλ_max and → 2B/((B+1)λ_max) as B → ∞,
+    the constant-2 version of Theorem 7's condition γ ≲ min{B/tr(H), 1/‖H‖}.
+    """
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    scale = (batch + 1.0) / batch
+    edge = 2.0 / (scale * lam.max())
+
+    def excess(lr):
+        return (lr / batch) * np.sum(lam / (2.0 - lr * lam * scale)) - 1.0
+
+    upper = edge * (1.0 - 1e-15)
+    if excess(upper) <= 0.0:  # the λ_max term alone pins the limit at the edge
+        return float(upper)
+    return float(brentq(excess, 0.0, upper, xtol=1e-300, rtol=4 * np.finfo(float).eps, maxiter=500))
+
+
+def step_size_scale(eigenvalues, batch: int) -> float:
+    """min{B/tr(H), 1/‖H‖₂}: Theorem 7's step-size condition is γ ≲ this."""
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    return float(min(batch / lam.sum(), 1.0 / lam.max()))
+
+
+def effective_horizon(eigenvalues, lr: float, batch: int, samples: int) -> np.ndarray:
+    """x_i = Dγλ_i/B: coordinate i is 'learned' (i ≤ k*) iff x_i ≥ 1."""
+    return samples * lr * np.asarray(eigenvalues, dtype=np.float64) / batch
+
+
+def k_star(eigenvalues, lr: float, batch: int, samples: int) -> int:
+    """Theorem 7's k* = #{k : λ_k ≥ B/(Dγ)}."""
+    return int(np.count_nonzero(effective_horizon(eigenvalues, lr, batch, samples) >= 1.0))
+
+
+def theorem7_terms(eigenvalues, w_star_sq, sigma: float, lr: float, batch: int, samples: int):
+    """Theorem 7's two-sided expression, split into (bias, variance).
+
+        bias     = (B/(Dγ))² ‖w*‖²_{H⁻¹_{0:k*}} + ‖w*‖²_{H_{k*:∞}}
+        variance = σ² (k* + (Dγ/B)² Σ_{i>k*} λ_i²) / D
+
+    Per coordinate: bias_i = λ_i w*_i² min(1, 1/x_i²), variance_i = (σ²/D) min(1, x_i²).
+    The theorem states E[excess(w̄)] ≈ bias + variance up to universal constants;
+    :func:`theorem7_ratio_bounds` makes the constants explicit.
+    """
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    x = effective_horizon(lam, lr, batch, samples)
+    learned = x >= 1.0
+    bias = float(np.sum(np.where(learned, lam * w_star_sq / np.where(learned, x, 1.0) ** 2, lam * w_star_sq)))
+    variance = float(sigma**2 * np.sum(np.where(learned, 1.0, x**2)) / samples)
+    return bias, variance
+
+
+# Lower constant, proved in theorem7_ratio_bounds: (1 − 1/e)² · 8/81.
+THEOREM7_LOWER_CONSTANT = (1.0 - math.exp(-1.0)) ** 2 * 8.0 / 81.0
+
+
+def theorem7_ratio_bounds(c: float, rho: float) -> tuple[float, float]:
+    """Explicit constants in Theorem 7: L ≤ E[excess(w̄)] / (bias + variance) ≤ U.
+
+    Valid for γ ≤ c·min{B/tr(H), 1/λ_max} with 0 < c ≤ 1/2, ‖w*‖²_H = ρσ² with
+    0 < ρ (the theorem's ‖w_0 − w*‖²_H ≲ σ²), diagonal H and n ≥ 2 steps.
+    Returns (L, U) with L = (1 − 1/e)²·8/81 ≈ 0.0395 and U = max{2, 2(1 + ρ)/(1 − c)}.
+
+    Proof sketch (p_i = γλ_i ≤ c, q' = (1−p)² + p²/B ≤ 1 − p since p ≤ 1/2,
+    c_t = 1 + 2Σ_{m=1}^{n−1−t} q^m ≤ 2 min{n, 1/p}, R_t = Σλ_i s_{t,i}):
+
+    *Lower.* Dropping the nonnegative multiplicative-noise terms p²s/B and
+    (γ²λ/B)R_t leaves averaged GD plus additive noise (see
+    :func:`averaged_risk_additive_noise`). Per coordinate, GD's bias is
+    λw*²((1 − qⁿ)/x)² ≥ (1−1/e)² λw*² min{1, 1/x²}; the additive variance is
+    (σ²/D)(1/n)Σ_{j=1}^{n−1}(1 − q^j)², and with 1 − q^j ≥ (1−1/e) min{jp, 1} it is
+    ≥ (1−1/e)² · min{1/8, 8/81, 2/9} · (σ²/D) min{1, x²} (cases x ≤ 1; 1 < x ≤ 1 + p;
+    x > 1 + p). A ratio of sums is at least the smallest ratio of terms.
+
+    *Upper.* Let M = sup_t R_t + σ². Then s_{t,i} ≤ q'^t s_{0,i} + (γ²λ_i M/B)Σ_k q'^k
+    ≤ s_{0,i} + γM/B, so R_t ≤ R_0 + (γtr(H)/B)M ≤ R_0 + cM and, by induction,
+    M ≤ (R_0 + σ²)/(1 − c). The s_0 part contributes ≤ (λs_0/n²)·2min{n,1/p}² =
+    2·bias_i; the injected part ≤ (2M/σ²)·variance_i (cases x ≥ 1 and x < 1).
+
+    At n = 1 the lower bound fails (w̄ = w_0 carries no variance while the
+    expression's variance term is positive); see tests.
+    """
+    return THEOREM7_LOWER_CONSTANT, max(2.0, 2.0 * (1.0 + rho) / (1.0 - c))
+
+
+def averaged_risk_additive_noise(eigenvalues, w_star_sq, sigma: float, lr: float, batch: int, steps: int):
+    """(bias, variance) of w̄ for SGD with *additive* noise only, in closed form.
+
+    This is the exact averaged risk when E[GAG] = HAH (no multiplicative noise):
+    bias_i = λ_i w*_i² ((1 − qⁿ)/(np))² and variance_i = (σ²/(B n²)) Σ_{j=1}^{n−1}(1 − q^j)².
+    Mini-batch SGD's true risk is never smaller (the dropped terms are ≥ 0), which
+    makes this the lower comparison in :func:`theorem7_ratio_bounds`. Needs 0 < γλ_i < 1.
+    """
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    p = lr * lam
+    q = 1.0 - p
+    n = steps
+    bias = float(np.sum(lam * w_star_sq * (-np.expm1(n * np.log1p(-p)) / (n * p)) ** 2))
+    m = n - 1
+    q_m = np.exp(m * np.log1p(-p))
+    sum_sq = m - 2.0 * q * (1.0 - q_m) / p + q * q * (1.0 - q_m * q_m) / (p * (2.0 - p))
+    variance = float(sigma**2 * np.sum(sum_sq) / (batch * n * n))
+    return bias, variance
+
+
+def cbs_exponent(a: float, b: float) -> float:
+    """Corollary 8's critical-batch-size exponent: B* ≈ D^{this}.
+
+    0 for b ≤ a (B* = 1), 1 − a/b for a < b < 2a + 1, 1 − a/(2a + 1) for b ≥ 2a + 1,
+    i.e. max{0, 1 − a/min{b, 2a + 1}}. Lambdified from the sympy derivation in
+    :mod:`theory.linreg_symbolic` (the single source of this number).
+    """
+    from theory.linreg_symbolic import numeric_exponents
+
+    return float(numeric_exponents()["cbs"](a, b))
+
+
+def lr_over_batch_exponent(a: float, b: float) -> float:
+    """Corollary 8's optimal γ/B ≈ D^{this}: a/min{b, 2a+1} − 1 for b > a; 0 for b ≤ a (γ ≈ 1, B = 1)."""
+    from theory.linreg_symbolic import numeric_exponents
+
+    return float(numeric_exponents()["lr_over_batch"](a, b))
+
+
+def corollary8_case(a: float, b: float) -> str:
+    """Which case of Corollary 8's proof (a, b) falls in: 'b<=a', 'a<b<2a+1' or 'b>=2a+1'."""
+    if b <= a:
+        return "b<=a"
+    if b < 2 * a + 1:
+        return "a<b<2a+1"
+    return "b>=2a+1"
