@@ -163,3 +163,15 @@ def corollary8_case(a: float, b: float) -> str:
     if b < 2 * a + 1:
         return "a<b<2a+1"
     return "b>=2a+1"
+
+
+def corollary8_rate_exponents(a: float, b: float) -> tuple[float, float]:
+    """D-exponents of (bias, variance) of w̄ when γ/B follows Corollary 8's optimum (γ ≈ 1).
+
+    With x = Dγ/B ∝ D^{x*}: bias ∝ x^e (e = (1 − b)/a for b < 2a + 1, −2 beyond) and
+    variance ∝ x^{1/a}/D. For b > a both equal −(1 − 1/min{b, 2a + 1}) (the balance);
+    for b ≤ a (x ∝ D, B = 1) the bias (1 − b)/a dominates the variance 1/a − 1.
+    """
+    x_exp = lr_over_batch_exponent(a, b) + 1.0
+    bias = ((1.0 - b) / a if b < 2 * a + 1 else -2.0) * x_exp
+    return bias, x_exp / a - 1.0

@@ -1,0 +1,50 @@
+"""Bias and variance of the averaged iterate vs D in the three cases of Corollary 8's proof.
+
+For each case (b ≤ a; a < b < 2a + 1; b > 2a + 1) the learning rate follows the
+corollary's optimal scaling γ/B = γ₀·D^{a/min(b, 2a+1) − 1} at B = 1 (only γ/B
+matters, Theorem 7; for b ≤ a this is γ = γ₀ at every D). Exact bias and variance
+are drawn against the predicted slopes from :func:`theory.linreg.corollary8_rate_exponents`
+(both equal for b > a: the balance that defines the CBS; bias dominates for b ≤ a).
+"""
+
+import numpy as np
+
+from sim.linreg import LinRegProblem, exact_risk
+from theory.linreg import corollary8_case, corollary8_rate_exponents, lr_over_batch_exponent, step_size_scale
+
+NAME = "linreg_bias_variance"
+CASES = ((2.0, 1.5), (1.5, 2.5), (1.5, 6.0))  # (a, b): b ≤ a, a < b < 2a+1, b > 2a+1
+DIM, SIGMA, LR_FRACTION = 4000, 1.0, 0.5
+SAMPLES = 2 ** np.arange(8, 17)
+
+
+def compute() -> dict:
+    panels = []
+    for a, b in CASES:
+        problem = LinRegProblem.power_law(a, b, DIM, SIGMA)
+        lr0 = LR_FRACTION * step_size_scale(problem.eigenvalues, 1)
+        lrs = lr0 * SAMPLES.astype(float) ** lr_over_batch_exponent(a, b)
+        results = [exact_risk(problem, lr=lr, batch=1, samples=int(d)) for lr, d in zip(lrs, SAMPLES)]
+        panels.append(dict(a=a, b=b, case=corollary8_case(a, b), slopes=corollary8_rate_exponents(a, b),
+                           bias=np.array([r.bias for r in results]), variance=np.array([r.variance for r in results])))
+    return dict(samples=SAMPLES, panels=panels)
+
+
+def plot(data):
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(12, 4.2), layout="constrained", sharey=True)
+    D = data["samples"].astype(float)
+    for ax, panel in zip(axes, data["panels"]):
+        for key, color, slope in (("bias", "C0", panel["slopes"][0]), ("variance", "C3", panel["slopes"][1])):
+            values = panel[key]
+            ax.plot(D, values, "o-", color=color, ms=4, label=f"{key} (exact)")
+            ax.plot(D, values[-1] * (D / D[-1]) ** slope, ":", color=color, lw=1.5,
+                    label=f"predicted slope {slope:+.3f}")
+        ax.set(xscale="log", yscale="log", xlabel="data size D",
+               title=f"case {panel['case']}:  a={panel['a']}, b={panel['b']}")
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("E excess risk part of w̄  (no ½)")
+    fig.suptitle(f"Corollary 8's learning-rate scaling γ/B ∝ D^(a/min(b,2a+1) − 1), B = 1, d = {DIM}, σ = {SIGMA}: "
+                 "bias and variance balance iff b > a", fontsize=10)
+    return fig

@@ -1,0 +1,93 @@
+"""The CLI contract: JSON shape, one-line errors with exit status 2, reproducibility."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+RISK = ["linreg", "risk", "--a", "1.5", "--b", "2", "--dim", "50", "--samples", "256", "--batch", "8", "--lr", "0.4"]
+REQUIRED = {"last", "averaged", "tail_averaged", "bias", "variance", "method", "steps", "diverged"}
+
+
+def run_json(capsys, argv):
+    assert main(argv + ["--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1  # one JSON object, nothing else on stdout
+    return json.loads(out)
+
+
+def test_exact_json_shape(capsys):
+    payload = run_json(capsys, RISK)
+    assert REQUIRED <= payload.keys()
+    assert payload["method"] == "exact" and payload["steps"] == 32 and payload["dim"] == 50
+    assert payload["diverged"] is False and payload["sigma"] == 1.0
+    assert payload["bias"] + payload["variance"] == pytest.approx(payload["averaged"], rel=1e-12)
+
+
+@pytest.mark.parametrize("method", ["mc", "mc-naive"])
+def test_monte_carlo_json_shape_and_reproducibility(capsys, method):
+    argv = RISK + ["--method", method, "--reps", "20", "--seed", "7"]
+    first, second = run_json(capsys, argv), run_json(capsys, argv)
+    assert REQUIRED | {"stderr_last", "stderr_averaged"} <= first.keys()
+    assert first == second and first["method"] == method
+    assert run_json(capsys, RISK + ["--method", method, "--reps", "20", "--seed", "8"]) != first
+
+
+def test_diverged_run_is_null_not_nan(capsys):
+    payload = run_json(capsys, RISK[:-1] + ["50"])
+    assert payload["diverged"] is True and payload["averaged"] is None and payload["diverged_at"] >= 1
+
+
+def test_human_readable_output(capsys):
+    assert main(RISK) == 0
+    assert "averaged" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "change, flag",
+    [({"--lr": "-1"}, "--lr"), ({"--lr": "nan"}, "--lr"), ({"--batch": "0"}, "--batch"), ({"--samples": "100"}, "--samples"),
+     ({"--dim": "0"}, "--dim"), ({"--a": "1"}, "--a"), ({"--a": "0.5"}, "--a"), ({"--b": "nan"}, "--b"),
+     ({"--sigma": "-0.1"}, "--sigma"), ({"--samples": "0"}, "--samples")],
+)
+def test_bad_values_give_one_line_naming_the_parameter(capsys, change, flag):
+    argv = list(RISK)
+    for key, value in change.items():
+        if key in argv:
+            argv[argv.index(key) + 1] = value
+        else:
+            argv += [key, value]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and flag in err and "must be" in err
+
+
+@pytest.mark.parametrize("argv", [RISK + ["--method", "mc", "--reps", "1"], RISK + ["--method", "bogus"],
+                                  RISK[:-2], RISK + ["--batch", "x"]])
+def test_malformed_arguments_exit_2_with_one_line(capsys, argv):
+    with pytest.raises(SystemExit) as exit_info:
+        status = main(argv)
+        raise SystemExit(status)
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_installed_console_script(tmp_path):
+    beside_python = Path(sys.executable).with_name("batchlab")
+    exe = str(beside_python) if beside_python.exists() else shutil.which("batchlab")
+    assert exe, "the batchlab console script is not installed: pip install the package"
+    help_text = subprocess.run([exe, "--help"], capture_output=True, text=True, cwd=tmp_path, check=True).stdout
+    assert "linreg" in help_text and "figures" in help_text
+    bad = subprocess.run([exe, *RISK[:-1], "0"], capture_output=True, text=True, cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stdout == "" and bad.stderr.count("\n") == 1 and "Traceback" not in bad.stderr
+
+
+def test_figure_list_and_unknown_name(capsys, tmp_path):
+    names = run_json(capsys, ["figures", "--list"])
+    assert "linreg_lr_over_batch" in names and "linreg_bias_variance" in names
+    assert main(["figures", "--out", str(tmp_path), "--only", "nope"]) == 2
+    assert "--only" in capsys.readouterr().err
