@@ -1,0 +1,146 @@
+"""Benchmarks of the linear-regression engines: ratios measured in one run, medians of repeats.
+
+    python benchmarks/linreg.py [--repeats 5]
+
+1. Sufficient-statistic Monte Carlo vs a straightforward NumPy naive simulation
+   (whole-array operations per step, NumPy Generator), d = 1000, D = 65536; and the
+   sufficient-statistic engine's time per step across B (it must not grow with B).
+2. Time per random number of both Monte Carlo engines (per sampled coordinate for the
+   naive engine, per coordinate-step for the sufficient-statistic engine) against one
+   standard normal drawn from NumPy's Generator inside Numba.
+3. Exact engine vs the same recursion as whole-array NumPy operations per step,
+   d = 1000, n = 4096; and its time per coordinate-step across (d, n) (O(1) work).
+All timings are single-threaded, one replicate per call.
+"""
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+from sim._numba import jit
+from sim.linreg import LinRegProblem, exact_risk
+from sim.linreg._montecarlo import naive_replicate, suffstat_replicate
+from sim.linreg._problem import tail_start
+
+
+def median_time(fn, repeats):
+    fn()  # warm-up (JIT compilation, caches)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def numpy_naive(problem, lr, batch, steps, rng):
+    """The straightforward simulation: draw the B×d batch, form the gradient, step."""
+    sqrt_lam = np.sqrt(problem.eigenvalues)
+    w = np.zeros(problem.dim)
+    total = np.zeros(problem.dim)
+    for _ in range(steps):
+        total += w
+        X = rng.standard_normal((batch, problem.dim)) * sqrt_lam
+        y = X @ problem.w_star + problem.sigma * rng.standard_normal(batch)
+        w -= (lr / batch) * (X.T @ (X @ w - y))
+    eta = total / steps - problem.w_star
+    return float(np.dot(problem.eigenvalues, eta**2))
+
+
+def numpy_exact(problem, lr, batch, steps):
+    """The exact engine's recursion with whole-array NumPy operations per step (same outputs)."""
+    lam = problem.eigenvalues
+    q = 1.0 - lr * lam
+    decay = q * q + (lr * lam) ** 2 / batch
+    inject = lr * lr * lam / batch
+    s = np.stack([problem.w_star**2, np.zeros_like(lam)])
+    u = np.zeros_like(s)
+    tu = np.zeros_like(s)
+    noise = np.array([[0.0], [problem.sigma**2]])
+    pair = np.zeros(2)
+    tail = np.zeros(2)
+    start = tail_start(steps)
+    for t in range(steps):
+        risk = s @ lam
+        pair += (s + 2 * u) @ lam
+        u = q * (u + s)
+        if t >= start:
+            tail += (s + 2 * tu) @ lam
+            tu = q * (tu + s)
+        s = decay * s + inject * (risk[:, None] + noise)
+    return (s @ lam).sum(), pair.sum() / steps**2, tail.sum() / (steps - start) ** 2
+
+
+@jit
+def _draw_normals(rng, count):
+    total = 0.0
+    for _ in range(count):
+        total += rng.standard_normal()
+    return total
+
+
+def run_mc(kernel, problem, lr, batch, steps, seed=0):
+    v0 = -np.sqrt(problem.eigenvalues) * problem.w_star
+    rng = np.random.default_rng(seed)
+    return kernel(rng, problem.eigenvalues, v0, problem.sigma, lr, batch, steps,
+                  tail_start(steps), problem.blowup_threshold)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    repeats = parser.parse_args().repeats
+    problem = LinRegProblem.power_law(1.5, 2.0, 1000)
+    samples = 65536
+
+    print("1. sufficient-statistic Monte Carlo vs NumPy naive, d = 1000, D = 65536 (one replicate)")
+    for batch in (256, 4096):
+        steps = samples // batch
+        lr = 0.5 * exact_risk(problem, lr=1e-3, batch=batch, samples=batch).lr_max
+        t_suff = median_time(lambda: run_mc(suffstat_replicate, problem, lr, batch, steps), repeats)
+        t_np = median_time(lambda: numpy_naive(problem, lr, batch, steps, np.random.default_rng(0)),
+                           max(1, repeats // 2))
+        print(f"   B = {batch:5d}: suffstat {t_suff * 1e3:7.3f} ms   numpy naive {t_np * 1e3:7.1f} ms   "
+              f"speed-up {t_np / t_suff:6.0f}x")
+    overhead = median_time(lambda: run_mc(suffstat_replicate, problem, 0.01, 1, 0), repeats)
+    print(f"   per-call overhead (Generator unboxing, allocation): {overhead * 1e6:.1f} us")
+    per_step = {}
+    for batch in (1, 16, 256, 4096):  # a fixed n = 1024 steps, so the per-call overhead is negligible
+        t = median_time(lambda: run_mc(suffstat_replicate, problem, 0.01, batch, 1024), repeats)
+        per_step[batch] = t / 1024
+    print("   suffstat time per step (n = 1024): " + ", ".join(f"B={b}: {v * 1e6:.2f} us" for b, v in per_step.items())
+          + f";  B=4096 / B=1 = {per_step[4096] / per_step[1]:.2f}x")
+
+    print("2. time per random number vs one Numba standard normal (about 16M numbers per measurement)")
+    draws = 10_000_000
+    t_normal = median_time(lambda: _draw_normals(np.random.default_rng(0), draws), repeats) / draws
+    print(f"   Numba Generator.standard_normal: {t_normal * 1e9:.2f} ns")
+    budget = 16_000_000
+    for batch in (1, 16, 256):
+        steps = max(1, budget // (batch * (problem.dim + 1)))
+        t_naive = median_time(lambda: run_mc(naive_replicate, problem, 0.01, batch, steps), repeats)
+        per_naive = t_naive / (steps * batch * (problem.dim + 1))
+        steps = budget // (problem.dim + 3)
+        t_suff = median_time(lambda: run_mc(suffstat_replicate, problem, 0.01, batch, steps), repeats)
+        per_suff = t_suff / (steps * (problem.dim + 3))
+        print(f"   B = {batch:4d}: naive {per_naive * 1e9:5.2f} ns = {per_naive / t_normal:4.2f}x   "
+              f"suffstat {per_suff * 1e9:5.2f} ns = {per_suff / t_normal:4.2f}x")
+
+    print("3. exact engine vs NumPy whole-array recursion, d = 1000, n = 4096")
+    lr, batch, steps = 0.2, 4, 4096
+    t_exact = median_time(lambda: exact_risk(problem, lr=lr, batch=batch, samples=batch * steps), repeats)
+    t_np = median_time(lambda: numpy_exact(problem, lr, batch, steps), repeats)
+    ours = exact_risk(problem, lr=lr, batch=batch, samples=batch * steps)
+    np.testing.assert_allclose(numpy_exact(problem, lr, batch, steps), (ours.last, ours.averaged, ours.tail_averaged),
+                               rtol=1e-10)
+    print(f"   exact {t_exact * 1e3:.2f} ms   numpy {t_np * 1e3:.2f} ms   speed-up {t_np / t_exact:.1f}x")
+    for dim, steps in ((100, 40960), (1000, 4096), (10000, 410)):
+        p = LinRegProblem.power_law(1.5, 2.0, dim)
+        t = median_time(lambda: exact_risk(p, lr=0.1, batch=4, samples=4 * steps), repeats)
+        print(f"   d = {dim:5d}, n = {steps:5d}: {t / (dim * steps) * 1e9:.2f} ns per coordinate-step")
+
+
+if __name__ == "__main__":
+    main()
