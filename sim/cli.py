@@ -57,6 +57,16 @@ def _figures(args) -> dict:
     return {"out": str(args.out), "written": [str(path) for path in written]}
 
 
+def _check_papers(args) -> dict:
+    from paper_checks import run
+
+    results = [result.to_dict() for result in run(args.paper)]
+    if args.json:
+        return {"checks": results}
+    return {f"{r['paper']}.{r['check']}": f"{r['status']}: claimed {r['claimed']!r}; recomputed {r['recomputed']!r}"
+            for r in results}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="batchlab", allow_abbrev=False,
                      description="Theory simulator and verifier for batch-size scaling.")
@@ -92,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     figs.add_argument("--list", action="store_true", help="list the figures and exit")
     figs.add_argument("--json", action="store_true", help="print one JSON object")
     figs.set_defaults(run=_figures)
+
+    checks = systems.add_parser("check-papers", help="recompute published numbers and claims", allow_abbrev=False)
+    checks.add_argument("--paper", help="only this paper's checks (default: all)")
+    checks.add_argument("--json", action="store_true", help="print one JSON object")
+    checks.set_defaults(run=_check_papers)
     return parser
 
 

@@ -1,0 +1,43 @@
+"""Paper checks: each recomputes a published number or claim from what the paper states.
+
+One module per source paper, each with ``PAPER`` (a short name), ``TITLE`` and ``CHECKS``
+(functions returning a :class:`CheckResult`). A mismatch is a finding, not a failure:
+``run`` returns every result and the CLI exits 0 whenever every check ran.
+"""
+
+from dataclasses import asdict, dataclass
+
+from paper_checks import critical_batch_2024
+from sim.errors import InvalidParameter
+
+STATUSES = ("match", "mismatch", "inconclusive")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What the paper claims, what batchlab recomputes, and the verdict with a note."""
+
+    paper: str
+    check: str
+    claimed: str
+    recomputed: str
+    status: str
+    note: str
+
+    def __post_init__(self):
+        if self.status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+PAPERS = {module.PAPER: module for module in (critical_batch_2024,)}
+
+
+def run(paper: str | None = None) -> list[CheckResult]:
+    """Run the checks of one paper (all papers by default)."""
+    if paper is not None and paper not in PAPERS:
+        raise InvalidParameter("paper", "one of " + ", ".join(PAPERS), paper)
+    modules = PAPERS.values() if paper is None else [PAPERS[paper]]
+    return [CheckResult(module.PAPER, check.__name__, *check()) for module in modules for check in module.CHECKS]

@@ -1,0 +1,31 @@
+"""Pinned statuses of the paper checks, and the check-papers command."""
+
+import json
+
+import pytest
+
+from paper_checks import PAPERS, CheckResult, run
+from sim.cli import main
+
+EXPECTED = {("cbs2024", "fourth_moment_step"): "mismatch", ("cbs2024", "which_error_dominates_below_a"): "mismatch"}
+
+
+def test_every_check_has_its_pinned_status():
+    results = {(r.paper, r.check): r.status for r in run()}
+    assert results == EXPECTED
+
+
+def test_results_carry_claim_recomputation_and_note():
+    for result in run("cbs2024"):
+        assert result.claimed and result.recomputed and result.note
+    with pytest.raises(ValueError):
+        CheckResult("p", "c", "x", "y", "wrong", "n")
+
+
+def test_check_papers_command(capsys):
+    assert main(["check-papers", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert {(c["paper"], c["check"]): c["status"] for c in payload["checks"]} == EXPECTED
+    assert main(["check-papers", "--paper", "nope"]) == 2
+    assert "--paper" in capsys.readouterr().err
+    assert set(PAPERS) == {"cbs2024"}
