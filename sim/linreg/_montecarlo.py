@@ -42,6 +42,21 @@ def _averages(sum_all, sum_tail, steps, tail_from):
 
 
 @jit
+def _advance(v, rate, along, across, direction, sum_all, sum_tail, in_tail):
+    """Add v to the running sums, then v_i ← v_i − rate_i (along·v_i + across·direction_i); return ‖v‖²."""
+    norm2 = 0.0
+    for i in range(v.size):
+        vi = v[i]
+        sum_all[i] += vi
+        if in_tail:
+            sum_tail[i] += vi
+        vi -= rate[i] * (along * vi + across * direction[i])
+        v[i] = vi
+        norm2 += vi * vi
+    return norm2
+
+
+@jit
 def suffstat_replicate(rng, lam, v0, sigma, lr, batch, steps, tail_from, blowup):
     """One replicate with the O(d)-per-step sufficient-statistic sampler.
 
@@ -69,16 +84,7 @@ def suffstat_replicate(rng, lam, v0, sigma, lr, batch, steps, tail_from, blowup)
         perp = math.sqrt(resid * resid + sigma * sigma * c2sq)
         # Coefficient of v_i: (Σ a r − perp·(ζ·v̂)) / ‖v‖, with Σ a r = c₁(‖v‖c₁ − σn).
         along = (c1 * resid - perp * proj / norm) / norm if norm > 0.0 else 0.0
-        in_tail = t >= tail_from
-        norm2 = 0.0
-        for i in range(d):
-            vi = v[i]
-            sum_all[i] += vi
-            if in_tail:
-                sum_tail[i] += vi
-            vi -= rate[i] * (along * vi + perp * zeta[i])
-            v[i] = vi
-            norm2 += vi * vi
+        norm2 = _advance(v, rate, along, perp, zeta, sum_all, sum_tail, t >= tail_from)
         if not norm2 <= blowup:
             return np.inf, np.inf, np.inf, t + 1
     avg, tail = _averages(sum_all, sum_tail, steps, tail_from)
@@ -110,16 +116,7 @@ def naive_replicate(rng, lam, v0, sigma, lr, batch, steps, tail_from, blowup):
             r = dot - sigma * rng.standard_normal()
             for i in range(d):
                 grad[i] += z[i] * r
-        in_tail = t >= tail_from
-        norm2 = 0.0
-        for i in range(d):
-            vi = v[i]
-            sum_all[i] += vi
-            if in_tail:
-                sum_tail[i] += vi
-            vi -= rate[i] * grad[i]
-            v[i] = vi
-            norm2 += vi * vi
+        norm2 = _advance(v, rate, 0.0, 1.0, grad, sum_all, sum_tail, t >= tail_from)
         if not norm2 <= blowup:
             return np.inf, np.inf, np.inf, t + 1
     avg, tail = _averages(sum_all, sum_tail, steps, tail_from)
