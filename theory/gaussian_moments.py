@@ -8,9 +8,9 @@ E[x_i x_j x_k x_l] = H_ij H_kl + H_ik H_jl + H_il H_jk, hence for symmetric A
 The seed paper's proof (App. J) instead writes E[x xᵀ A x xᵀ] − HAH = 2 tr(HA) H, i.e.
 E[x xᵀ A x xᵀ] = HAH + 2 tr(HA) H. The two differ by tr(HA)H − HAH, which is PSD for
 PSD A (HAH = H^{1/2}(H^{1/2}AH^{1/2})H^{1/2} ≼ λ_max(H^{1/2}AH^{1/2}) H ≼ tr(HA) H):
-the paper's operator is an upper bound in PSD order, not an identity. The upper-bound
-direction only changes constants (its α = 2/B versus the true 1 + 1/B… factors); its
-lower-bound use (β = 2/B in Zou et al.'s Assumption 2.4) overstates the true β = 1/B.
+the paper's operator is an upper bound in PSD order, not an identity. Used for the upper
+bound (α = 2/B in Zou et al.'s Assumption 2.2) it only loosens constants; used for the lower
+bound (β = 2/B in their Assumption 2.4) it overstates the true β = 1/B, again a constant.
 """
 
 import sympy as sp
