@@ -203,8 +203,7 @@ class MonteCarloRisk:
                 if reps is None:
                     out[label] = out[f"stderr_{label}"] = None
                     continue
-                mean, se = reps.mean_and_stderr(key)
-                out[label], out[f"stderr_{label}"] = (None, None) if reps.diverged else (mean, se)
+                out[label], out[f"stderr_{label}"] = (None, None) if reps.diverged else reps.mean_and_stderr(key)
         out.update(method=self.method, engine=self.engine, steps=self.steps, lr=self.lr, batch=self.batch,
                    reps=self.reps, seed=self.seed, diverged=self.diverged, diverged_at=self.diverged_at,
                    diverged_fraction=float(np.mean(self.full.diverged_at > 0)))
