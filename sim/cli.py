@@ -23,9 +23,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-def _emit(payload: dict, as_json: bool) -> None:
+def _emit(payload: dict, as_json: bool, render=None) -> None:
     if as_json:
         print(json.dumps(payload, allow_nan=False))
+        return
+    if render is not None:
+        print(render(payload))
         return
     width = max(map(len, payload))
     for key, value in payload.items():
@@ -46,6 +49,47 @@ def _linreg_risk(args) -> dict:
                                   decompose=True).summary()
     return {**problem.description, "sigma": problem.sigma, "samples": args.samples, **result,
             "risk": "excess risk (w - w*)^T H (w - w*), no factor 1/2"}
+
+
+def _cache_choice(args):
+    from sim.sweep import DEFAULT
+
+    return None if args.no_cache else (args.cache or DEFAULT)
+
+
+def _linreg_cbs(args) -> dict:
+    from sim import errors
+    from sim.linreg import LinRegProblem, LrSearch, measure_cbs
+
+    problem = LinRegProblem.power_law(args.a, args.b, args.dim, args.sigma)
+    search = LrSearch(grid=errors.integer("lr_grid", args.lr_grid, ge=3))
+    workers = None if args.workers is None else errors.integer("workers", args.workers)
+    measured = measure_cbs(problem, args.samples, batches=args.batches, overhead=args.overhead, target=args.target,
+                           max_overhead=args.max_overhead, search=search, iterate=args.iterate,
+                           cache=_cache_choice(args), workers=workers)
+    return measured.summary(args.definition)
+
+
+def _render_cbs(p: dict) -> str:
+    def num(value, fmt):
+        return "-" if value is None else format(value, fmt)
+
+    target = "R_opt" if p["target"] == p["r_opt"] else f"{p['target']:.6g}"
+    lines = [f"a={p['a']:g} b={p['b']:g} dim={p['dim']} sigma={p['sigma']:g} D={p['samples']}  "
+             f"(excess risk of the {p['iterate']} iterate, no factor 1/2)",
+             f"R_opt = {p['r_opt']:.6g} at B_opt = {p['b_opt']:g}; f(B) = steps to reach {target}; "
+             f"f*(B) = {p['linear_scaling_anchor']:.6g}/B",
+             f"{'B':>8} {'R(D,B)':>12} {'lr*':>10} {'f(B)':>12} {'f/f*':>8}"]
+    for row in zip(p["batch_sizes"], p["risk"], p["optimal_lr"], p["steps"], p["overhead_ratio"]):
+        lines.append(f"{row[0]:>8} {num(row[1], '12.6g')} {num(row[2], '10.4g')} {num(row[3], '12.6g')} "
+                     f"{num(row[4], '8.4f')}")
+    by = p["cbs_by_definition"]
+    lines += [f"B* ({p['definition']}) = {num(p['cbs'], '.4g')}" + (" (censored: >= this)" if
+                                                                     p["definition"] == "paper" and p["paper"]["censored"] else ""),
+              "all definitions: " + ", ".join(f"{name} {num(value, '.4g')}" for name, value in by.items())
+              + f"; B_simple {p['b_simple']:.4g}",
+              f"Corollary 8: B* grows as D^{p['predicted_exponent']:.4g}"]
+    return "\n".join(lines)
 
 
 def _figures(args) -> dict:
@@ -74,6 +118,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     linreg = systems.add_parser("linreg", help="mini-batch SGD on power-law linear regression", allow_abbrev=False)
     verbs = linreg.add_subparsers(dest="verb", required=True, metavar="<verb>")
+
+    def problem_args(parser):
+        parser.add_argument("--a", type=float, required=True, help="spectrum exponent, lambda_i = i^-a (a > 1)")
+        parser.add_argument("--b", type=float, required=True, help="source exponent, lambda_i w*_i^2 = i^-b")
+        parser.add_argument("--dim", type=int, required=True, help="dimension d (truncation of the spectrum)")
+        parser.add_argument("--sigma", type=float, default=1.0, help="label-noise standard deviation (default 1)")
+
     risk = verbs.add_parser(
         "risk", allow_abbrev=False,
         help="expected excess risk of one-pass mini-batch SGD",
@@ -81,13 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "constant learning rate from w_0 = 0 on x ~ N(0, H), H = diag(i^-a), source condition "
                     "lambda_i w*_i^2 = i^-b, i = 1..dim: last iterate w_n, the paper's average (1/n) sum_{t<n} w_t, "
                     "and the average of the last half; bias and variance are of the average. n = samples/batch.")
-    risk.add_argument("--a", type=float, required=True, help="spectrum exponent, lambda_i = i^-a (a > 1)")
-    risk.add_argument("--b", type=float, required=True, help="source exponent, lambda_i w*_i^2 = i^-b")
-    risk.add_argument("--dim", type=int, required=True, help="dimension d (truncation of the spectrum)")
+    problem_args(risk)
     risk.add_argument("--samples", type=int, required=True, help="data size D, a multiple of --batch")
     risk.add_argument("--batch", type=int, required=True, help="batch size B")
     risk.add_argument("--lr", type=float, required=True, help="constant learning rate gamma > 0")
-    risk.add_argument("--sigma", type=float, default=1.0, help="label-noise standard deviation (default 1)")
     risk.add_argument("--method", choices=["exact", "mc", "mc-naive"], default="exact",
                       help="exact second-moment recursion (default), sufficient-statistic Monte Carlo, "
                            "or Monte Carlo drawing every sample")
@@ -95,6 +143,34 @@ def build_parser() -> argparse.ArgumentParser:
     risk.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
     risk.add_argument("--json", action="store_true", help="print one JSON object")
     risk.set_defaults(run=_linreg_risk)
+
+    cbs = verbs.add_parser(
+        "cbs", allow_abbrev=False, help="critical batch size at one data size, every definition",
+        description="Critical batch size of one-pass mini-batch SGD at data size D, from the exact engine. Per batch "
+                    "size B (each dividing D): R(D,B), the excess risk after one pass with the learning rate tuned, "
+                    "and f(B), the fewest steps (learning rate tuned again) to reach the target, R_opt = min_B R(D,B) "
+                    "by default. Definitions: paper (Definition 3 of Zhang et al. 2024: the largest B > B_opt with "
+                    "f(B) <= overhead * D/B, interpolated between grid points), fit (log f = log(a + b/B), B* from "
+                    "the transition equation), fit-alpha (the same with alpha fitted), sfo (argmin B*f(B)), noise "
+                    "(McCandlish's B_noise at the end of the R_opt run). Results are cached on disk.")
+    problem_args(cbs)
+    cbs.add_argument("--samples", type=int, required=True, help="data size D")
+    cbs.add_argument("--definition", choices=["paper", "fit", "fit-alpha", "sfo", "noise"], default="paper",
+                     help="which B* goes in 'cbs' (default paper); all are reported")
+    cbs.add_argument("--target", type=float, help="loss that f(B) counts steps to (default R_opt)")
+    cbs.add_argument("--overhead", type=float, default=1.2, help="overhead factor over linear scaling (default 1.2)")
+    cbs.add_argument("--batches", type=int, nargs="+", metavar="B",
+                     help="batch sizes, each dividing --samples (default 2^j and 3*2^j up to D/2)")
+    cbs.add_argument("--max-overhead", type=float, default=4.0,
+                     help="f(B) is searched up to this many times D/B steps (default 4)")
+    cbs.add_argument("--iterate", choices=["averaged", "last"], default="averaged",
+                     help="whose risk: the paper's average of the iterates (default) or the last iterate")
+    cbs.add_argument("--lr-grid", type=int, default=12, help="learning rates on the tuning grid (default 12)")
+    cbs.add_argument("--workers", type=int, help="threads (default: NUMBA_NUM_THREADS)")
+    cbs.add_argument("--cache", help="cache folder (default $BATCHLAB_CACHE or ~/.cache/batchlab)")
+    cbs.add_argument("--no-cache", action="store_true", help="compute everything, store nothing")
+    cbs.add_argument("--json", action="store_true", help="print one JSON object")
+    cbs.set_defaults(run=_linreg_cbs, render=_render_cbs)
 
     figs = systems.add_parser("figures", help="regenerate the figure gallery (PNG and PDF)", allow_abbrev=False)
     figs.add_argument("--out", default="figures/gallery", help="output folder (default figures/gallery)")
@@ -119,7 +195,7 @@ def main(argv=None) -> int:
         prog = f"batchlab {args.system}" + (f" {args.verb}" if getattr(args, "verb", None) else "")
         print(f"{prog}: error: --{err.name.replace('_', '-')}: {str(err).split(': ', 1)[1]}", file=sys.stderr)
         return 2
-    _emit(payload, args.json)
+    _emit(payload, args.json, getattr(args, "render", None))
     return 0
 
 

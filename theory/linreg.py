@@ -175,3 +175,24 @@ def corollary8_rate_exponents(a: float, b: float) -> tuple[float, float]:
     x_exp = lr_over_batch_exponent(a, b) + 1.0
     bias = ((1.0 - b) / a if b < 2 * a + 1 else -2.0) * x_exp
     return bias, x_exp / a - 1.0
+
+
+def gradient_noise_scales(eigenvalues, second_moments, sigma: float) -> tuple[float, float]:
+    """McCandlish et al.'s (B_simple, B_noise) for Gaussian linear regression, H = diag(λ).
+
+    The per-example gradient at w is g = x(xᵀη − ξ), η = w − w*, with mean G = Hη and, by
+    Isserlis (E[xxᵀAxxᵀ] = 2HAH + tr(HA)H), covariance Σ = Hηηᵀ H + (ηᵀHη + σ²)H. So
+
+        B_simple = tr Σ/|G|²     = 1 + (ηᵀHη + σ²)·tr H /(ηᵀH²η),
+        B_noise  = tr(HΣ)/GᵀHG  = 1 + (ηᵀHη + σ²)·tr H²/(ηᵀH³η).
+
+    Here η is random (an SGD iterate); with ``second_moments`` s_i = E[η_i²] every quadratic
+    form is replaced by its expectation (ηᵀH^kη → Σλ_i^k s_i), i.e. the ratio of expected
+    gradient statistics, as a large-batch estimate of them would measure.
+    """
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    s = np.asarray(second_moments, dtype=np.float64)
+    level = float(np.dot(lam, s)) + sigma**2
+    b_simple = 1.0 + level * lam.sum() / float(np.dot(lam**2, s))
+    b_noise = 1.0 + level * float(np.sum(lam**2)) / float(np.dot(lam**3, s))
+    return b_simple, b_noise

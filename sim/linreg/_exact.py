@@ -14,6 +14,7 @@ per step, no powers, and the risk of every prefix average comes for free. The bi
 (σ = 0, s_0 = w*²) and variance (s_0 = 0) channels are run side by side; they add exactly.
 """
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,27 +25,38 @@ from sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
 from theory.linreg import ms_stability_limit
 
 # Indices into the kernel's output vector.
-_LAST, _AVG, _TAIL, _BIAS_AVG, _VAR_AVG, _BIAS_LAST, _VAR_LAST = range(7)
+_PAIR_B, _PAIR_V, _TAIL_B, _TAIL_V, _RISK_B, _RISK_V = range(6)
+_NO_TARGET = -np.inf
 
 
 @jit
-def _exact_kernel(lam, s0, sigma2, lr, batch, steps, tail_from, blowup, out, last_path, avg_path):
-    """Run the bias and variance second-moment recursions; return the divergence step (0 if none)."""
+def _moment_kernel(lam, s_b, s_v, sigma2, split, lr, batch, steps, tail_from, blowup, stop_below, stop_on_last,
+                   out, last_path, avg_path):
+    """Run the second-moment recursion in place on ``s_b`` (and ``s_v`` when ``split``).
+
+    ``split``: ``s_b`` is the bias channel (σ = 0) and ``s_v`` the variance channel (s_0 = 0,
+    noise σ²), run side by side; otherwise ``s_b`` carries the total (noise σ²) and ``s_v``
+    is unused. Fills ``last_path[t]`` = E excess(w_t) and ``avg_path[m − 1]`` = E excess(w̄_m)
+    for the steps run, and ``out`` with the channels' pair and tail sums and final risks.
+    Stops early, after the step at which the averaged risk (the last-iterate risk when
+    ``stop_on_last``) first falls to ``stop_below`` or below. Returns (steps run, diverged).
+    """
     d = lam.size
     q = 1.0 - lr * lam
     decay = q * q + (lr * lam) ** 2 / batch
     inject = lr * lr * lam / batch
-    s_b = s0.copy()
-    s_v = np.zeros(d)
+    noise_b = 0.0 if split else sigma2
     u_b = np.zeros(d)
-    u_v = np.zeros(d)
     tu_b = np.zeros(d)
-    tu_v = np.zeros(d)
+    u_v = np.zeros(d if split else 0)
+    tu_v = np.zeros(d if split else 0)
     risk_b = np.dot(lam, s_b)
     risk_v = 0.0
     pair_b = pair_v = tail_b = tail_v = 0.0
     last_path[0] = risk_b
-    for t in range(steps):
+    t = 0
+    diverged = False
+    while t < steps:
         in_tail = t >= tail_from
         pb = pv = 0.0
         nb = nv = 0.0
@@ -52,40 +64,44 @@ def _exact_kernel(lam, s0, sigma2, lr, batch, steps, tail_from, blowup, out, las
             li = lam[i]
             qi = q[i]
             sb = s_b[i]
-            sv = s_v[i]
             pb += li * (sb + 2.0 * u_b[i])
-            pv += li * (sv + 2.0 * u_v[i])
             u_b[i] = qi * (u_b[i] + sb)
-            u_v[i] = qi * (u_v[i] + sv)
             if in_tail:
                 tail_b += li * (sb + 2.0 * tu_b[i])
-                tail_v += li * (sv + 2.0 * tu_v[i])
                 tu_b[i] = qi * (tu_b[i] + sb)
-                tu_v[i] = qi * (tu_v[i] + sv)
-            sb = decay[i] * sb + inject[i] * risk_b
-            sv = decay[i] * sv + inject[i] * (risk_v + sigma2)
+            sb = decay[i] * sb + inject[i] * (risk_b + noise_b)
             s_b[i] = sb
-            s_v[i] = sv
             nb += li * sb
-            nv += li * sv
+            if split:
+                sv = s_v[i]
+                pv += li * (sv + 2.0 * u_v[i])
+                u_v[i] = qi * (u_v[i] + sv)
+                if in_tail:
+                    tail_v += li * (sv + 2.0 * tu_v[i])
+                    tu_v[i] = qi * (tu_v[i] + sv)
+                sv = decay[i] * sv + inject[i] * (risk_v + sigma2)
+                s_v[i] = sv
+                nv += li * sv
         pair_b += pb
         pair_v += pv
-        avg_path[t] = (pair_b + pair_v) / (t + 1.0) ** 2
+        averaged = (pair_b + pair_v) / (t + 1.0) ** 2
+        avg_path[t] = averaged
         risk_b = nb
         risk_v = nv
         last_path[t + 1] = nb + nv
+        t += 1
         if not nb + nv <= blowup:
-            return t + 1
-    n2 = float(steps) ** 2
-    m2 = float(steps - tail_from) ** 2
-    out[_LAST] = risk_b + risk_v
-    out[_AVG] = (pair_b + pair_v) / n2
-    out[_TAIL] = (tail_b + tail_v) / m2
-    out[_BIAS_AVG] = pair_b / n2
-    out[_VAR_AVG] = pair_v / n2
-    out[_BIAS_LAST] = risk_b
-    out[_VAR_LAST] = risk_v
-    return 0
+            diverged = True
+            break
+        if (nb + nv if stop_on_last else averaged) <= stop_below:
+            break
+    out[_PAIR_B] = pair_b
+    out[_PAIR_V] = pair_v
+    out[_TAIL_B] = tail_b
+    out[_TAIL_V] = tail_v
+    out[_RISK_B] = risk_b
+    out[_RISK_V] = risk_v
+    return t, diverged
 
 
 @dataclass(frozen=True)
@@ -138,14 +154,75 @@ def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int) -
     """
     lr = errors.real("lr", lr, gt=0)
     steps = one_pass_steps(batch, samples)
-    out = np.zeros(7)
+    out = np.zeros(6)
     last_path = np.full(steps + 1, np.inf)
     avg_path = np.full(steps, np.inf)
     start = tail_start(steps)
-    diverged_at = _exact_kernel(problem.eigenvalues, problem.w_star**2, problem.sigma**2, lr, float(batch), steps,
-                                start, problem.blowup_threshold, out, last_path, avg_path)
-    if diverged_at:
-        out[:] = np.inf
-    return ExactRisk(*(float(v) for v in out), steps=steps, lr=lr, batch=batch,
-                     lr_max=ms_stability_limit(problem.eigenvalues, batch), diverged=bool(diverged_at),
-                     diverged_at=int(diverged_at) or None, last_path=last_path, averaged_path=avg_path)
+    s_b = problem.w_star**2
+    s_v = np.zeros_like(s_b)
+    ran, diverged = _moment_kernel(problem.eigenvalues, s_b, s_v, problem.sigma**2, True, lr, float(batch), steps,
+                                   start, problem.blowup_threshold, _NO_TARGET, False, out, last_path, avg_path)
+    if diverged:
+        risks = dict.fromkeys(("last", "averaged", "tail_averaged", "bias", "variance", "bias_last", "variance_last"),
+                              math.inf)
+    else:
+        n2, m2 = float(steps) ** 2, float(steps - start) ** 2
+        risks = dict(last=out[_RISK_B] + out[_RISK_V], averaged=(out[_PAIR_B] + out[_PAIR_V]) / n2,
+                     tail_averaged=(out[_TAIL_B] + out[_TAIL_V]) / m2, bias=out[_PAIR_B] / n2,
+                     variance=out[_PAIR_V] / n2, bias_last=out[_RISK_B], variance_last=out[_RISK_V])
+    return ExactRisk(**{k: float(v) for k, v in risks.items()}, steps=steps, lr=lr, batch=batch,
+                     lr_max=ms_stability_limit(problem.eigenvalues, batch), diverged=diverged,
+                     diverged_at=ran if diverged else None, last_path=last_path, averaged_path=avg_path)
+
+
+@dataclass(frozen=True)
+class RiskPath:
+    """Exact expected excess risk along one run, total only (no bias/variance split), no factor ½.
+
+    ``averaged[m − 1]`` = E excess(w̄_m), the average of w_0..w_{m−1} (the paper's output after
+    m steps, i.e. after m·B samples), and ``last[t]`` = E excess(w_t), for the ``steps_run``
+    steps actually run. ``second_moments[i]`` = E[(w_t − w*)_i²] at t = ``steps_run``, in the
+    eigenbasis of H. A run stopped by ``stop_below`` has ``reached_at`` = that step; a diverged
+    run has ``diverged_at`` = the first step whose expected risk exceeded the blow-up threshold.
+    """
+
+    lr: float
+    batch: int
+    steps_run: int
+    reached_at: int | None
+    diverged_at: int | None
+    averaged: np.ndarray = field(repr=False)
+    last: np.ndarray = field(repr=False)
+    second_moments: np.ndarray = field(repr=False)
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+
+def risk_path(problem: LinRegProblem, *, lr: float, batch: int, steps: int, stop_below: float | None = None,
+              iterate: str = "averaged") -> RiskPath:
+    """Exact risk path of constant-lr mini-batch SGD for up to ``steps`` steps (w_0 = 0).
+
+    The measurement engine behind steps-to-target and learning-rate tuning: one channel
+    (about 2.5× cheaper than :func:`exact_risk`'s bias/variance split), no tail average, and
+    an early stop right after the first step at which the ``iterate`` ("averaged" or "last")
+    risk is ≤ ``stop_below``. The first such step is found without assuming the risk is
+    monotone in time. Cost O(steps_run·d).
+    """
+    lr = errors.real("lr", lr, gt=0)
+    batch = errors.integer("batch", batch)
+    steps = errors.integer("steps", steps)
+    if iterate not in ("averaged", "last"):
+        raise errors.InvalidParameter("iterate", "'averaged' or 'last'", iterate)
+    target = _NO_TARGET if stop_below is None else errors.real("stop_below", stop_below)
+    last_path = np.empty(steps + 1)
+    avg_path = np.empty(steps)
+    state = problem.w_star**2
+    ran, diverged = _moment_kernel(problem.eigenvalues, state, np.empty(0), problem.sigma**2, False, lr, float(batch),
+                                   steps, steps, problem.blowup_threshold, target, iterate == "last", np.zeros(6),
+                                   last_path, avg_path)
+    path = avg_path[:ran] if iterate == "averaged" else last_path[1:ran + 1]
+    reached = not diverged and ran > 0 and path[-1] <= target
+    return RiskPath(lr, batch, ran, ran if reached else None, ran if diverged else None, avg_path[:ran],
+                    last_path[:ran + 1], state)

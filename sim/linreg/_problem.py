@@ -47,6 +47,24 @@ class LinRegProblem:
         return cls(lam, w, sigma, {"spectrum": "explicit", "dim": int(lam.size)})
 
     @property
+    def spec(self) -> dict:
+        """JSON data from which :meth:`from_spec` rebuilds exactly this problem (sweep configs, cache keys)."""
+        d = self.description
+        if d.get("spectrum") == "power_law":
+            rebuilt = LinRegProblem.power_law(d["a"], d["b"], d["dim"], self.sigma)
+            if np.array_equal(rebuilt.eigenvalues, self.eigenvalues) and np.array_equal(rebuilt.w_star, self.w_star):
+                return {"spectrum": "power_law", "a": d["a"], "b": d["b"], "dim": d["dim"], "sigma": self.sigma}
+        return {"spectrum": "explicit", "eigenvalues": self.eigenvalues.tolist(), "w_star": self.w_star.tolist(),
+                "sigma": self.sigma}
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> "LinRegProblem":
+        """Inverse of :attr:`spec`."""
+        if spec["spectrum"] == "power_law":
+            return cls.power_law(spec["a"], spec["b"], spec["dim"], spec["sigma"])
+        return cls.from_arrays(spec["eigenvalues"], spec["w_star"], spec["sigma"])
+
+    @property
     def dim(self) -> int:
         return int(self.eigenvalues.size)
 

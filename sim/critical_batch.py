@@ -1,0 +1,175 @@
+"""Critical batch size (CBS) from measured curves: every definition batchlab reports.
+
+Inputs are what a sweep measures at one data size D, on a grid of batch sizes B (sorted,
+increasing): ``risks[k]``, the best loss reachable with D samples at batch B_k (all other
+hyperparameters tuned), and ``steps[k]``, the fewest steps (hyperparameters tuned) at which
+batch B_k reaches a target (``nan`` or ``inf`` where it never does within the budget).
+These functions are system-agnostic; McCandlish's gradient-noise scales need gradient
+statistics and live with each system (e.g. :func:`theory.linreg.gradient_noise_scales`).
+
+1. :func:`definition3`: Definition 3 of the seed paper (Zhang et al. 2024, §3.1).
+2. :func:`fit_steps` + :func:`theory.critical_batch.transition_cbs`: the fitted form of §3.2/App. H.
+3. :func:`sfo_cbs`: the SFO-complexity CBS of the Iiduka group, argmin_B B·K(B).
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import least_squares
+
+from sim import errors
+from theory.critical_batch import table6_cbs, transition_cbs
+
+
+def _grid(batch_sizes, *curves):
+    batches = errors.vector("batch_sizes", batch_sizes, positive=True)
+    if np.any(np.diff(batches) <= 0):
+        raise errors.InvalidParameter("batch_sizes", "strictly increasing", list(batches))
+    out = [batches]
+    for name, curve in curves:
+        values = np.asarray(curve, dtype=np.float64)
+        if values.shape != batches.shape:
+            raise errors.InvalidParameter(name, f"of length {batches.size} (one per batch size)",
+                                          f"length {values.size}")
+        out.append(np.where(np.isnan(values), np.inf, values))
+    return out
+
+
+@dataclass(frozen=True)
+class Definition3:
+    """Definition 3 (seed paper §3.1) evaluated on a batch-size grid.
+
+    ``r_opt`` = min_B R(B), ``b_opt`` its argmin; ``anchor`` = B_opt·f(B_opt), the samples
+    used at B_opt (= D when the target is R_opt, so f*(B) = anchor/B is the paper's D/B);
+    ``overhead_ratio[k]`` = f(B_k)/f*(B_k). ``b_star_grid``: the largest grid B' > B_opt with
+    f(B') ≤ c·f*(B') (None if there is none). ``b_star``: where the ratio crosses c, linear
+    in B between that grid point and the next (exact for S(B) = S_min(1 + B_noise/B), the
+    α = 1 fitted form); ``censored`` when no grid point beyond it fails, so B* ≥ ``b_star``.
+    """
+
+    r_opt: float
+    b_opt: float
+    anchor: float
+    overhead: float
+    overhead_ratio: np.ndarray
+    b_star_grid: float | None
+    b_star: float | None
+    censored: bool
+
+
+def definition3(batch_sizes, risks, steps, *, overhead: float = 1.2) -> Definition3:
+    """B* = max{B' > B_opt : f(B') ≤ c·f*(B')}, f*(B) = D/B through (B_opt, f(B_opt)), c = ``overhead``.
+
+    ``risks``: R(B) at the fixed data size D; ``steps``: f(B), steps to reach R_opt (or any
+    target; the linear-scaling line then goes through the measured f(B_opt)).
+    """
+    overhead = errors.real("overhead", overhead, gt=1)
+    batches, risks, steps = _grid(batch_sizes, ("risks", risks), ("steps", steps))
+    if not np.any(np.isfinite(risks)):
+        raise errors.InvalidParameter("risks", "finite for at least one batch size", "none finite")
+    k_opt = int(np.argmin(risks))
+    if not math.isfinite(steps[k_opt]):
+        raise errors.InvalidParameter("steps", "finite at B_opt (B_opt must reach the target)", steps[k_opt])
+    anchor = float(batches[k_opt] * steps[k_opt])
+    ratio = steps * batches / anchor
+    within = [k for k in range(k_opt + 1, batches.size) if ratio[k] <= overhead]
+    b_star_grid = float(batches[within[-1]]) if within else None
+    k = within[-1] if within else k_opt
+    if k == batches.size - 1:
+        b_star, censored = float(batches[k]), True
+    elif math.isfinite(ratio[k + 1]):
+        share = (overhead - ratio[k]) / (ratio[k + 1] - ratio[k])
+        b_star, censored = float(batches[k] + share * (batches[k + 1] - batches[k])), False
+    else:  # the next batch size never reaches the target: B* is bracketed but not interpolable
+        b_star, censored = float(batches[k]), False
+    return Definition3(float(risks[k_opt]), float(batches[k_opt]), anchor, overhead, ratio, b_star_grid, b_star,
+                       censored)
+
+
+@dataclass(frozen=True)
+class FittedForm:
+    """log Y = log(a + b/B^α) fitted by least squares in log Y (seed paper §3.2, Table 6).
+
+    ``cbs``: the root of the transition equation (a + b/B^α)B = c(a + b/B_opt^α)B_opt;
+    ``cbs_table6``: the Table 6 caption's ((b + 5a·1.2·B_opt)/(5a))^{1/α}. Both are
+    b/(5a) + 1.2·B_opt when α = 1 and differ otherwise. ``rms_log_residual`` is the fit's
+    root-mean-square residual in ln Y; ``points`` the number of (B, Y) pairs fitted.
+    """
+
+    a: float
+    b: float
+    alpha: float
+    alpha_fitted: bool
+    b_opt: float
+    overhead: float
+    cbs: float
+    cbs_table6: float
+    rms_log_residual: float
+    points: int
+
+
+def fit_steps(batch_sizes, steps, *, b_opt: float, alpha: float | None = 1.0, overhead: float = 1.2) -> FittedForm:
+    """Fit Y(B) = a + b/B^α to the finite (B, Y) pairs (α fixed, or fitted when ``alpha`` is None).
+
+    a ≥ 0 and b ≥ 0 (a = 0 is pure linear scaling: B* = inf); a fitted α is kept in
+    [0.05, 5]. The start is the linear least-squares fit of Y on B^−α weighted by 1/Y
+    (relative residuals), so the nonlinear refinement starts next to the answer.
+    """
+    b_opt = errors.real("b_opt", b_opt, gt=0)
+    overhead = errors.real("overhead", overhead, gt=1)
+    batches, steps = _grid(batch_sizes, ("steps", steps))
+    keep = np.isfinite(steps) & (steps > 0)
+    batches, steps = batches[keep], steps[keep]
+    needed = 2 if alpha is not None else 3
+    if batches.size < needed:
+        raise errors.InvalidParameter("steps", f"finite and > 0 at {needed} or more batch sizes", int(batches.size))
+    start_alpha = 1.0 if alpha is None else errors.real("alpha", alpha, gt=0)
+    design = np.stack([np.ones_like(batches), batches**-start_alpha], axis=1) / steps[:, None]
+    a0, b0 = np.clip(np.linalg.lstsq(design, np.ones_like(steps), rcond=None)[0], 1e-12 * steps.min(), None)
+    log_y = np.log(steps)
+
+    def residual(params):
+        a, b = params[0], params[1]
+        power = params[2] if alpha is None else start_alpha
+        return np.log(a + b * batches**-power) - log_y
+
+    x0 = [a0, b0] + ([start_alpha] if alpha is None else [])
+    lower = [0.0, 0.0] + ([0.05] if alpha is None else [])
+    upper = [np.inf, np.inf] + ([5.0] if alpha is None else [])
+    fit = least_squares(residual, x0, bounds=(lower, upper), x_scale=np.abs(x0), xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    a, b = float(fit.x[0]), float(fit.x[1])
+    power = float(fit.x[2]) if alpha is None else start_alpha
+    rms = float(np.sqrt(np.mean(fit.fun**2)))
+    return FittedForm(a, b, power, alpha is None, b_opt, overhead, transition_cbs(a, b, power, b_opt, overhead),
+                      table6_cbs(a, b, power, b_opt, overhead), rms, int(batches.size))
+
+
+@dataclass(frozen=True)
+class SFO:
+    """B* = argmin_B B·K(B), the SFO-complexity CBS (Iiduka group), on a batch-size grid.
+
+    ``b_star_grid``: the grid argmin; ``b_star``: the vertex of a parabola through ln(B·K)
+    against ln B at the argmin and its two neighbours (the grid argmin at an end of the grid,
+    flagged ``at_edge``). ``complexity[k]`` = B_k·K(B_k).
+    """
+
+    complexity: np.ndarray
+    b_star_grid: float
+    b_star: float
+    at_edge: bool
+
+
+def sfo_cbs(batch_sizes, steps) -> SFO:
+    """The batch size minimising the number of stochastic gradients B·K(B) needed to reach the target."""
+    batches, steps = _grid(batch_sizes, ("steps", steps))
+    complexity = batches * steps
+    if not np.any(np.isfinite(complexity)):
+        raise errors.InvalidParameter("steps", "finite for at least one batch size", "none finite")
+    k = int(np.argmin(complexity))
+    if k in (0, batches.size - 1) or not np.all(np.isfinite(complexity[k - 1:k + 2])):
+        return SFO(complexity, float(batches[k]), float(batches[k]), k in (0, batches.size - 1))
+    x, y = np.log(batches[k - 1:k + 2]), np.log(complexity[k - 1:k + 2])
+    curvature, slope, _ = np.polyfit(x, y, 2)
+    vertex = -slope / (2.0 * curvature) if curvature > 0 else x[1]
+    return SFO(complexity, float(batches[k]), float(np.exp(np.clip(vertex, x[0], x[2]))), False)

@@ -1,0 +1,274 @@
+"""Critical batch size of one-pass mini-batch SGD on linear regression, measured with the exact engine.
+
+At one data size D, on a grid of batch sizes B (each dividing D):
+
+1. R(D, B) = min_γ E excess(w̄) after D/B steps: the learning rate tuned per B over the
+   mean-square-stable range (fractions of γ_max(B), :func:`theory.linreg.ms_stability_limit`).
+2. R_opt = min_B R(D, B) and B_opt, then f(B) = min_γ steps for batch B to reach the target
+   (R_opt by default, as in Definition 3), learning rate tuned again, training allowed to go
+   on past D samples (the paper's runs do) up to ``max_overhead``·D/B steps.
+3. From the two curves: Definition 3's B*, the fitted-form B* (α = 1 and fitted α), the SFO
+   B* = argmin B·f(B), and McCandlish's B_noise and B_simple at the end of the run that
+   attains R_opt.
+
+Each (D, B) tuning is one task of a :func:`sim.sweep.sweep`: parallel, cached on disk, resumable.
+Steps count the paper's way: after m steps the output is w̄_m = (1/m)Σ_{t<m} w_t (w_n for
+``iterate="last"``); f(B) is the fractional crossing of :func:`sim.targets.steps_to_target`.
+"""
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from sim import errors
+from sim.critical_batch import FittedForm, SFO, Definition3, definition3, fit_steps, sfo_cbs
+from sim.linreg._exact import risk_path
+from sim.linreg._problem import LinRegProblem, one_pass_steps
+from sim.sweep import DEFAULT, sweep
+from sim.targets import steps_to_target
+from sim.tuning import Tuned, minimize_log
+from theory.linreg import cbs_exponent, gradient_noise_scales, ms_stability_limit
+
+ITERATES = ("averaged", "last")
+
+
+@dataclass(frozen=True)
+class LrSearch:
+    """Where and how finely to tune γ: fractions ``low``..``high`` of γ_max(B), see :func:`sim.tuning.minimize_log`."""
+
+    low: float = 1e-4
+    high: float = 0.999
+    grid: int = 12
+    xtol: float = 0.01
+    flat_tol: float = 0.01
+
+    def __post_init__(self):
+        errors.real("low", self.low, gt=0)
+        errors.real("high", self.high, gt=self.low, le=1)
+        errors.integer("grid", self.grid, ge=3)
+        errors.real("xtol", self.xtol, gt=0)
+        errors.real("flat_tol", self.flat_tol, gt=0)
+
+    def tune(self, criterion, problem: LinRegProblem, batch: int) -> Tuned:
+        limit = ms_stability_limit(problem.eigenvalues, batch)
+        return minimize_log(criterion, self.low * limit, self.high * limit, grid=self.grid, xtol=self.xtol,
+                            flat_tol=self.flat_tol)
+
+
+def _iterate_path(path, iterate):
+    return (path.averaged, 1) if iterate == "averaged" else (path.last, 0)
+
+
+def tuned_risk(problem: LinRegProblem, *, batch: int, samples: int, search: LrSearch = LrSearch(),
+               iterate: str = "averaged") -> Tuned:
+    """min over γ of the exact E excess risk after one pass over ``samples`` at batch ``batch``."""
+    steps = one_pass_steps(batch, samples)
+
+    def criterion(lr, cap):
+        path = risk_path(problem, lr=lr, batch=batch, steps=steps)
+        return math.inf if path.diverged else float(_iterate_path(path, iterate)[0][-1])
+
+    return search.tune(criterion, problem, batch)
+
+
+def tuned_steps(problem: LinRegProblem, *, batch: int, target: float, max_steps: int,
+                search: LrSearch = LrSearch(), iterate: str = "averaged") -> Tuned:
+    """min over γ of the (fractional) steps to reach ``target``; inf where it takes over ``max_steps``."""
+    target = errors.real("target", target, gt=0)
+    max_steps = errors.integer("max_steps", max_steps)
+
+    def criterion(lr, cap):
+        limit = max_steps if math.isinf(cap) else min(max_steps, math.ceil(cap) + 1)
+        path = risk_path(problem, lr=lr, batch=batch, steps=limit, stop_below=target, iterate=iterate)
+        if path.reached_at is None:
+            return math.inf
+        losses, first = _iterate_path(path, iterate)
+        return steps_to_target(losses, target, first_step=first).fractional
+
+    return search.tune(criterion, problem, batch)
+
+
+def _tuned_record(tuned: Tuned) -> dict:
+    found = tuned.found
+    return {"lr": tuned.argmin, "value": tuned.value if found else None,
+            "lr_flat_range": list(tuned.flat_range) if found else None, "at_edge": tuned.at_edge,
+            "evaluations": tuned.evaluations}
+
+
+def risk_task(problem: dict, batch: int, samples: int, search: dict, iterate: str) -> dict:
+    """Sweep task: :func:`tuned_risk` for one (D, B), as JSON."""
+    return _tuned_record(tuned_risk(LinRegProblem.from_spec(problem), batch=batch, samples=samples,
+                                    search=LrSearch(**search), iterate=iterate))
+
+
+def steps_task(problem: dict, batch: int, target: float, max_steps: int, search: dict, iterate: str) -> dict:
+    """Sweep task: :func:`tuned_steps` for one (B, target), as JSON."""
+    return _tuned_record(tuned_steps(LinRegProblem.from_spec(problem), batch=batch, target=target,
+                                     max_steps=max_steps, search=LrSearch(**search), iterate=iterate))
+
+
+def default_batches(samples: int) -> list[int]:
+    """B = 2^j and 3·2^j that divide D, up to D/2 (at least two steps): a roughly half-octave grid."""
+    samples = errors.integer("samples", samples, ge=2)
+    return sorted(b for j in range(samples.bit_length()) for b in (2**j, 3 * 2**j)
+                  if b <= samples // 2 and samples % b == 0)
+
+
+def _values(records, key="value"):
+    return np.array([math.inf if r[key] is None else r[key] for r in records])
+
+
+@dataclass(frozen=True)
+class CBSMeasurement:
+    """Every CBS definition at one data size D (see the module docstring for the protocol).
+
+    Per batch size (arrays aligned with ``batch_sizes``): ``risk`` = R(D, B) and ``optimal_lr``
+    (tuned for it) with its ``lr_flat_range`` (γ within which R stays within 1 + flat_tol of its
+    optimum); ``steps`` = f(B), fractional steps to ``target`` (inf: not within ``max_overhead``
+    times D/B) and ``steps_lr``, the γ that gets there fastest. ``paper``, ``fit``,
+    ``fit_alpha`` (α fitted; None with fewer than 3 finite points), ``sfo``: the definitions;
+    ``b_noise``/``b_simple``: McCandlish's scales at the final iterate of the R_opt run.
+    """
+
+    problem: dict
+    samples: int
+    iterate: str
+    batch_sizes: np.ndarray
+    risk: np.ndarray
+    optimal_lr: np.ndarray
+    lr_flat_range: np.ndarray
+    steps: np.ndarray
+    steps_lr: np.ndarray
+    target: float
+    max_overhead: float
+    paper: Definition3
+    fit: FittedForm | None
+    fit_alpha: FittedForm | None
+    sfo: SFO
+    b_noise: float
+    b_simple: float
+    lr_at_edge: list = field(repr=False)
+
+    @property
+    def predicted_exponent(self) -> float | None:
+        """Corollary 8's B* ∝ D^{this} for a power-law problem (None for an explicit spectrum)."""
+        if self.problem["spectrum"] != "power_law":
+            return None
+        return cbs_exponent(self.problem["a"], self.problem["b"])
+
+    def cbs(self, definition: str) -> float | None:
+        """B* by ``definition``: 'paper' (Definition 3), 'fit', 'fit-alpha', 'sfo' or 'noise' (B_noise)."""
+        value = {"paper": self.paper.b_star, "fit": self.fit.cbs if self.fit else None,
+                 "fit-alpha": self.fit_alpha.cbs if self.fit_alpha else None, "sfo": self.sfo.b_star,
+                 "noise": self.b_noise}[definition]
+        return None if value is None or not math.isfinite(value) else float(value)
+
+
+    def summary(self, definition: str = "paper") -> dict:
+        """JSON-ready description; risks and steps that do not exist (never reached, unstable) are None."""
+        if definition not in DEFINITIONS:
+            raise errors.InvalidParameter("definition", "one of " + ", ".join(DEFINITIONS), definition)
+
+        def clean(values):
+            return [float(v) if math.isfinite(v) else None for v in np.ravel(values)]
+
+        def fitted(form):
+            return None if form is None else {"a": form.a, "b": form.b, "alpha": form.alpha, "cbs": _finite(form.cbs),
+                                              "cbs_table6_formula": _finite(form.cbs_table6),
+                                              "rms_log_residual": form.rms_log_residual, "points": form.points}
+
+        return {
+            **self.problem, "samples": self.samples, "iterate": self.iterate, "definition": definition,
+            "cbs": self.cbs(definition), "predicted_exponent": self.predicted_exponent,
+            "cbs_by_definition": {name: self.cbs(name) for name in DEFINITIONS},
+            "batch_sizes": [int(b) for b in self.batch_sizes], "risk": clean(self.risk),
+            "optimal_lr": clean(self.optimal_lr), "lr_flat_range": [clean(r) for r in self.lr_flat_range],
+            "steps": clean(self.steps), "steps_lr": clean(self.steps_lr),
+            "overhead_ratio": clean(self.paper.overhead_ratio), "target": self.target,
+            "r_opt": self.paper.r_opt, "b_opt": self.paper.b_opt, "overhead": self.paper.overhead,
+            "linear_scaling_anchor": self.paper.anchor, "max_overhead": self.max_overhead,
+            "paper": {"b_star": self.paper.b_star, "b_star_grid": self.paper.b_star_grid,
+                      "censored": self.paper.censored},
+            "fit": fitted(self.fit), "fit_alpha": fitted(self.fit_alpha),
+            "sfo": {"b_star": self.sfo.b_star, "b_star_grid": self.sfo.b_star_grid, "at_edge": self.sfo.at_edge},
+            "b_noise": self.b_noise, "b_simple": self.b_simple, "lr_at_search_edge": any(self.lr_at_edge),
+            "risk_convention": "excess risk (w - w*)^T H (w - w*), no factor 1/2",
+        }
+
+
+def _finite(value):
+    return float(value) if math.isfinite(value) else None
+
+
+DEFINITIONS = ("paper", "fit", "fit-alpha", "sfo", "noise")
+
+
+def measure_cbs(problem: LinRegProblem, samples: int, **options) -> CBSMeasurement:
+    """Every CBS definition at data size ``samples`` = D; options as :func:`measure_cbs_scaling`."""
+    return measure_cbs_scaling(problem, [samples], **options)[0]
+
+
+def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhead: float = 1.2,
+                        target: float | None = None, max_overhead: float = 4.0, search: LrSearch = LrSearch(),
+                        iterate: str = "averaged", cache=DEFAULT, workers: int | None = None,
+                        on_result=None) -> list[CBSMeasurement]:
+    """:func:`measure_cbs` at each D in ``samples``, all (D, B) tunings in two parallel cached sweeps.
+
+    ``batches``: the batch grid (each must divide every D; default :func:`default_batches`
+    per D). ``target``: the loss f(B) counts steps to (default R_opt(D), Definition 3).
+    ``max_overhead``: f(B) is searched up to this many times D/B steps. ``cache``: a folder,
+    :data:`sim.sweep.DEFAULT` or None; ``workers``: threads. ``on_result`` as in :func:`sim.sweep.sweep`.
+    """
+    if iterate not in ITERATES:
+        raise errors.InvalidParameter("iterate", "'averaged' or 'last'", iterate)
+    overhead = errors.real("overhead", overhead, gt=1)
+    max_overhead = errors.real("max_overhead", max_overhead, ge=overhead)
+    data_sizes = [errors.integer("samples", d, ge=2) for d in np.atleast_1d(samples).tolist()]
+    grids = []
+    for d in data_sizes:
+        grid = default_batches(d) if batches is None else [errors.integer("batches", b) for b in batches]
+        for b in grid:
+            one_pass_steps(b, d)
+        if len(grid) < 2:
+            raise errors.InvalidParameter("batches", "at least two batch sizes", grid)
+        grids.append(sorted(set(grid)))
+    if target is not None:
+        target = errors.real("target", target, gt=0)
+    spec, knobs = problem.spec, asdict(search)
+    phase1 = [dict(problem=spec, batch=b, samples=d, search=knobs, iterate=iterate)
+              for d, grid in zip(data_sizes, grids) for b in grid]
+    risks = iter(sweep(risk_task, phase1, cache=cache, workers=workers, desc="tune lr: risk at D",
+                       on_result=on_result))
+    risk_records = [[next(risks) for _ in grid] for grid in grids]
+    targets = []
+    for records in risk_records:
+        values = _values(records)
+        if not np.any(np.isfinite(values)):
+            raise errors.InvalidParameter("batches", "a grid where some batch size has a stable learning rate", "none")
+        targets.append(float(np.min(values)) if target is None else target)
+    phase2 = [dict(problem=spec, batch=b, target=t, max_steps=max(1, math.floor(max_overhead * d / b)), search=knobs,
+                   iterate=iterate) for d, grid, t in zip(data_sizes, grids, targets) for b in grid]
+    steps = iter(sweep(steps_task, phase2, cache=cache, workers=workers, desc="tune lr: steps to target",
+                       on_result=on_result))
+    steps_records = [[next(steps) for _ in grid] for grid in grids]
+    return [_assemble(problem, d, grid, r, s, t, overhead, max_overhead, iterate)
+            for d, grid, r, s, t in zip(data_sizes, grids, risk_records, steps_records, targets)]
+
+
+def _assemble(problem, samples, grid, risk_records, steps_records, target, overhead, max_overhead, iterate):
+    batches = np.array(grid, dtype=np.float64)
+    risk, steps = _values(risk_records), _values(steps_records)
+    paper = definition3(batches, risk, steps, overhead=overhead)
+    finite = np.isfinite(steps)
+    fit = fit_steps(batches, steps, b_opt=paper.b_opt, overhead=overhead) if finite.sum() >= 2 else None
+    fit_alpha = (fit_steps(batches, steps, b_opt=paper.b_opt, alpha=None, overhead=overhead)
+                 if finite.sum() >= 3 else None)
+    k_opt = int(np.argmin(risk))
+    best = risk_path(problem, lr=risk_records[k_opt]["lr"], batch=grid[k_opt], steps=samples // grid[k_opt])
+    b_simple, b_noise = gradient_noise_scales(problem.eigenvalues, best.second_moments, problem.sigma)
+    flat = np.array([r["lr_flat_range"] or [math.nan, math.nan] for r in risk_records])
+    return CBSMeasurement(problem.spec, samples, iterate, batches, risk, _values(risk_records, "lr"), flat, steps,
+                          _values(steps_records, "lr"), target, max_overhead, paper, fit, fit_alpha,
+                          sfo_cbs(batches, steps), b_noise, b_simple,
+                          [r["at_edge"] for r in risk_records] + [r["at_edge"] for r in steps_records])

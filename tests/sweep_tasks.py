@@ -1,0 +1,19 @@
+"""Sweep tasks for tests/test_sweep.py, importable by a subprocess (tests/ on its PYTHONPATH)."""
+
+import os
+import signal
+import time
+
+import numpy as np
+
+CALLS = []
+
+
+def noisy_sum(index: int, seed: int, size: int) -> dict:
+    """Deterministic in its config: a seeded draw, a float that exercises JSON round trips."""
+    CALLS.append(index)
+    if os.environ.get("SWEEP_TEST_KILL_AT") == str(index):
+        time.sleep(0.3)  # let the earlier configurations finish and be stored
+        os.kill(os.getpid(), signal.SIGKILL)
+    values = np.random.default_rng([seed, index]).standard_normal(size)
+    return {"index": index, "sum": float(values.sum()), "third": 1.0 / 3.0, "values": values[:3].tolist()}

@@ -1,0 +1,95 @@
+"""Each CBS definition on synthetic curves whose answer is known in closed form."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.critical_batch import definition3, fit_steps, sfo_cbs
+from sim.errors import InvalidParameter
+from theory import critical_batch as th
+
+FINE = 2.0 ** np.arange(0, 16, 0.125)  # a 2^(1/8) grid
+
+
+def test_sympy_derives_the_papers_b_over_5a_plus_1_2_b_opt():
+    solution, s = th.derive_linear_transition()
+    assert sp.simplify(solution - (s["c"] * s["B_opt"] + (s["c"] - 1) * s["b"] / s["a"])) == 0
+    paper = solution.subs(s["c"], sp.Rational(6, 5))
+    assert sp.simplify(paper - (s["b"] / (5 * s["a"]) + sp.Rational(6, 5) * s["B_opt"])) == 0
+
+
+@given(a=st.floats(1.0, 1e4), b=st.floats(1.0, 1e8), alpha=st.floats(0.5, 2.0), b_opt=st.floats(1.0, 1e3),
+       c=st.floats(1.05, 3.0))
+def test_transition_root_solves_its_equation_and_the_caption_formula_agrees_only_at_alpha_1(a, b, alpha, b_opt, c):
+    root = th.transition_cbs(a, b, alpha, b_opt, c)
+    assert root > b_opt
+    lhs, rhs = (a + b * root**-alpha) * root, c * (a + b * b_opt**-alpha) * b_opt
+    assert lhs == pytest.approx(rhs, rel=1e-9)
+    assert th.transition_cbs(a, b, 1.0, b_opt, c) == pytest.approx(th.table6_cbs(a, b, 1.0, b_opt, c), rel=1e-9)
+
+
+@pytest.mark.parametrize("s_min, b_noise, b0", [(100.0, 300.0, 1.0), (7.0, 40.0, 4.0), (1e4, 5.0, 1.0)])
+def test_definition3_on_mccandlish_curve(s_min, b_noise, b0):
+    """S(B) = S_min(1 + B_noise/B) from B_opt = b0: B* = c·B_opt + (c − 1)·B_noise, exactly (ρ is linear in B)."""
+    batches = FINE[FINE >= b0]
+    steps = th.mccandlish_steps(batches, s_min, b_noise)
+    risks = np.linspace(1.0, 2.0, batches.size)  # increasing: B_opt = the first grid point
+    result = definition3(batches, risks, steps)
+    want = th.mccandlish_cbs(b0, b_noise)
+    assert result.b_opt == b0 and result.b_star == pytest.approx(want, rel=1e-12) and not result.censored
+    assert result.b_star_grid <= want < result.b_star_grid * 2**0.125
+    assert result.anchor == pytest.approx(b0 * s_min * (1 + b_noise / b0))
+    for c in (1.1, 1.5):
+        assert definition3(batches, risks, steps, overhead=c).b_star == pytest.approx(th.mccandlish_cbs(b0, b_noise, c))
+
+
+def test_definition3_takes_the_largest_qualifying_batch_and_reports_censoring():
+    batches = [1, 2, 4, 8, 16]
+    risks = [1.0, 1.1, 1.2, 1.3, 1.4]
+    # ratios 1, 1.3 (fails), 1.1 (qualifies again), 2 (fails), 1.0 (qualifies): the largest wins.
+    steps = [16.0, 16 * 1.3 / 2, 16 * 1.1 / 4, 16 * 2.0 / 8, 16 * 1.0 / 16]
+    result = definition3(batches, risks, steps)
+    assert result.b_star_grid == 16 and result.b_star == 16 and result.censored
+    steps[-1] = math.inf  # the last batch size never reaches the target: B* bracketed in [4, 8)
+    result = definition3(batches, risks, steps)
+    assert result.b_star_grid == 4 and result.b_star == pytest.approx(4 + (1.2 - 1.1) / (2.0 - 1.1) * 4)
+    with pytest.raises(InvalidParameter, match="^steps: must be finite at B_opt"):
+        definition3(batches, risks, [math.inf] + steps[1:])
+
+
+@pytest.mark.parametrize("alpha", [0.8, 1.0, 1.3])
+def test_fitted_form_recovers_its_parameters(alpha):
+    a, b = 1293.83, 2834258.08  # Table 6's 85M row, with chosen α
+    batches = 2.0 ** np.arange(6, 15)
+    steps = a + b / batches**alpha
+    fitted = fit_steps(batches, steps, b_opt=256, alpha=None)
+    assert (fitted.a, fitted.b, fitted.alpha) == pytest.approx((a, b, alpha), rel=1e-6)
+    assert fitted.cbs == pytest.approx(th.transition_cbs(a, b, alpha, 256), rel=1e-6)
+    assert fitted.cbs_table6 == pytest.approx(th.table6_cbs(a, b, alpha, 256), rel=1e-6)
+    assert fitted.rms_log_residual < 1e-8
+    fixed = fit_steps(batches, steps, b_opt=256, alpha=1.0)
+    assert not fixed.alpha_fitted and fixed.alpha == 1.0
+    if alpha == 1.0:
+        assert fixed.cbs == pytest.approx(b / (5 * a) + 1.2 * 256, rel=1e-9)
+
+
+def test_fitted_form_pure_linear_scaling_has_no_finite_cbs():
+    batches = 2.0 ** np.arange(0, 10)
+    fitted = fit_steps(batches, 1e4 / batches, b_opt=1.0)
+    assert fitted.a == pytest.approx(0.0, abs=1e-6) and fitted.cbs > 1e6
+
+
+def test_sfo_on_the_iiduka_template():
+    """K(B) = X·B/(ε'B − Y) (inf where ε'B ≤ Y): B·K(B) is minimal at 2Y/ε'."""
+    x, y, eps = 3.0, 40.0, 0.5
+    with np.errstate(divide="ignore"):
+        steps = np.where(eps * FINE > y, x * FINE / (eps * FINE - y), np.inf)
+    result = sfo_cbs(FINE, steps)
+    assert result.b_star == pytest.approx(th.sfo_optimal_batch(y, eps), rel=0.01) and not result.at_edge
+    assert abs(math.log2(result.b_star_grid / 160.0)) <= 1 / 16
+    linear = sfo_cbs(FINE, 1e4 / FINE + 1.0)  # B·K increasing: the smallest batch, flagged
+    assert linear.b_star == 1.0 and linear.at_edge
