@@ -11,6 +11,7 @@ the ``figures`` verb, so library code keeps the one-way theory ← sim ← figur
 
 import argparse
 import json
+import math
 import sys
 
 from sim.errors import InvalidParameter
@@ -57,17 +58,61 @@ def _cache_choice(args):
     return None if args.no_cache else (args.cache or DEFAULT)
 
 
-def _linreg_cbs(args) -> dict:
+def _measure(args, samples):
     from sim import errors
-    from sim.linreg import LinRegProblem, LrSearch, measure_cbs
+    from sim.linreg import LinRegProblem, LrSearch, measure_cbs_scaling
 
     problem = LinRegProblem.power_law(args.a, args.b, args.dim, args.sigma)
     search = LrSearch(grid=errors.integer("lr_grid", args.lr_grid, ge=3))
     workers = None if args.workers is None else errors.integer("workers", args.workers)
-    measured = measure_cbs(problem, args.samples, batches=args.batches, overhead=args.overhead, target=args.target,
-                           max_overhead=args.max_overhead, search=search, iterate=args.iterate,
-                           cache=_cache_choice(args), workers=workers)
+    return measure_cbs_scaling(problem, samples, batches=args.batches, overhead=args.overhead, target=args.target,
+                               max_overhead=args.max_overhead, search=search, iterate=args.iterate,
+                               cache=_cache_choice(args), workers=workers)
+
+
+def _linreg_cbs(args) -> dict:
+    (measured,) = _measure(args, [args.samples])
     return measured.summary(args.definition)
+
+
+def _linreg_cbs_scaling(args) -> dict:
+    from sim.critical_batch import loglog_slope
+    from sim.linreg import DEFINITIONS
+
+    from sim import errors
+
+    if len(set(args.samples)) < 2:
+        raise errors.InvalidParameter("samples", "at least two different data sizes", args.samples)
+    runs = _measure(args, args.samples)
+    first = runs[0].summary(args.definition)
+    by = {name: [m.cbs(name) for m in runs] for name in DEFINITIONS}
+    slopes = {name: loglog_slope(args.samples, [math.nan if v is None else v for v in values])
+              for name, values in by.items()}
+    return {key: first[key] for key in ("spectrum", "a", "b", "dim", "sigma", "iterate", "definition",
+                                        "predicted_exponent", "overhead")} | {
+        "samples": args.samples, "cbs": by[args.definition], "cbs_by_definition": by,
+        "fitted_exponent": slopes[args.definition] if math.isfinite(slopes[args.definition]) else None,
+        "fitted_exponent_by_definition": {k: (v if math.isfinite(v) else None) for k, v in slopes.items()},
+        "fit_window": [min(args.samples), max(args.samples)], "r_opt": [m.paper.r_opt for m in runs],
+        "b_opt": [m.paper.b_opt for m in runs], "censored": [m.paper.censored for m in runs],
+        "risk_ratio_at_cbs": [m.risk_ratio_at(m.paper.b_star) for m in runs]}
+
+
+def _render_cbs_scaling(p: dict) -> str:
+    def num(value):
+        return "-" if value is None else f"{value:.4g}"
+
+    names = list(p["cbs_by_definition"])
+    lines = [f"a={p['a']:g} b={p['b']:g} dim={p['dim']} sigma={p['sigma']:g}: B*(D), every definition "
+             f"(iterate {p['iterate']}, overhead {p['overhead']:g})",
+             f"{'D':>9} " + " ".join(f"{name:>10}" for name in names) + f" {'R(B*)/R_opt':>12}"]
+    for k, d in enumerate(p["samples"]):
+        lines.append(f"{d:>9} " + " ".join(f"{num(p['cbs_by_definition'][n][k]):>10}" for n in names)
+                     + f" {p['risk_ratio_at_cbs'][k]:>12.4f}")
+    lines.append(f"{'slope':>9} " + " ".join(f"{num(p['fitted_exponent_by_definition'][n]):>10}" for n in names)
+                 + f"   (log-log fit over D = {p['fit_window'][0]}..{p['fit_window'][1]})")
+    lines.append(f"Corollary 8: B* grows as D^{p['predicted_exponent']:.4g}")
+    return "\n".join(lines)
 
 
 def _render_cbs(p: dict) -> str:
@@ -125,6 +170,24 @@ def build_parser() -> argparse.ArgumentParser:
         parser.add_argument("--dim", type=int, required=True, help="dimension d (truncation of the spectrum)")
         parser.add_argument("--sigma", type=float, default=1.0, help="label-noise standard deviation (default 1)")
 
+    def measurement_args(parser):
+        add = parser.add_argument
+        add("--definition", choices=["paper", "fit", "fit-alpha", "sfo", "noise"], default="paper",
+            help="which B* goes in 'cbs' (default paper); all are reported")
+        add("--target", type=float, help="loss that f(B) counts steps to (default R_opt)")
+        add("--overhead", type=float, default=1.2, help="overhead factor over linear scaling (default 1.2)")
+        add("--batches", type=int, nargs="+", metavar="B",
+            help="batch sizes, each dividing every data size (default 2^j and 3*2^j up to D/2)")
+        add("--max-overhead", type=float, default=4.0,
+            help="f(B) is searched up to this many times D/B steps (default 4)")
+        add("--iterate", choices=["averaged", "last"], default="averaged",
+            help="whose risk: the paper's average of the iterates (default) or the last iterate")
+        add("--lr-grid", type=int, default=12, help="learning rates on the tuning grid (default 12)")
+        add("--workers", type=int, help="threads (default: NUMBA_NUM_THREADS)")
+        add("--cache", help="cache folder (default $BATCHLAB_CACHE or ~/.cache/batchlab)")
+        add("--no-cache", action="store_true", help="compute everything, store nothing")
+        add("--json", action="store_true", help="print one JSON object")
+
     risk = verbs.add_parser(
         "risk", allow_abbrev=False,
         help="expected excess risk of one-pass mini-batch SGD",
@@ -155,22 +218,19 @@ def build_parser() -> argparse.ArgumentParser:
                     "(McCandlish's B_noise at the end of the R_opt run). Results are cached on disk.")
     problem_args(cbs)
     cbs.add_argument("--samples", type=int, required=True, help="data size D")
-    cbs.add_argument("--definition", choices=["paper", "fit", "fit-alpha", "sfo", "noise"], default="paper",
-                     help="which B* goes in 'cbs' (default paper); all are reported")
-    cbs.add_argument("--target", type=float, help="loss that f(B) counts steps to (default R_opt)")
-    cbs.add_argument("--overhead", type=float, default=1.2, help="overhead factor over linear scaling (default 1.2)")
-    cbs.add_argument("--batches", type=int, nargs="+", metavar="B",
-                     help="batch sizes, each dividing --samples (default 2^j and 3*2^j up to D/2)")
-    cbs.add_argument("--max-overhead", type=float, default=4.0,
-                     help="f(B) is searched up to this many times D/B steps (default 4)")
-    cbs.add_argument("--iterate", choices=["averaged", "last"], default="averaged",
-                     help="whose risk: the paper's average of the iterates (default) or the last iterate")
-    cbs.add_argument("--lr-grid", type=int, default=12, help="learning rates on the tuning grid (default 12)")
-    cbs.add_argument("--workers", type=int, help="threads (default: NUMBA_NUM_THREADS)")
-    cbs.add_argument("--cache", help="cache folder (default $BATCHLAB_CACHE or ~/.cache/batchlab)")
-    cbs.add_argument("--no-cache", action="store_true", help="compute everything, store nothing")
-    cbs.add_argument("--json", action="store_true", help="print one JSON object")
+    measurement_args(cbs)
     cbs.set_defaults(run=_linreg_cbs, render=_render_cbs)
+
+    scaling = verbs.add_parser(
+        "cbs-scaling", allow_abbrev=False, help="critical batch size across data sizes, with fitted exponents",
+        description="B*(D) by every definition (as 'linreg cbs') at each data size, the log-log slope of B* "
+                    "against D over the given D, and Corollary 8's predicted exponent 1 - a/min(b, 2a+1). "
+                    "All (D, B) tunings run as one parallel, cached sweep.")
+    problem_args(scaling)
+    scaling.add_argument("--samples", type=int, nargs="+", required=True, metavar="D",
+                         help="data sizes (at least two), e.g. 1536 3072 6144 12288")
+    measurement_args(scaling)
+    scaling.set_defaults(run=_linreg_cbs_scaling, render=_render_cbs_scaling)
 
     figs = systems.add_parser("figures", help="regenerate the figure gallery (PNG and PDF)", allow_abbrev=False)
     figs.add_argument("--out", default="figures/gallery", help="output folder (default figures/gallery)")

@@ -173,3 +173,12 @@ def sfo_cbs(batch_sizes, steps) -> SFO:
     curvature, slope, _ = np.polyfit(x, y, 2)
     vertex = -slope / (2.0 * curvature) if curvature > 0 else x[1]
     return SFO(complexity, float(batches[k]), float(np.exp(np.clip(vertex, x[0], x[2]))), False)
+
+
+def loglog_slope(x, y) -> float:
+    """Least-squares slope of ln y against ln x over the finite positive pairs (nan with fewer than two)."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    keep = np.isfinite(x) & np.isfinite(y) & (x > 0) & (y > 0)
+    if keep.sum() < 2:
+        return math.nan
+    return float(np.polyfit(np.log(x[keep]), np.log(y[keep]), 1)[0])

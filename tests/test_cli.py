@@ -1,6 +1,7 @@
 """The CLI contract: JSON shape, one-line errors with exit status 2, reproducibility."""
 
 import json
+import math
 import shutil
 import subprocess
 import sys
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
+from sim.cli import build_parser, main
 
 RISK = ["linreg", "risk", "--a", "1.5", "--b", "2", "--dim", "50", "--samples", "256", "--batch", "8", "--lr", "0.4"]
 REQUIRED = {"last", "averaged", "tail_averaged", "bias", "variance", "method", "steps", "diverged"}
@@ -91,3 +92,54 @@ def test_figure_list_and_unknown_name(capsys, tmp_path):
     assert "linreg_lr_over_batch" in names and "linreg_bias_variance" in names
     assert main(["figures", "--out", str(tmp_path), "--only", "nope"]) == 2
     assert "--only" in capsys.readouterr().err
+
+
+CBS = ["linreg", "cbs", "--a", "1.5", "--b", "2.5", "--dim", "60", "--samples", "768", "--lr-grid", "8"]
+
+
+def test_cbs_json_contract(capsys, tmp_path):
+    payload = run_json(capsys, CBS + ["--cache", str(tmp_path)])
+    assert {"batch_sizes", "optimal_lr", "risk", "steps", "cbs", "predicted_exponent", "definition"} <= payload.keys()
+    assert payload["definition"] == "paper" and payload["cbs"] == payload["cbs_by_definition"]["paper"]
+    assert payload["predicted_exponent"] == pytest.approx(0.4)
+    n = len(payload["batch_sizes"])
+    assert n >= 10 and len(payload["risk"]) == len(payload["optimal_lr"]) == len(payload["steps"]) == n
+    for definition in ("fit", "sfo", "noise"):  # served from the cache: the same numbers, another B*
+        other = run_json(capsys, CBS + ["--cache", str(tmp_path), "--definition", definition])
+        assert other["cbs"] == payload["cbs_by_definition"][definition] and other["risk"] == payload["risk"]
+
+
+def test_cbs_human_readable_and_bad_input(capsys):
+    assert main(CBS + ["--no-cache"]) == 0
+    out = capsys.readouterr().out
+    assert "R_opt" in out and "B* (paper)" in out
+    for change, flag in (({"--samples": "100"}, "--samples"), ({"--overhead": "1"}, "--overhead"),
+                         ({"--target": "-1"}, "--target"), ({"--lr-grid": "2"}, "--lr-grid")):
+        argv = list(CBS)
+        for key, value in change.items():
+            if key in argv:
+                argv[argv.index(key) + 1] = value
+            else:
+                argv += [key, value]
+        assert main(argv + ["--no-cache", "--batches", "3", "4"] if flag == "--samples" else argv + ["--no-cache"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and flag in err, err
+
+
+def test_cbs_scaling_json_and_its_agreement_with_cbs(capsys, tmp_path):
+    argv = ["linreg", "cbs-scaling", "--a", "1.5", "--b", "2.5", "--dim", "60", "--lr-grid", "8", "--cache", str(tmp_path)]
+    payload = run_json(capsys, argv + ["--samples", "384", "768"])
+    assert payload["samples"] == [384, 768] and len(payload["cbs"]) == 2 and payload["predicted_exponent"] == 0.4
+    want = math.log(payload["cbs"][1] / payload["cbs"][0]) / math.log(2)
+    assert payload["fitted_exponent"] == pytest.approx(want, rel=1e-12)
+    single = run_json(capsys, CBS[:-2] + ["--lr-grid", "8", "--cache", str(tmp_path)])  # D = 768, from the cache
+    assert single["cbs"] == payload["cbs"][1]
+    assert main(argv + ["--samples", "768"]) == 2 and "--samples" in capsys.readouterr().err
+
+
+def test_cli_definition_choices_are_the_librarys():
+    from sim.linreg import DEFINITIONS
+
+    cbs = build_parser()._subparsers._group_actions[0].choices["linreg"]._subparsers._group_actions[0].choices["cbs"]
+    (definition,) = [a for a in cbs._actions if a.dest == "definition"]
+    assert tuple(definition.choices) == DEFINITIONS

@@ -97,9 +97,16 @@ def _tuned_record(tuned: Tuned) -> dict:
 
 
 def risk_task(problem: dict, batch: int, samples: int, search: dict, iterate: str) -> dict:
-    """Sweep task: :func:`tuned_risk` for one (D, B), as JSON."""
-    return _tuned_record(tuned_risk(LinRegProblem.from_spec(problem), batch=batch, samples=samples,
-                                    search=LrSearch(**search), iterate=iterate))
+    """Sweep task: :func:`tuned_risk` for one (D, B), and McCandlish's scales at the end of its best run, as JSON."""
+    problem = LinRegProblem.from_spec(problem)
+    tuned = tuned_risk(problem, batch=batch, samples=samples, search=LrSearch(**search), iterate=iterate)
+    record = _tuned_record(tuned)
+    record["b_simple"] = record["b_noise"] = None
+    if tuned.found:
+        best = risk_path(problem, lr=tuned.argmin, batch=batch, steps=samples // batch)
+        record["b_simple"], record["b_noise"] = gradient_noise_scales(problem.eigenvalues, best.second_moments,
+                                                                      problem.sigma)
+    return record
 
 
 def steps_task(problem: dict, batch: int, target: float, max_steps: int, search: dict, iterate: str) -> dict:
@@ -164,6 +171,12 @@ class CBSMeasurement:
                  "noise": self.b_noise}[definition]
         return None if value is None or not math.isfinite(value) else float(value)
 
+
+    def risk_ratio_at(self, batch: float) -> float:
+        """R(D, B)/R_opt at any B on the grid's range, interpolated linearly in log R against log B."""
+        finite = np.isfinite(self.risk)
+        log_risk = np.interp(math.log(batch), np.log(self.batch_sizes[finite]), np.log(self.risk[finite]))
+        return float(math.exp(log_risk) / self.paper.r_opt)
 
     def summary(self, definition: str = "paper") -> dict:
         """JSON-ready description; risks and steps that do not exist (never reached, unstable) are None."""
@@ -264,11 +277,9 @@ def _assemble(problem, samples, grid, risk_records, steps_records, target, overh
     fit = fit_steps(batches, steps, b_opt=paper.b_opt, overhead=overhead) if finite.sum() >= 2 else None
     fit_alpha = (fit_steps(batches, steps, b_opt=paper.b_opt, alpha=None, overhead=overhead)
                  if finite.sum() >= 3 else None)
-    k_opt = int(np.argmin(risk))
-    best = risk_path(problem, lr=risk_records[k_opt]["lr"], batch=grid[k_opt], steps=samples // grid[k_opt])
-    b_simple, b_noise = gradient_noise_scales(problem.eigenvalues, best.second_moments, problem.sigma)
+    best = risk_records[int(np.argmin(risk))]
     flat = np.array([r["lr_flat_range"] or [math.nan, math.nan] for r in risk_records])
     return CBSMeasurement(problem.spec, samples, iterate, batches, risk, _values(risk_records, "lr"), flat, steps,
                           _values(steps_records, "lr"), target, max_overhead, paper, fit, fit_alpha,
-                          sfo_cbs(batches, steps), b_noise, b_simple,
+                          sfo_cbs(batches, steps), best["b_noise"], best["b_simple"],
                           [r["at_edge"] for r in risk_records] + [r["at_edge"] for r in steps_records])

@@ -1,0 +1,58 @@
+"""Steps to reach R_opt against batch size (the seed paper's Figure 2), with every CBS definition marked.
+
+Exact engine at one data size: f(B), the fewest steps (γ tuned per B) for the averaged iterate
+to reach R_opt = min_B R(D, B); the linear-scaling line f*(B) = D/B through B_opt and its 1.2×
+band; the fitted forms a + b/B^α (α = 1 and fitted); and the B* of each definition
+(Definition 3, fitted forms, SFO, McCandlish's B_noise). Right: the overhead f(B)/f*(B).
+"""
+
+import numpy as np
+
+from sim.linreg import LinRegProblem, measure_cbs
+
+NAME = "linreg_cbs_steps"
+A, B_SRC, DIM, SAMPLES, SIGMA = 1.5, 2.5, 1000, 24576, 1.0  # also a point of linreg_cbs_scaling (cached)
+
+
+def compute() -> dict:
+    measured = measure_cbs(LinRegProblem.power_law(A, B_SRC, DIM, SIGMA), SAMPLES)
+    return dict(summary=measured.summary(), fit=measured.fit, fit_alpha=measured.fit_alpha)
+
+
+def plot(data):
+    import matplotlib.pyplot as plt
+
+    s = data["summary"]
+    all_batches = np.array(s["batch_sizes"], dtype=float)
+    all_steps = np.array([np.nan if v is None else v for v in s["steps"]])
+    shown = all_batches <= 2 * all_batches[np.isfinite(all_steps)].max()  # f(B) is searched up to 4× D/B
+    batches, steps = all_batches[shown], all_steps[shown]
+    ratio = np.array([np.nan if v is None else v for v in s["overhead_ratio"]])[shown]
+    fig, (ax, ratio_ax) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
+    line = s["linear_scaling_anchor"] / batches
+    ax.fill_between(batches, line, 1.2 * line, color="0.85", label="within 1.2× of linear scaling")
+    ax.plot(batches, line, "k--", lw=1, label=f"linear scaling f*(B) = D/B from B_opt = {s['b_opt']:g}")
+    fine = np.geomspace(batches[0], batches[-1], 200)
+    for form, color, label in ((data["fit"], "C0", "fit a + b/B"), (data["fit_alpha"], "C2", "fit a + b/B^α")):
+        if form is not None:
+            ax.plot(fine, form.a + form.b * fine**-form.alpha, color=color, lw=1,
+                    label=f"{label} (α={form.alpha:.2f})")
+    ax.plot(batches, steps, "ko", ms=5, zorder=5, label="f(B): steps to R_opt (exact, γ tuned)")
+    marks = (("fit", "C0", ":", "fit, α = 1"), ("fit-alpha", "C2", ":", "fit, α fitted"),
+             ("noise", "C4", ":", "McCandlish B_noise"), ("sfo", "C1", ":", "SFO argmin B·f"),
+             ("paper", "C3", "-", "Definition 3"))
+    for key, color, style, label in marks:
+        value = s["cbs_by_definition"][key]
+        if value is not None:
+            for axis in (ax, ratio_ax):
+                axis.axvline(value, color=color, ls=style, lw=1.5 if style == "-" else 1.8, zorder=4)
+            ax.plot([], [], color=color, ls=style, label=f"B* {label} = {value:.3g}")
+    ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel="steps to reach R_opt",
+           title=f"a={A}, b={B_SRC}, d={DIM}, D={SAMPLES}, σ={SIGMA}: R_opt = {s['r_opt']:.3g} (excess risk of w̄)")
+    ax.legend(fontsize=7, loc="lower left")
+    ratio_ax.plot(batches, ratio, "ko-", ms=4, zorder=5)
+    ratio_ax.axhline(1.2, color="C3", lw=1, label="overhead 1.2 (Definition 3)")
+    ratio_ax.set(xscale="log", xlabel="batch size B", ylabel="f(B) / f*(B)", ylim=(0.95, 4.2),
+                 title="overhead over linear scaling (vertical lines: B* as on the left)")
+    ratio_ax.legend(fontsize=8, loc="upper left")
+    return fig
