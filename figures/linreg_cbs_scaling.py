@@ -53,9 +53,10 @@ def plot(data):
             bottom.plot(x, y, "-", color=color, lw=1.2)
         bottom.axvline(1.0, color="k", ls=":", lw=1)
         bottom.set(xscale="log", yscale="log", xlabel="B / B*(D)  (Definition 3)", ylabel="R(D, B) / R_opt(D)",
-                   ylim=(0.95, 50), title=f"last 6 D: R(D, B*) = {panel['at_cbs'][-6:].min():.2f}–"
-                                          f"{panel['at_cbs'][-6:].max():.2f} R_opt;  R(D, 4B*) = "
-                                          f"{panel['at_4cbs'][-6:].min():.2f}–{panel['at_4cbs'][-6:].max():.2f} R_opt")
+                   ylim=(0.95, 50))
+        bottom.set_title(f"last 6 D: R(D, B*) = {panel['at_cbs'][-6:].min():.2f}–{panel['at_cbs'][-6:].max():.2f} "
+                         f"R_opt\nR(D, 4B*) = {panel['at_4cbs'][-6:].min():.2f}–{panel['at_4cbs'][-6:].max():.2f} R_opt",
+                         fontsize=9)
     sm = plt.cm.ScalarMappable(cmap="viridis", norm=plt.matplotlib.colors.LogNorm(D[0], D[-1]))
     fig.colorbar(sm, ax=axes[1], label="D", shrink=0.8)
     fig.suptitle("Critical batch size of one-pass SGD on power-law linear regression, exact engine, γ tuned per B "

@@ -28,7 +28,8 @@ class Tuned:
     """The optimum of a criterion over x in [low, high] and the evaluations behind it.
 
     ``argmin``/``value``: the best evaluated point (None/inf if no point had a finite value).
-    ``points``/``values``: every evaluation, sorted by x. ``flat_range``: (lo, hi) where the
+    ``points``/``values``: every evaluation, sorted by x; a value is inf where the criterion has
+    none or where a pruned evaluation showed only that it exceeds (1 + ``flat_tol``)·``value``. ``flat_range``: (lo, hi) where the
     criterion is ≤ (1 + ``flat_tol``)·value, interpolated log-linearly between evaluated points
     (an end is the search bound when the criterion is still flat there). ``at_edge``: the
     optimum sits at a search bound, so the true optimum may lie outside [low, high].
@@ -91,14 +92,6 @@ def minimize_log(criterion, low: float, high: float, *, grid: int = 12, xtol: fl
                 pruned.add(x)
         return seen[x]
 
-    def uncapped(k):
-        x = float(points[k])
-        if x in pruned:
-            value = float(criterion(x, math.inf))
-            values[k] = seen[x] = value if value == value else math.inf
-            pruned.discard(x)
-        return values[k]
-
     logs = np.linspace(math.log(low), math.log(high), grid)
     for log_x in logs:
         evaluate(float(log_x), capped=True)
@@ -117,6 +110,15 @@ def minimize_log(criterion, low: float, high: float, *, grid: int = 12, xtol: fl
     if not math.isfinite(value):
         return Tuned(None, math.inf, points, values, None, flat_tol, False)
     threshold = (1.0 + flat_tol) * value
+
+    def uncapped(k):  # the exact value of evaluated point k, computing it again if it was pruned
+        x = float(points[k])
+        if x in pruned:
+            value = float(criterion(x, math.inf))
+            values[k] = seen[x] = value if value == value else math.inf
+            pruned.discard(x)
+        return values[k]
+
     flat = tuple(_flat_edge(points, values, best, threshold, step, uncapped) for step in (-1, +1))
     edge = abs(math.log(points[best]) - math.log(low)) <= xtol or abs(math.log(points[best]) - math.log(high)) <= xtol
     return Tuned(float(points[best]), value, points, values, flat, flat_tol, edge)

@@ -22,6 +22,17 @@ def run_json(capsys, argv):
     return json.loads(out)
 
 
+def with_changes(argv, change):
+    """``argv`` with each flag's value replaced (or the flag appended)."""
+    argv = list(argv)
+    for key, value in change.items():
+        if key in argv:
+            argv[argv.index(key) + 1] = value
+        else:
+            argv += [key, value]
+    return argv
+
+
 def test_exact_json_shape(capsys):
     payload = run_json(capsys, RISK)
     assert REQUIRED <= payload.keys()
@@ -56,13 +67,7 @@ def test_human_readable_output(capsys):
      ({"--sigma": "-0.1"}, "--sigma"), ({"--samples": "0"}, "--samples")],
 )
 def test_bad_values_give_one_line_naming_the_parameter(capsys, change, flag):
-    argv = list(RISK)
-    for key, value in change.items():
-        if key in argv:
-            argv[argv.index(key) + 1] = value
-        else:
-            argv += [key, value]
-    assert main(argv) == 2
+    assert main(with_changes(RISK, change)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and flag in err and "must be" in err
 
@@ -113,15 +118,10 @@ def test_cbs_human_readable_and_bad_input(capsys):
     assert main(CBS + ["--no-cache"]) == 0
     out = capsys.readouterr().out
     assert "R_opt" in out and "B* (paper)" in out
-    for change, flag in (({"--samples": "100"}, "--samples"), ({"--overhead": "1"}, "--overhead"),
-                         ({"--target": "-1"}, "--target"), ({"--lr-grid": "2"}, "--lr-grid")):
-        argv = list(CBS)
-        for key, value in change.items():
-            if key in argv:
-                argv[argv.index(key) + 1] = value
-            else:
-                argv += [key, value]
-        assert main(argv + ["--no-cache", "--batches", "3", "4"] if flag == "--samples" else argv + ["--no-cache"]) == 2
+    for change, flag in (({"--samples": "100", "--batches": "3"}, "--samples"), ({"--overhead": "1"}, "--overhead"),
+                         ({"--target": "-1"}, "--target"), ({"--lr-grid": "2"}, "--lr-grid"),
+                         ({"--max-overhead": "1.1"}, "--max-overhead"), ({"--workers": "0"}, "--workers")):
+        assert main(with_changes(CBS, change) + ["--no-cache"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and flag in err, err
 
