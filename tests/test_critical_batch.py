@@ -93,3 +93,24 @@ def test_sfo_on_the_iiduka_template():
     assert abs(math.log2(result.b_star_grid / 160.0)) <= 1 / 16
     linear = sfo_cbs(FINE, 1e4 / FINE + 1.0)  # B·K increasing: the smallest batch, flagged
     assert linear.b_star == 1.0 and linear.at_edge
+
+
+@given(s_min=st.floats(1.0, 1e4), b_noise=st.floats(0.5, 1e4), b0_log2=st.integers(0, 4),
+       spacing=st.sampled_from([0.25, 0.5, 1.0]), c=st.floats(1.05, 2.0))
+def test_definition3_bounds_on_any_mccandlish_grid(s_min, b_noise, b0_log2, spacing, c):
+    """On any grid: B_opt < B*_grid ≤ B* < the next grid point, the ratio is ≤ c at B*_grid and > c just past B*,
+    and B* grows with the overhead factor; with ρ linear in B the interpolation is exact unless censored."""
+    batches = 2.0 ** np.arange(b0_log2, 20, spacing)
+    steps = th.mccandlish_steps(batches, s_min, b_noise)
+    risks = np.arange(batches.size, dtype=float)
+    result = definition3(batches, risks, steps, overhead=c)
+    want = th.mccandlish_cbs(batches[0], b_noise, c)
+    if result.censored:
+        assert want >= batches[-1] and result.b_star == batches[-1]
+        return
+    assert result.b_star == pytest.approx(want, rel=1e-9)
+    k = int(np.searchsorted(batches, result.b_star, side="right")) - 1
+    assert result.overhead_ratio[k] <= c < result.overhead_ratio[k + 1]
+    if result.b_star_grid is not None:
+        assert batches[0] < result.b_star_grid == batches[k] <= result.b_star
+    assert definition3(batches, risks, steps, overhead=c + 0.1).b_star >= result.b_star
