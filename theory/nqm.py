@@ -1,0 +1,49 @@
+"""Closed forms for the noisy quadratic model (NQM) of Zhang et al. 2019, SGD with a power preconditioner.
+
+Loss L(θ) = ½ Σ_i h_i θ_i², stochastic gradient Hθ + ε with Cov(ε) = C/B (C diagonal, c_i),
+preconditioner P = H^{−p}. Per dimension, with x = αh^{1−p} and n = α²h^{−2p}c/B,
+
+    θ' = (1 − x)θ − αh^{−p}ε,    s' = r·s + n,   s = E θ²,  r = (1 − x)²,
+
+so s(k) = s* + r^k (s(0) − s*) with s* = n/(1 − r) = n/(x(2 − x)), stable iff 0 < x < 2
+(:mod:`theory.nqm_symbolic` derives all three from the recursion with sympy). The expected
+loss is ½ Σ_i w_i h_i s_i, with w_i the number of eigenvalues a dimension stands for (1, or a
+bin count). Every term r^k(s(0) − s*) is monotone in k, which makes the first step at which
+the loss reaches a target exactly computable without assuming the loss is monotone.
+"""
+
+import numpy as np
+
+
+def sgd_coefficients(h, c, lr: float, batch: int, precond: float):
+    """Per-dimension (x, r, n): contraction x = αh^{1−p}, r = (1 − x)², noise n = α²h^{−2p}c/B."""
+    h = np.asarray(h, dtype=np.float64)
+    x = lr * h ** (1.0 - precond)
+    return x, (1.0 - x) ** 2, lr**2 * h ** (-2.0 * precond) * np.asarray(c, dtype=np.float64) / batch
+
+
+def sgd_steady_state(x, n):
+    """s* = n/(x(2 − x)) where 0 < x < 2 (the fixed point of s' = (1 − x)²s + n); inf elsewhere."""
+    x, n = np.asarray(x, dtype=np.float64), np.asarray(n, dtype=np.float64)
+    stable = (x > 0) & (x < 2)
+    return np.where(stable, n / np.where(stable, x * (2.0 - x), 1.0), np.inf)
+
+
+def sgd_second_moment(s0, x, n, k):
+    """s(k) = s* + r^k(s(0) − s*) for r = (1 − x)² ≠ 1, and s(0) + k·n at r = 1 (x = 0 or 2)."""
+    s0, x, n = (np.asarray(v, dtype=np.float64) for v in (s0, x, n))
+    r = (1.0 - x) ** 2
+    at_one = r == 1.0
+    star = n / np.where(at_one, 1.0, 1.0 - r)
+    return np.where(at_one, s0 + k * n, star + r**k * (s0 - star))
+
+
+def information_lower_bound_steps(dim: float, target: float, batch: int) -> float:
+    """The NQM paper's lower bound on steps to reach loss ``target``: d/(2·target·B).
+
+    With C = H, an estimator from N = kB samples has per-dimension variance ≥ c_i/(h_i²N), so
+    the loss is ≥ ½ Σ h_i c_i/(h_i² N) = d/(2N) (Cramér–Rao, no prior); loss ≤ target needs
+    k ≥ d/(2·target·B). The prior θ(0) ~ N(0, I) is information too, so this is the large-N
+    form of the bound, not a bound at every target.
+    """
+    return dim / (2.0 * target * batch)
