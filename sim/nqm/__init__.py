@@ -1,10 +1,12 @@
-"""The noisy quadratic model (Zhang et al. 2019): exact engine for SGD with a power preconditioner.
+"""The noisy quadratic model (Zhang et al. 2019): exact and Monte Carlo engines for SGD with a power preconditioner.
 
 Conventions: loss ½ Σ h_i θ_i² (with the factor ½, as in the paper), expected over θ(0) and the
 gradient noise; a step is one stochastic-gradient update with a batch of B; P = H^{−p}.
 """
 
 from sim.nqm._exact import MAX_STEPS, sgd_loss, sgd_steady_loss, sgd_steps_to_target
+from sim.nqm._montecarlo import NQMMonteCarlo, sgd_monte_carlo
 from sim.nqm._problem import NQMProblem
 
-__all__ = ["MAX_STEPS", "NQMProblem", "sgd_loss", "sgd_steady_loss", "sgd_steps_to_target"]
+__all__ = ["MAX_STEPS", "NQMMonteCarlo", "NQMProblem", "sgd_loss", "sgd_monte_carlo", "sgd_steady_loss",
+           "sgd_steps_to_target"]
