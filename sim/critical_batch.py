@@ -7,7 +7,8 @@ batch B_k reaches a target (``nan`` or ``inf`` where it never does within the bu
 These functions are system-agnostic; McCandlish's gradient-noise scales need gradient
 statistics and live with each system (e.g. :func:`theory.linreg.gradient_noise_scales`).
 
-1. :func:`definition3`: Definition 3 of the seed paper (Zhang et al. 2024, §3.1).
+1. :func:`definition3`: Definition 3 of the seed paper (Zhang et al. 2024, §3.1), and its rule
+   :func:`linear_scaling_cbs` for curves with a target but no data size.
 2. :func:`fit_steps` + :func:`theory.critical_batch.transition_cbs`: the fitted form of §3.2/App. H.
 3. :func:`sfo_cbs`: the SFO-complexity CBS of the Iiduka group, argmin_B B·K(B).
 """
@@ -64,11 +65,24 @@ def definition3(batch_sizes, risks, steps, *, overhead: float = 1.2) -> Definiti
     ``risks``: R(B) at the fixed data size D; ``steps``: f(B), steps to reach R_opt (or any
     target; the linear-scaling line then goes through the measured f(B_opt)).
     """
-    overhead = errors.real("overhead", overhead, gt=1)
-    batches, risks, steps = _grid(batch_sizes, ("risks", risks), ("steps", steps))
+    batches, risks, _ = _grid(batch_sizes, ("risks", risks), ("steps", steps))
     if not np.any(np.isfinite(risks)):
         raise errors.InvalidParameter("risks", "finite for at least one batch size", "none finite")
     k_opt = int(np.argmin(risks))
+    return linear_scaling_cbs(batches, steps, reference=float(batches[k_opt]), overhead=overhead,
+                              r_opt=float(risks[k_opt]))
+
+
+def linear_scaling_cbs(batch_sizes, steps, *, reference: float | None = None, overhead: float = 1.2,
+                       r_opt: float = math.nan) -> Definition3:
+    """Definition 3's rule with the linear-scaling line through a chosen reference batch size.
+
+    For a steps-to-target curve with no data size (the NQM's), the reference is the smallest batch
+    size by default: B* = the largest B' > B_ref with f(B') ≤ c·f(B_ref)·B_ref/B'.
+    """
+    overhead = errors.real("overhead", overhead, gt=1)
+    batches, steps = _grid(batch_sizes, ("steps", steps))
+    k_opt = 0 if reference is None else int(np.flatnonzero(batches == reference)[0])
     if not math.isfinite(steps[k_opt]):
         raise errors.InvalidParameter("steps", "finite at B_opt (B_opt must reach the target)", steps[k_opt])
     anchor = float(batches[k_opt] * steps[k_opt])
@@ -83,8 +97,7 @@ def definition3(batch_sizes, risks, steps, *, overhead: float = 1.2) -> Definiti
         b_star, censored = float(batches[k] + share * (batches[k + 1] - batches[k])), False
     else:  # the next batch size never reaches the target: B* is bracketed but not interpolable
         b_star, censored = float(batches[k]), False
-    return Definition3(float(risks[k_opt]), float(batches[k_opt]), anchor, overhead, ratio, b_star_grid, b_star,
-                       censored)
+    return Definition3(r_opt, float(batches[k_opt]), anchor, overhead, ratio, b_star_grid, b_star, censored)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Hyperparameter tuning: minimise a criterion over one positive hyperparameter on a log scale.
 
-``minimize_log`` evaluates the criterion on a geometric grid, then refines around the best
-grid point with bounded Brent in log x (scipy's ``minimize_scalar(method="bounded")``), and
-reports the optimum together with how flat the criterion is around it: the range of x
+``minimize_on_grid`` evaluates the criterion on given points (a published protocol's grid, say),
+optionally refines around the best one with bounded Brent in log x (scipy's
+``minimize_scalar(method="bounded")``); ``minimize_log`` does so on a geometric grid. Both report the optimum together with how flat the criterion is around it: the range of x
 over which it stays within (1 + ``flat_tol``) of the optimum. A criterion returns ``inf``
 where it has no value (a diverged run, a target never reached); those points lose.
 
@@ -79,11 +79,23 @@ def minimize_log(criterion, low: float, high: float, *, grid: int = 12, xtol: fl
     low = errors.real("low", low, gt=0)
     high = errors.real("high", high, gt=low)
     grid = errors.integer("grid", grid, ge=3)
+    return minimize_on_grid(criterion, np.exp(np.linspace(math.log(low), math.log(high), grid)), xtol=xtol,
+                            flat_tol=flat_tol)
+
+
+def minimize_on_grid(criterion, points, *, refine: bool = True, xtol: float = 0.01, flat_tol: float = 0.01) -> Tuned:
+    """Minimise ``criterion(x, cap)`` over the increasing positive ``points`` (then Brent, if ``refine``).
+
+    Without refinement the optimum is the first best grid point, as a plain grid search reports it.
+    """
+    points_in = errors.vector("points", points, positive=True)
+    if points_in.size < 2 or np.any(np.diff(points_in) <= 0):
+        raise errors.InvalidParameter("points", "at least two increasing values", list(points_in[:5]))
     flat_tol = errors.real("flat_tol", flat_tol, gt=0)
+    low, high = float(points_in[0]), float(points_in[-1])
     seen, pruned = {}, set()
 
-    def evaluate(log_x, capped=False):
-        x = math.exp(log_x)
+    def evaluate(x, capped=False):
         if x not in seen:
             cap = (1.0 + flat_tol) * min(seen.values(), default=math.inf) if capped else math.inf
             value = float(criterion(x, cap))
@@ -92,17 +104,18 @@ def minimize_log(criterion, low: float, high: float, *, grid: int = 12, xtol: fl
                 pruned.add(x)
         return seen[x]
 
-    logs = np.linspace(math.log(low), math.log(high), grid)
-    for log_x in logs:
-        evaluate(float(log_x), capped=True)
-    grid_values = np.array([seen[math.exp(v)] for v in logs])
+    for x in points_in:
+        evaluate(float(x), capped=True)
+    grid_values = np.array([seen[float(x)] for x in points_in])
     k = int(np.argmin(grid_values))
-    if math.isfinite(grid_values[k]):
-        bounds = (float(logs[max(k - 1, 0)]), float(logs[min(k + 1, grid - 1)]))
+    logs = np.log(points_in)
+    if refine and math.isfinite(grid_values[k]):
+        bounds = (float(logs[max(k - 1, 0)]), float(logs[min(k + 1, logs.size - 1)]))
         # Brent's parabolic step is nan next to an inf value; it then falls back to a golden-section
         # step, which is the right move, so the arithmetic warnings are expected and silenced.
         with np.errstate(invalid="ignore", over="ignore"):
-            minimize_scalar(evaluate, bounds=bounds, method="bounded", options={"xatol": xtol})
+            minimize_scalar(lambda log_x: evaluate(math.exp(log_x)), bounds=bounds, method="bounded",
+                            options={"xatol": xtol})
     points = np.array(sorted(seen))
     values = np.array([seen[x] for x in points])
     best = int(np.argmin(values))

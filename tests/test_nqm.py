@@ -150,3 +150,16 @@ def test_monte_carlo_streams_do_not_depend_on_threads():
         np.testing.assert_array_equal(other.losses, runs[0].losses)
     assert not np.array_equal(sgd_monte_carlo(problem, lr=0.2, batch=8, steps=[3, 9], reps=7, seed=2).losses,
                               runs[0].losses)
+
+
+def test_engine_coefficients_are_the_theorys():
+    """The compiled engine computes x, r, n itself; they must be theory.nqm's, bit for bit up to rounding."""
+    from sim.nqm._exact import _dimensions
+
+    problem = NQMProblem.paper(500, binned=True, bins=40)
+    for lr, batch, precond in ((0.3, 4, 0.0), (0.01, 1024, 0.75), (1.9, 1, 1.0)):
+        weight, n, r, _, _ = _dimensions(problem.h, problem.c, problem.s0, problem.counts, lr, float(batch), precond)
+        _, r_th, n_th = th.sgd_coefficients(problem.h, problem.c, lr, batch, precond)
+        np.testing.assert_allclose(r, r_th, rtol=1e-14)
+        np.testing.assert_allclose(n, n_th, rtol=1e-14)
+        np.testing.assert_allclose(weight, 0.5 * problem.counts * problem.h, rtol=0)

@@ -26,13 +26,20 @@ from theory.nqm import sgd_coefficients, sgd_steady_state
 MAX_STEPS = 10**9  # the NQM notebook's search horizon for SGD
 
 
-def _dimensions(problem: NQMProblem, lr: float, batch: int, precond: float):
-    """Per-dimension (½wh, s0, n, r, ln r, non_increasing) for the closed form."""
-    _, r, n = sgd_coefficients(problem.h, problem.c, lr, batch, precond)
-    with np.errstate(divide="ignore"):
-        log_r = np.log(r)
-    non_increasing = (r < 1.0) & (problem.s0 * (1.0 - r) >= n)
-    return 0.5 * problem.counts * problem.h, problem.s0, n, r, log_r, non_increasing
+@jit
+def _dimensions(h, c, s0, counts, lr, batch, precond):
+    """Per-dimension (½wh, n, r, ln r, non_increasing) of the closed form (as :func:`theory.nqm.sgd_coefficients`)."""
+    d = h.size
+    weight, n, r, log_r = np.empty(d), np.empty(d), np.empty(d), np.empty(d)
+    non_increasing = np.empty(d, dtype=np.bool_)
+    for i in range(d):
+        x = lr * h[i] ** (1.0 - precond)
+        weight[i] = 0.5 * counts[i] * h[i]
+        n[i] = lr * lr * h[i] ** (-2.0 * precond) * c[i] / batch
+        r[i] = (1.0 - x) ** 2
+        log_r[i] = math.log(r[i]) if r[i] > 0.0 else -math.inf
+        non_increasing[i] = r[i] < 1.0 and s0[i] * (1.0 - r[i]) >= n[i]
+    return weight, n, r, log_r, non_increasing
 
 
 @jit
@@ -85,6 +92,33 @@ def _first_crossing(weight, s0, n, r, log_r, non_increasing, target, max_steps):
     return -1
 
 
+@jit
+def _crossing(h, c, s0, counts, lr, batch, precond, target, max_steps):
+    """(first k with L(k) ≤ target or −1, L(k − 1), L(k)) for one learning rate, all in compiled code."""
+    weight, n, r, log_r, non_increasing = _dimensions(h, c, s0, counts, lr, batch, precond)
+    k = _first_crossing(weight, s0, n, r, log_r, non_increasing, target, max_steps)
+    if k <= 0:
+        return k, 0.0, 0.0
+    return k, _loss_at(weight, s0, n, r, log_r, k - 1), _loss_at(weight, s0, n, r, log_r, k)
+
+
+def _result(k, before, after, target) -> StepsToTarget:
+    if k < 0:
+        return StepsToTarget(None, None)
+    if k == 0:
+        return StepsToTarget(0, 0.0)
+    return steps_to_target([before, after], target, first_step=k - 1)
+
+
+def fractional_steps(problem: NQMProblem, lr: float, batch: int, precond: float, target: float,
+                     max_steps: int) -> float:
+    """The fractional first crossing (inf if none), without argument checks: the tuner's inner loop."""
+    k, before, after = _crossing(problem.h, problem.c, problem.s0, problem.counts, lr, float(batch), precond, target,
+                                 max_steps)
+    result = _result(k, before, after, target)
+    return math.inf if result.fractional is None else result.fractional
+
+
 def _check(lr, batch, precond):
     return (errors.real("lr", lr, gt=0), errors.integer("batch", batch),
             errors.real("precond", precond, ge=0, le=1))
@@ -93,11 +127,11 @@ def _check(lr, batch, precond):
 def sgd_loss(problem: NQMProblem, *, lr: float, batch: int, steps, precond: float = 0.0) -> np.ndarray:
     """Exact expected loss ½Σ w h E θ² after each of ``steps`` (non-negative integers) of constant-lr SGD."""
     lr, batch, precond = _check(lr, batch, precond)
-    terms = _dimensions(problem, lr, batch, precond)[:5]
+    weight, n, r, log_r, _ = _dimensions(problem.h, problem.c, problem.s0, problem.counts, lr, float(batch), precond)
     steps = np.asarray(steps, dtype=np.int64)
     if np.any(steps < 0):
         raise errors.InvalidParameter("steps", "non-negative integers", int(steps.min()))
-    return np.array([_loss_at(*terms, int(k)) for k in steps.ravel()]).reshape(steps.shape)
+    return np.array([_loss_at(weight, problem.s0, n, r, log_r, int(k)) for k in steps.ravel()]).reshape(steps.shape)
 
 
 def sgd_steady_loss(problem: NQMProblem, *, lr: float, batch: int, precond: float = 0.0) -> float:
@@ -116,11 +150,6 @@ def sgd_steps_to_target(problem: NQMProblem, *, lr: float, batch: int, target: f
     lr, batch, precond = _check(lr, batch, precond)
     target = errors.real("target", target, gt=0)
     max_steps = errors.integer("max_steps", max_steps)
-    terms = _dimensions(problem, lr, batch, precond)
-    k = int(_first_crossing(*terms, target, max_steps))
-    if k < 0:
-        return StepsToTarget(None, None)
-    if k == 0:
-        return StepsToTarget(0, 0.0)
-    pair = [_loss_at(*terms[:5], k - 1), _loss_at(*terms[:5], k)]
-    return steps_to_target(pair, target, first_step=k - 1)
+    k, before, after = _crossing(problem.h, problem.c, problem.s0, problem.counts, lr, float(batch), precond, target,
+                                 max_steps)
+    return _result(int(k), before, after, target)

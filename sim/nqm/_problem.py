@@ -55,6 +55,22 @@ class NQMProblem:
         return cls(h, c, s0, counts, {"spectrum": "explicit", "dim": float(counts.sum()), "binned": False})
 
     @property
+    def spec(self) -> dict:
+        """JSON data from which :meth:`from_spec` rebuilds exactly this problem (sweep configs, cache keys)."""
+        if self.description["spectrum"] == "paper":
+            keys = ("dim", "binned") + (("bins",) if self.description["binned"] else ())
+            return {"spectrum": "paper", **{key: self.description[key] for key in keys}}
+        return {"spectrum": "explicit", "h": self.h.tolist(), "c": self.c.tolist(), "s0": self.s0.tolist(),
+                "counts": self.counts.tolist()}
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> "NQMProblem":
+        """Inverse of :attr:`spec`."""
+        if spec["spectrum"] == "paper":
+            return cls.paper(spec["dim"], spec["binned"], spec.get("bins", 100))
+        return cls.from_arrays(spec["h"], spec["c"], spec["s0"], spec["counts"])
+
+    @property
     def dim(self) -> float:
         return float(self.counts.sum())
 
