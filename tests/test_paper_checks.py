@@ -12,7 +12,12 @@ EXPECTED = {("cbs2024", name): status for name, status in {
     "fixed_vs_fitted_alpha_agree": "inconclusive", "model_size_law_from_table6": "match",
     "table7_model_column": "match", "table7_token_column": "mismatch", "table1_chinchilla_steps": "mismatch",
     "cbs_from_definition3": "match", "fourth_moment_step": "mismatch", "corollary8_exponent": "match",
-    "which_error_dominates_below_a": "mismatch", "informal_corollary2_range": "mismatch"}.items()}
+    "which_error_dominates_below_a": "mismatch", "informal_corollary2_range": "mismatch"}.items()} | {
+    ("nqm", name): status for name, status in {
+        "steps_fall_then_level_off": "match", "cbs_grows_with_preconditioning": "match",
+        "preconditioning_helps_at_small_batch": "match", "optimal_lr_linear_then_capped": "match",
+        "lower_targets_larger_cbs": "match", "information_bound": "match", "notebook_step_count": "mismatch",
+        "notebook_steady_state_guard": "match", "bisection_is_safe_for_sgd": "match"}.items()}
 
 
 def test_every_check_has_its_pinned_status():
@@ -21,7 +26,7 @@ def test_every_check_has_its_pinned_status():
 
 
 def test_results_carry_claim_recomputation_and_note():
-    for result in run("cbs2024"):
+    for result in run():
         assert result.claimed and result.recomputed and result.note
     with pytest.raises(ValueError):
         CheckResult("p", "c", "x", "y", "wrong", "n")
@@ -33,4 +38,4 @@ def test_check_papers_command(capsys):
     assert {(c["paper"], c["check"]): c["status"] for c in payload["checks"]} == EXPECTED
     assert main(["check-papers", "--paper", "nope"]) == 2
     assert "--paper" in capsys.readouterr().err
-    assert set(PAPERS) == {"cbs2024"}
+    assert set(PAPERS) == {"cbs2024", "nqm"}
