@@ -10,12 +10,12 @@ import sys
 import matplotlib.pyplot as plt
 from tqdm import tqdm
 
-from figures import linreg_bias_variance, linreg_cbs_scaling, linreg_cbs_steps, linreg_lr_over_batch
+from figures import linreg_bias_variance, linreg_cbs_scaling, linreg_cbs_steps, linreg_lr_over_batch, nqm_sgd_steps
 from figures._save import save
 from sim.errors import InvalidParameter
 
 REGISTRY = {module.NAME: module for module in (linreg_lr_over_batch, linreg_bias_variance, linreg_cbs_steps,
-                                                linreg_cbs_scaling)}
+                                                linreg_cbs_scaling, nqm_sgd_steps)}
 
 
 def regenerate(out_dir, names=None) -> list:

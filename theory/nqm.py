@@ -47,3 +47,19 @@ def information_lower_bound_steps(dim: float, target: float, batch: int) -> floa
     form of the bound, not a bound at every target.
     """
     return dim / (2.0 * target * batch)
+
+
+def gradient_noise_scales(h, c, counts, second_moments, precond: float = 0.0) -> tuple[float, float]:
+    """McCandlish et al.'s (B_simple, B_noise) for the NQM at E θ² = ``second_moments``, preconditioner H^{−p}.
+
+    Per-example gradients have mean G = Hθ and covariance Σ = C. For the update θ − εPĝ the
+    optimal step is ε_max/(1 + B_noise/B) with B_noise = tr(PHPΣ)/(GᵀPHPG) (McCandlish et al. 2018,
+    their H replaced by the preconditioned curvature PHP; P = I gives theirs), here
+    Σ w h^{1−2p} c / Σ w h^{3−2p} s; B_simple = tr(Σ)/|G|² = Σ w c / Σ w h² s. Quadratic forms in θ
+    are replaced by their expectations (ratio of expectations). Under their model the steps to a target
+    are S_min(1 + B_noise/B): B_noise is where a batch needs twice the steps of linear scaling.
+    """
+    h, c, w, s = (np.asarray(v, dtype=np.float64) for v in (h, c, counts, second_moments))
+    b_simple = float(np.sum(w * c) / np.sum(w * h**2 * s))
+    b_noise = float(np.sum(w * h ** (1 - 2 * precond) * c) / np.sum(w * h ** (3 - 2 * precond) * s))
+    return b_simple, b_noise

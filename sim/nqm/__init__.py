@@ -4,9 +4,9 @@ Conventions: loss ½ Σ h_i θ_i² (with the factor ½, as in the paper), expect
 gradient noise; a step is one stochastic-gradient update with a batch of B; P = H^{−p}.
 """
 
-from sim.nqm._exact import MAX_STEPS, sgd_loss, sgd_steady_loss, sgd_steps_to_target
+from sim.nqm._exact import MAX_STEPS, sgd_loss, sgd_second_moments, sgd_steady_loss, sgd_steps_to_target
 from sim.nqm._montecarlo import NQMMonteCarlo, sgd_monte_carlo
 from sim.nqm._problem import NQMProblem
 
-__all__ = ["MAX_STEPS", "NQMMonteCarlo", "NQMProblem", "sgd_loss", "sgd_monte_carlo", "sgd_steady_loss",
-           "sgd_steps_to_target"]
+__all__ = ["MAX_STEPS", "NQMMonteCarlo", "NQMProblem", "sgd_loss", "sgd_monte_carlo", "sgd_second_moments",
+           "sgd_steady_loss", "sgd_steps_to_target"]

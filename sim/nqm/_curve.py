@@ -20,10 +20,11 @@ import numpy as np
 
 from sim import errors
 from sim.critical_batch import SFO, Definition3, FittedForm, fit_steps, linear_scaling_cbs, sfo_cbs
-from sim.nqm._exact import MAX_STEPS, fractional_steps, sgd_steps_to_target
+from sim.nqm._exact import MAX_STEPS, fractional_steps, sgd_second_moments, sgd_steps_to_target
 from sim.nqm._problem import NQMProblem
 from sim.sweep import DEFAULT, sweep
 from sim.tuning import Tuned, minimize_log, minimize_on_grid
+from theory.nqm import gradient_noise_scales
 
 NOTEBOOK_LRS = np.logspace(-5, 0.5, 100)
 PAPER_BATCHES = [2**j for j in range(2, 22)]
@@ -73,6 +74,9 @@ class StepsCurve:
     ``steps`` are integers (first step at or below the target), ``fractional`` their log-linear
     refinement (inf where the target is never reached), ``lr`` the tuned learning rates.
     ``linear`` is Definition 3's overhead rule with linear scaling from the smallest batch size.
+    ``b_noise``/``b_simple``: McCandlish's scales (:func:`theory.nqm.gradient_noise_scales`) at the state
+    where the smallest batch size's optimal run first reaches the target, i.e. measured in ordinary
+    small-batch training; under his model B_noise is the batch size at 2× the linear-scaling steps.
     """
 
     precond: float
@@ -85,6 +89,8 @@ class StepsCurve:
     linear: Definition3
     fit: FittedForm | None
     sfo: SFO
+    b_noise: float
+    b_simple: float
 
 
 def sgd_curves(problem: NQMProblem, *, preconds=(0.0,), batches=PAPER_BATCHES, target: float = 0.01,
@@ -109,10 +115,14 @@ def sgd_curves(problem: NQMProblem, *, preconds=(0.0,), batches=PAPER_BATCHES, t
         first = int(np.argmax(finite))
         fit = (fit_steps(np.array(batches)[finite], fractional[finite], b_opt=batches[first], overhead=overhead)
                if finite.sum() >= 2 else None)
+        reference = rows[first]
+        state = sgd_second_moments(problem, lr=reference["lr"], batch=batches[first], step=reference["steps"],
+                                   precond=precond)
+        b_simple, b_noise = gradient_noise_scales(problem.h, problem.c, problem.counts, state, precond)
         curves.append(StepsCurve(
             precond, target, lr_grid, np.array(batches, dtype=np.float64),
             np.array([-1 if r["steps"] is None else r["steps"] for r in rows]), fractional,
             np.array([math.nan if r["lr"] is None else r["lr"] for r in rows]),
             linear_scaling_cbs(batches, fractional, reference=float(batches[first]), overhead=overhead), fit,
-            sfo_cbs(batches, fractional)))
+            sfo_cbs(batches, fractional), b_noise, b_simple))
     return curves

@@ -134,6 +134,14 @@ def sgd_loss(problem: NQMProblem, *, lr: float, batch: int, steps, precond: floa
     return np.array([_loss_at(weight, problem.s0, n, r, log_r, int(k)) for k in steps.ravel()]).reshape(steps.shape)
 
 
+def sgd_second_moments(problem: NQMProblem, *, lr: float, batch: int, step: int, precond: float = 0.0) -> np.ndarray:
+    """E θ_i² after ``step`` steps of constant-lr SGD, per dimension (bin)."""
+    lr, batch, precond = _check(lr, batch, precond)
+    step = errors.integer("step", step, ge=0)
+    _, n, r, log_r, _ = _dimensions(problem.h, problem.c, problem.s0, problem.counts, lr, float(batch), precond)
+    return np.array([_second_moment(problem.s0[i], n[i], r[i], log_r[i], step) for i in range(problem.h.size)])
+
+
 def sgd_steady_loss(problem: NQMProblem, *, lr: float, batch: int, precond: float = 0.0) -> float:
     """lim_k L(k) = ½Σ w h s*, inf unless every dimension is stable (0 < αh^{1−p} < 2)."""
     lr, batch, precond = _check(lr, batch, precond)
