@@ -12,7 +12,10 @@ bin count). Every term r^k(s(0) − s*) is monotone in k, which makes the first 
 the loss reaches a target exactly computable without assuming the loss is monotone.
 """
 
+import functools
+
 import numpy as np
+from sympy import lambdify as sp_lambdify
 
 
 def sgd_coefficients(h, c, lr: float, batch: int, precond: float):
@@ -63,3 +66,28 @@ def gradient_noise_scales(h, c, counts, second_moments, precond: float = 0.0) ->
     b_simple = float(np.sum(w * c) / np.sum(w * h**2 * s))
     b_noise = float(np.sum(w * h ** (1 - 2 * precond) * c) / np.sum(w * h ** (3 - 2 * precond) * s))
     return b_simple, b_noise
+
+
+def momentum_stable(x, beta):
+    """Heavy-ball momentum is mean-square stable iff 0 ≤ β < 1 and 0 < x < 2(1 + β) (x = αh^{1−p}).
+
+    Jury's conditions for the first-moment roots of λ² − (1 − x + β)λ + β; the second-moment map's
+    eigenvalues are their products λ₁², λ₂², λ₁λ₂ (:func:`theory.nqm_symbolic.derive_momentum`).
+    """
+    x, beta = np.asarray(x, dtype=np.float64), np.asarray(beta, dtype=np.float64)
+    return (beta >= 0) & (beta < 1) & (x > 0) & (x < 2 * (1 + beta))
+
+
+@functools.cache
+def _momentum_steady_formula():
+    from theory.nqm_symbolic import beta, derive_momentum, n, x
+
+    return sp_lambdify((x, beta, n), derive_momentum()["steady_state"], "numpy")
+
+
+def momentum_steady_state(x, beta, n):
+    """E θ² at stationarity, n(1 + β)/(x(1 − β)(2 + 2β − x)), lambdified from the sympy derivation; inf if unstable."""
+    formula = _momentum_steady_formula()
+    x, beta, n = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, beta, n)))
+    stable = momentum_stable(x, beta)
+    return np.where(stable, formula(np.where(stable, x, 1.0), np.where(stable, beta, 0.0), n), np.inf)

@@ -1,12 +1,15 @@
-"""The noisy quadratic model (Zhang et al. 2019): exact and Monte Carlo engines for SGD with a power preconditioner.
+"""The noisy quadratic model (Zhang et al. 2019): exact and Monte Carlo engines for SGD with a power
+preconditioner, heavy-ball momentum and an exponential moving average of the iterates.
 
 Conventions: loss ½ Σ h_i θ_i² (with the factor ½, as in the paper), expected over θ(0) and the
 gradient noise; a step is one stochastic-gradient update with a batch of B; P = H^{−p}.
 """
 
 from sim.nqm._exact import MAX_STEPS, sgd_loss, sgd_second_moments, sgd_steady_loss, sgd_steps_to_target
-from sim.nqm._montecarlo import NQMMonteCarlo, sgd_monte_carlo
+from sim.nqm._linear import ema_loss, ema_system, momentum_loss, momentum_system, system_loss
+from sim.nqm._montecarlo import NQMMonteCarlo, sgd_monte_carlo, system_monte_carlo
 from sim.nqm._problem import NQMProblem
 
-__all__ = ["MAX_STEPS", "NQMMonteCarlo", "NQMProblem", "sgd_loss", "sgd_monte_carlo", "sgd_second_moments",
-           "sgd_steady_loss", "sgd_steps_to_target"]
+__all__ = ["MAX_STEPS", "NQMMonteCarlo", "NQMProblem", "ema_loss", "ema_system", "momentum_loss", "momentum_system",
+           "sgd_loss", "sgd_monte_carlo", "sgd_second_moments", "sgd_steady_loss", "sgd_steps_to_target", "system_loss",
+           "system_monte_carlo"]

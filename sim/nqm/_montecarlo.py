@@ -1,12 +1,13 @@
-"""Monte Carlo SGD with a power preconditioner on the NQM: the check on the exact engine.
+"""Monte Carlo of linear optimisers on the NQM (SGD, heavy-ball momentum, EMA): the check on the exact engines.
 
-Each replicate draws θ(0) ~ N(0, diag(s0)) and runs θ ← θ − αh^{−p}(hθ + ε), ε ~ N(0, diag(c)/B),
-one normal per dimension per step (the batch mean of B Gaussian per-example noises is exactly
-Gaussian with covariance C/B, so this is exact in law at O(d) per step whatever B). A binned
-problem simulates one coordinate per bin and weights its loss by the bin count, which keeps the
-expected loss (the replicate spread is larger than with every coordinate simulated). Replicate r
-uses stream :func:`sim.seeding.replicate_rngs`\\ (seed, r) and replicates run on a thread pool:
-the same numbers whatever the number of threads.
+Each replicate draws θ(0) ~ N(0, diag(s0)) and runs the optimiser's per-dimension recursion
+y' = F y + g ε (:mod:`sim.nqm._linear`), ε ~ N(0, c/B), one normal per dimension per step (the
+batch mean of B Gaussian per-example noises is exactly Gaussian with variance c/B, so this is exact
+in law at O(d) per step whatever B). SGD is momentum with β = 0. A binned problem simulates one
+coordinate per bin and weights its loss by the bin count, which keeps the expected loss (the replicate
+spread is larger than with every coordinate simulated). Replicate r uses stream
+:func:`sim.seeding.replicate_rngs` (seed, r) and replicates run on a thread pool: the same numbers
+whatever the number of threads.
 """
 
 import math
@@ -16,33 +17,37 @@ import numpy as np
 
 from sim import errors
 from sim._numba import jit
+from sim.nqm._linear import momentum_system
 from sim.nqm._problem import NQMProblem
 from sim.parallel import map_replicates
 from sim.seeding import replicate_rngs
 
 
 @jit
-def _sgd_replicate(rng, h, c, s0, weight, lr, batch, precond, record_at):
-    """One run; returns the loss ½Σ w h θ² after each of ``record_at`` steps (sorted, non-negative)."""
-    d = h.size
-    theta = np.empty(d)
-    step = np.empty(d)
-    noise = np.empty(d)
+def _system_replicate(rng, F, g, noise, s0, follow, weight, output, record_at):
+    """One run of y' = F y + g ε from y_0 = θ_0(1, follow); returns Σ w y_output² after each ``record_at``."""
+    d = s0.size
+    y1 = np.empty(d)
+    y2 = np.empty(d)
+    sd = np.sqrt(noise)
     for i in range(d):
-        theta[i] = math.sqrt(s0[i]) * rng.standard_normal()
-        scale = lr * h[i] ** (-precond)
-        step[i] = scale * h[i]
-        noise[i] = scale * math.sqrt(c[i] / batch)
+        theta = math.sqrt(s0[i]) * rng.standard_normal()
+        y1[i] = theta
+        y2[i] = follow[i] * theta
     out = np.empty(record_at.size)
     t = 0
     for j in range(record_at.size):
         while t < record_at[j]:
             for i in range(d):
-                theta[i] -= step[i] * theta[i] + noise[i] * rng.standard_normal()
+                e = sd[i] * rng.standard_normal()
+                a = F[i, 0, 0] * y1[i] + F[i, 0, 1] * y2[i] + g[i, 0] * e
+                y2[i] = F[i, 1, 0] * y1[i] + F[i, 1, 1] * y2[i] + g[i, 1] * e
+                y1[i] = a
             t += 1
         total = 0.0
         for i in range(d):
-            total += weight[i] * theta[i] * theta[i]
+            value = y1[i] if output == 0 else y2[i]
+            total += weight[i] * value * value
         out[j] = total
     return out
 
@@ -63,20 +68,26 @@ class NQMMonteCarlo:
         return self.losses.std(axis=0, ddof=1) / math.sqrt(self.losses.shape[0])
 
 
-def sgd_monte_carlo(problem: NQMProblem, *, lr: float, batch: int, steps, precond: float = 0.0, reps: int = 200,
-                    seed: int = 0, workers: int | None = None) -> NQMMonteCarlo:
-    """Monte Carlo loss of constant-lr SGD after each of ``steps`` steps, ``reps`` replicates of ``seed``."""
-    lr = errors.real("lr", lr, gt=0)
-    batch = errors.integer("batch", batch)
-    precond = errors.real("precond", precond, ge=0, le=1)
+def system_monte_carlo(problem: NQMProblem, system, steps, *, reps: int = 200, seed: int = 0,
+                       workers: int | None = None) -> NQMMonteCarlo:
+    """Monte Carlo loss of an optimiser ``system`` = (F, g, noise, z0, output) after each of ``steps`` steps."""
     reps = errors.integer("reps", reps, ge=2)
     seed = errors.integer("seed", seed, ge=0)
     record_at = np.sort(np.asarray(steps, dtype=np.int64).ravel())
     if record_at.size == 0 or record_at[0] < 0:
         raise errors.InvalidParameter("steps", "a non-empty list of non-negative integers", list(record_at))
+    F, g, noise, z0, output = system
+    follow = z0[:, 2] / z0[:, 0]  # y_0 = θ_0(1, follow): 0 for momentum (u_0 = 0), 1 for EMA (θ̃_0 = θ_0)
     weight = 0.5 * problem.counts * problem.h
 
     def one(rng):
-        return _sgd_replicate(rng, problem.h, problem.c, problem.s0, weight, lr, float(batch), precond, record_at)
+        return _system_replicate(rng, F, g, noise, problem.s0, follow, weight, output, record_at)
 
     return NQMMonteCarlo(record_at, np.array(map_replicates(one, replicate_rngs(seed, reps), workers)))
+
+
+def sgd_monte_carlo(problem: NQMProblem, *, lr: float, batch: int, steps, precond: float = 0.0, reps: int = 200,
+                    seed: int = 0, workers: int | None = None) -> NQMMonteCarlo:
+    """Monte Carlo loss of constant-lr SGD (momentum 0) after each of ``steps`` steps, ``reps`` replicates of ``seed``."""
+    system = momentum_system(problem, lr=lr, batch=batch, momentum=0.0, precond=precond)
+    return system_monte_carlo(problem, system, steps, reps=reps, seed=seed, workers=workers)

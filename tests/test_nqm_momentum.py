@@ -1,0 +1,105 @@
+"""NQM heavy-ball momentum and EMA: sympy derivation, binary powering vs iteration, stability, Monte Carlo."""
+
+import numpy as np
+import pytest
+import sympy as sp
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.nqm import (NQMProblem, ema_loss, ema_system, momentum_loss, momentum_system, sgd_loss, system_monte_carlo)
+from sim.nqm._linear import _affine_power, _moment_map
+from theory import nqm as th
+from theory.nqm_symbolic import beta, derive_momentum, n, x
+from tolerances import K_SE
+
+
+def iterate(M, v, z0, k):
+    z = np.array(z0, dtype=float)
+    for _ in range(k):
+        z = M @ z + v
+    return z
+
+
+def test_sympy_derives_the_papers_eq21_and_the_steady_state():
+    result = derive_momentum()
+    paper = sp.Matrix([[(1 - x) ** 2, beta**2, 2 * (1 - x) * beta], [x**2, beta**2, -2 * x * beta],
+                       [-(1 - x) * x, beta**2, (1 - 2 * x) * beta]])  # eq. (21), as the notebook transcribes it
+    assert sp.simplify(result["moment_map"] - paper) == sp.zeros(3, 3)
+    assert result["noise"] == sp.Matrix([n, n, n])
+    want = n * (1 + beta) / (x * (1 - beta) * (2 + 2 * beta - x))
+    assert sp.simplify(result["steady_state"] - want) == 0
+    assert sp.simplify(result["steady_state"].subs(beta, 0) - n / (x * (2 - x))) == 0  # SGD's
+    # Eigenvalues λ₁², λ₂², λ₁λ₂ of the first-moment roots: (μ − β)(μ² − (λ₁² + λ₂²)μ + β²).
+    mu = result["mu"]
+    lam_sq_sum = (1 - x + beta) ** 2 - 2 * beta
+    assert sp.simplify(result["charpoly"] - (mu - beta) * (mu**2 - lam_sq_sum * mu + beta**2)) == 0
+
+
+@given(xv=st.floats(1e-3, 3.9), bv=st.floats(0.0, 0.999), nv=st.floats(1e-6, 1.0), k=st.integers(0, 300))
+def test_binary_powering_equals_iteration(xv, bv, nv, k):
+    M, v = _moment_map(1 - xv, bv, -xv, bv, -1.0, -1.0, nv)
+    Mk, vk = _affine_power(M, v, k)
+    direct = iterate(M, v, [1.0, 0.0, 0.0], k)
+    scale = np.abs(direct).max() + 1e-300
+    np.testing.assert_allclose((Mk @ [1.0, 0.0, 0.0] + vk) / scale, direct / scale, atol=1e-10)
+
+
+@given(xv=st.floats(1e-3, 5.0), bv=st.floats(0.0, 0.999))
+def test_stability_region_is_where_the_spectral_radius_is_below_one(xv, bv):
+    M, _ = _moment_map(1 - xv, bv, -xv, bv, -1.0, -1.0, 1.0)
+    radius = np.abs(np.linalg.eigvals(M)).max()
+    if abs(radius - 1) > 1e-9:  # on the boundary itself rounding decides
+        assert bool(th.momentum_stable(xv, bv)) == (radius < 1)
+
+
+def test_critical_damping_is_exact_where_the_eigendecomposition_is_not():
+    """β = (1 − √x)²: a double first-moment root, so M has the triple eigenvalue β and no eigenbasis. Binary
+    powering matches 10⁴ steps of iteration to rounding; the notebook's eig/inv route is off by ~4e-7."""
+    xv = 0.04
+    bv = (1 - np.sqrt(xv)) ** 2
+    M, v = _moment_map(1 - xv, bv, -xv, bv, -1.0, -1.0, 1e-3)
+    z0 = np.array([1.0, 0.0, 0.0])
+    direct = iterate(M, v, z0, 10_000)
+    Mk, vk = _affine_power(M, v, 10_000)
+    assert (Mk @ z0 + vk)[0] == pytest.approx(direct[0], rel=1e-13)
+    e, V = np.linalg.eig(M)
+    inverse = np.linalg.inv(V)
+    star = (inverse @ v) / (1 - e)
+    eig_route = (V @ (e**10_000 * (inverse @ z0 - star) + star)).real
+    assert np.linalg.cond(V) > 1e9 and abs(eig_route[0] / direct[0] - 1) > 1e-8
+
+
+def test_zero_momentum_and_zero_decay_are_sgd():
+    problem = NQMProblem.paper(200, binned=True, bins=20)
+    steps = [0, 1, 7, 300, 10**6]
+    sgd = sgd_loss(problem, lr=0.3, batch=4, steps=steps, precond=0.5)
+    np.testing.assert_allclose(momentum_loss(problem, lr=0.3, batch=4, momentum=0.0, steps=steps, precond=0.5), sgd,
+                               rtol=1e-12)
+    np.testing.assert_allclose(ema_loss(problem, lr=0.3, batch=4, decay=0.0, steps=steps, precond=0.5), sgd, rtol=1e-12)
+
+
+def test_long_run_momentum_loss_is_the_steady_state():
+    problem = NQMProblem.paper(300, binned=True, bins=30)
+    lr, batch, mom, precond = 0.05, 16, 0.9, 0.25
+    x_i = lr * problem.h ** (1 - precond)
+    n_i = lr**2 * problem.h ** (-2 * precond) * problem.c / batch
+    want = problem.loss(th.momentum_steady_state(x_i, mom, n_i))
+    got = momentum_loss(problem, lr=lr, batch=batch, momentum=mom, steps=[10**9], precond=precond)[0]
+    assert got == pytest.approx(want, rel=1e-9)
+
+
+@pytest.mark.parametrize("kind, knob, lr, batch, precond", [("momentum", 0.9, 0.05, 4, 0.0), ("momentum", 0.5, 0.3, 16, 0.5),
+                                                           ("ema", 0.9, 0.5, 4, 0.0), ("ema", 0.99, 0.1, 32, 0.5)])
+def test_monte_carlo_agrees_with_the_exact_engine(kind, knob, lr, batch, precond):
+    """Within K_SE = 4 standard errors at every recorded step (fixed seed, 3000 replicates)."""
+    problem = NQMProblem.paper(300, binned=True, bins=20)
+    if kind == "momentum":
+        system = momentum_system(problem, lr=lr, batch=batch, momentum=knob, precond=precond)
+    else:
+        system = ema_system(problem, lr=lr, batch=batch, decay=knob, precond=precond)
+    steps = [0, 1, 5, 30, 200]
+    exact = momentum_loss(problem, lr=lr, batch=batch, momentum=knob, steps=steps, precond=precond) \
+        if kind == "momentum" else ema_loss(problem, lr=lr, batch=batch, decay=knob, steps=steps, precond=precond)
+    mc = system_monte_carlo(problem, system, steps, reps=3000, seed=3)
+    z = (mc.mean - exact) / mc.stderr
+    assert np.all(np.abs(z) <= K_SE), z
