@@ -76,3 +76,15 @@ def test_mccandlish_noise_scale_tracks_the_measured_cbs(curves):
     at_double = np.array([linear_scaling_cbs(c.batch_sizes, c.fractional, reference=4.0, overhead=2.0).b_star
                           for c in all_curves])
     assert np.all(np.diff(noise) > 0) and np.all(np.abs(np.log(noise / at_double)) < np.log(2.5)), noise / at_double
+
+
+def test_fine_lr_grid_never_does_worse_than_the_notebook_grid(tmp_path):
+    """'fine' searches the whole stable range (40 points, then Brent): at every (p, B) it needs at most the
+    notebook grid's steps (the notebook's grid lies inside the stable range at these batch sizes)."""
+    problem = NQMProblem.paper(binned=True)
+    batches = [4, 256, 2**14, 2**21]
+    for precond in (0.0, 0.75):
+        fine, notebook = (sgd_curves(problem, preconds=(precond,), batches=batches, lr_grid=grid, cache=tmp_path)[0]
+                          for grid in ("fine", "notebook"))
+        assert np.all(fine.fractional <= notebook.fractional * (1 + 1e-12)), (fine.fractional, notebook.fractional)
+        assert np.all(fine.lr < stability_cap(problem, precond))

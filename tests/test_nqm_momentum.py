@@ -6,8 +6,8 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.nqm import (NQMProblem, ema_loss, ema_system, momentum_loss, momentum_system, sgd_loss, system_monte_carlo)
-from sim.nqm._linear import _affine_power, _moment_map
+from sim.nqm import (NQMProblem, affine_power, ema_loss, ema_system, moment_map, momentum_loss, momentum_system,
+                     sgd_loss, system_monte_carlo)
 from theory import nqm as th
 from theory.nqm_symbolic import beta, derive_momentum, n, x
 from tolerances import K_SE
@@ -37,8 +37,8 @@ def test_sympy_derives_the_papers_eq21_and_the_steady_state():
 
 @given(xv=st.floats(1e-3, 3.9), bv=st.floats(0.0, 0.999), nv=st.floats(1e-6, 1.0), k=st.integers(0, 300))
 def test_binary_powering_equals_iteration(xv, bv, nv, k):
-    M, v = _moment_map(1 - xv, bv, -xv, bv, -1.0, -1.0, nv)
-    Mk, vk = _affine_power(M, v, k)
+    M, v = moment_map(1 - xv, bv, -xv, bv, -1.0, -1.0, nv)
+    Mk, vk = affine_power(M, v, k)
     direct = iterate(M, v, [1.0, 0.0, 0.0], k)
     scale = np.abs(direct).max() + 1e-300
     np.testing.assert_allclose((Mk @ [1.0, 0.0, 0.0] + vk) / scale, direct / scale, atol=1e-10)
@@ -46,7 +46,7 @@ def test_binary_powering_equals_iteration(xv, bv, nv, k):
 
 @given(xv=st.floats(1e-3, 5.0), bv=st.floats(0.0, 0.999))
 def test_stability_region_is_where_the_spectral_radius_is_below_one(xv, bv):
-    M, _ = _moment_map(1 - xv, bv, -xv, bv, -1.0, -1.0, 1.0)
+    M, _ = moment_map(1 - xv, bv, -xv, bv, -1.0, -1.0, 1.0)
     radius = np.abs(np.linalg.eigvals(M)).max()
     if abs(radius - 1) > 1e-9:  # on the boundary itself rounding decides
         assert bool(th.momentum_stable(xv, bv)) == (radius < 1)
@@ -57,10 +57,10 @@ def test_critical_damping_is_exact_where_the_eigendecomposition_is_not():
     powering matches 10⁴ steps of iteration to rounding; the notebook's eig/inv route is off by ~4e-7."""
     xv = 0.04
     bv = (1 - np.sqrt(xv)) ** 2
-    M, v = _moment_map(1 - xv, bv, -xv, bv, -1.0, -1.0, 1e-3)
+    M, v = moment_map(1 - xv, bv, -xv, bv, -1.0, -1.0, 1e-3)
     z0 = np.array([1.0, 0.0, 0.0])
     direct = iterate(M, v, z0, 10_000)
-    Mk, vk = _affine_power(M, v, 10_000)
+    Mk, vk = affine_power(M, v, 10_000)
     assert (Mk @ z0 + vk)[0] == pytest.approx(direct[0], rel=1e-13)
     e, V = np.linalg.eig(M)
     inverse = np.linalg.inv(V)

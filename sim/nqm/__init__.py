@@ -6,10 +6,11 @@ gradient noise; a step is one stochastic-gradient update with a batch of B; P = 
 """
 
 from sim.nqm._exact import MAX_STEPS, sgd_loss, sgd_second_moments, sgd_steady_loss, sgd_steps_to_target
-from sim.nqm._linear import ema_loss, ema_system, momentum_loss, momentum_system, system_loss
+from sim.nqm._linear import (affine_power, ema_loss, ema_system, moment_map, momentum_loss, momentum_system,
+                             system_loss)
 from sim.nqm._montecarlo import NQMMonteCarlo, sgd_monte_carlo, system_monte_carlo
 from sim.nqm._problem import NQMProblem
 
-__all__ = ["MAX_STEPS", "NQMMonteCarlo", "NQMProblem", "ema_loss", "ema_system", "momentum_loss", "momentum_system",
-           "sgd_loss", "sgd_monte_carlo", "sgd_second_moments", "sgd_steady_loss", "sgd_steps_to_target", "system_loss",
-           "system_monte_carlo"]
+__all__ = ["MAX_STEPS", "NQMMonteCarlo", "NQMProblem", "affine_power", "ema_loss", "ema_system", "moment_map",
+           "momentum_loss", "momentum_system", "sgd_loss", "sgd_monte_carlo", "sgd_second_moments", "sgd_steady_loss",
+           "sgd_steps_to_target", "system_loss", "system_monte_carlo"]

@@ -2,7 +2,7 @@
 
 Per dimension the optimiser is a linear recursion y' = F y + g ε on a two-component state y
 (ε ~ N(0, c/B)), started at y_0 with E y_0y_0ᵀ known. The second moments z = (E y₁², E y₂², E y₁y₂)
-then follow an affine map z' = M z + v with M, v read off F S Fᵀ + σ² g gᵀ (:func:`_moment_map`; for
+then follow an affine map z' = M z + v with M, v read off F S Fᵀ + σ² g gᵀ (:func:`moment_map`; for
 heavy-ball momentum this is the paper's eq. (21), see :mod:`theory.nqm_symbolic`). k steps are the
 k-th power of the affine map (M, v), computed by binary powering: O(log k) 3×3 products and exact in
 exact arithmetic whatever the eigenstructure, so it stays accurate at critical damping, where
@@ -26,7 +26,7 @@ _A, _B, _C = 0, 1, 2  # indices of E y₁², E y₂², E y₁y₂
 
 
 @jit
-def _moment_map(f11, f12, f21, f22, g1, g2, noise):
+def moment_map(f11, f12, f21, f22, g1, g2, noise):
     """(M, v) with z' = M z + v for z = (E y₁², E y₂², E y₁y₂) under y' = F y + g ε, Var ε = noise."""
     M = np.empty((3, 3))
     M[_A, _A], M[_A, _B], M[_A, _C] = f11 * f11, f12 * f12, 2.0 * f11 * f12
@@ -37,7 +37,7 @@ def _moment_map(f11, f12, f21, f22, g1, g2, noise):
 
 
 @jit
-def _affine_power(M, v, k):
+def affine_power(M, v, k):
     """(M^k, Σ_{j<k} M^j v) by binary powering of the affine map z ↦ Mz + v."""
     result_M = np.eye(3)
     result_v = np.zeros(3)
@@ -58,9 +58,9 @@ def _losses(F, g, noise, z0, weight, output, steps):
     """Σ_i weight_i z_i(k)[output] for each k in ``steps``; F (d, 2, 2), g (d, 2), noise (d,), z0 (d, 3)."""
     out = np.zeros(steps.size)
     for i in range(weight.size):
-        M, v = _moment_map(F[i, 0, 0], F[i, 0, 1], F[i, 1, 0], F[i, 1, 1], g[i, 0], g[i, 1], noise[i])
+        M, v = moment_map(F[i, 0, 0], F[i, 0, 1], F[i, 1, 0], F[i, 1, 1], g[i, 0], g[i, 1], noise[i])
         for j in range(steps.size):
-            Mk, vk = _affine_power(M, v, steps[j])
+            Mk, vk = affine_power(M, v, steps[j])
             out[j] += weight[i] * (Mk[output] @ z0[i] + vk[output])
     return out
 
