@@ -16,8 +16,7 @@ import time
 
 import numpy as np
 
-from sim.nqm import NQMProblem
-from sim.nqm._curve import NOTEBOOK_LRS, PAPER_BATCHES, sgd_curves
+from sim.nqm import NOTEBOOK_LRS, PAPER_BATCHES, NQMProblem, sgd_curves
 from theory.nqm import sgd_coefficients
 
 PRECONDS = (0.0, 0.25, 0.5, 0.75)

@@ -9,8 +9,7 @@ Right: the optimal learning rate, linear in B until it stops below the stability
 
 import numpy as np
 
-from sim.nqm import NQMProblem
-from sim.nqm._curve import sgd_curves, stability_cap
+from sim.nqm import NQMProblem, sgd_curves, stability_cap
 from theory.nqm import information_lower_bound_steps
 
 NAME = "nqm_sgd_steps"

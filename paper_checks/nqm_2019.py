@@ -14,8 +14,8 @@ import numpy as np
 import sympy as sp
 
 from sim.critical_batch import linear_scaling_cbs
-from sim.nqm import NQMProblem, affine_power, moment_map, sgd_steps_to_target
-from sim.nqm._curve import NOTEBOOK_LRS, sgd_curves, stability_cap
+from sim.nqm import (NOTEBOOK_LRS, NQMProblem, affine_power, moment_map, sgd_curves, sgd_steps_to_target,
+                     stability_cap)
 from theory.nqm import information_lower_bound_steps, sgd_coefficients
 from theory.nqm_symbolic import beta, derive_momentum, x
 

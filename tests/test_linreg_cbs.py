@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from sim.linreg import (LinRegProblem, LrSearch, exact_risk, measure_cbs, measure_cbs_scaling, risk_path, tuned_risk,
-                        tuned_steps)
-from sim.linreg._cbs import default_batches
+from sim.linreg import (LinRegProblem, LrSearch, default_batches, exact_risk, measure_cbs, measure_cbs_scaling, risk_path,
+                        tuned_risk, tuned_steps)
 from theory import gaussian_moments as gm
 from theory.linreg import cbs_exponent, gradient_noise_scales, ms_stability_limit
 from tolerances import EXACT_RTOL

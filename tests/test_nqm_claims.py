@@ -7,8 +7,7 @@ logspace(−5, 0.5, 100). The CBS is Definition 3's overhead rule (1.2) with lin
 import numpy as np
 import pytest
 
-from sim.nqm import NQMProblem
-from sim.nqm._curve import stability_cap, sgd_curves
+from sim.nqm import NQMProblem, sgd_curves, stability_cap
 from theory.nqm import information_lower_bound_steps
 
 PRECONDS = (0.0, 0.25, 0.5, 0.75)

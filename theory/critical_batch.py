@@ -20,7 +20,6 @@ import functools
 import math
 
 import numpy as np
-import sympy as sp
 from scipy.optimize import brentq
 
 
@@ -68,6 +67,8 @@ def sfo_optimal_batch(y: float, eps: float) -> float:
 @functools.cache
 def derive_linear_transition():
     """Solve (a + b/B)·B = c·(a + b/B_opt)·B_opt for B with sympy; returns (solution, symbols)."""
+    import sympy as sp  # lazily: the numeric functions above must not pay for importing sympy
+
     a, b, c, batch, b_opt = sp.symbols("a b c B B_opt", positive=True)
     (solution,) = sp.solve(sp.Eq((a + b / batch) * batch, c * (a + b / b_opt) * b_opt), batch)
     return sp.simplify(solution), {"a": a, "b": b, "c": c, "B_opt": b_opt}

@@ -15,7 +15,6 @@ the loss reaches a target exactly computable without assuming the loss is monoto
 import functools
 
 import numpy as np
-from sympy import lambdify as sp_lambdify
 
 
 def sgd_coefficients(h, c, lr: float, batch: int, precond: float):
@@ -30,15 +29,6 @@ def sgd_steady_state(x, n):
     x, n = np.asarray(x, dtype=np.float64), np.asarray(n, dtype=np.float64)
     stable = (x > 0) & (x < 2)
     return np.where(stable, n / np.where(stable, x * (2.0 - x), 1.0), np.inf)
-
-
-def sgd_second_moment(s0, x, n, k):
-    """s(k) = s* + r^k(s(0) − s*) for r = (1 − x)² ≠ 1, and s(0) + k·n at r = 1 (x = 0 or 2)."""
-    s0, x, n = (np.asarray(v, dtype=np.float64) for v in (s0, x, n))
-    r = (1.0 - x) ** 2
-    at_one = r == 1.0
-    star = n / np.where(at_one, 1.0, 1.0 - r)
-    return np.where(at_one, s0 + k * n, star + r**k * (s0 - star))
 
 
 def information_lower_bound_steps(dim: float, target: float, batch: int) -> float:
@@ -80,9 +70,11 @@ def momentum_stable(x, beta):
 
 @functools.cache
 def _momentum_steady_formula():
+    import sympy as sp  # lazily, like theory.linreg: importing sim.nqm must not pay for sympy
+
     from theory.nqm_symbolic import beta, derive_momentum, n, x
 
-    return sp_lambdify((x, beta, n), derive_momentum()["steady_state"], "numpy")
+    return sp.lambdify((x, beta, n), derive_momentum()["steady_state"], "numpy")
 
 
 def momentum_steady_state(x, beta, n):

@@ -5,12 +5,15 @@ Conventions: loss ½ Σ h_i θ_i² (with the factor ½, as in the paper), expect
 gradient noise; a step is one stochastic-gradient update with a batch of B; P = H^{−p}.
 """
 
+from sim.nqm._curve import (NOTEBOOK_LRS, PAPER_BATCHES, StepsCurve, sgd_curves, stability_cap,
+                             tuned_sgd_steps)
 from sim.nqm._exact import MAX_STEPS, sgd_loss, sgd_second_moments, sgd_steady_loss, sgd_steps_to_target
 from sim.nqm._linear import (affine_power, ema_loss, ema_system, moment_map, momentum_loss, momentum_system,
                              system_loss)
 from sim.nqm._montecarlo import NQMMonteCarlo, sgd_monte_carlo, system_monte_carlo
 from sim.nqm._problem import NQMProblem
 
-__all__ = ["MAX_STEPS", "NQMMonteCarlo", "NQMProblem", "affine_power", "ema_loss", "ema_system", "moment_map",
-           "momentum_loss", "momentum_system", "sgd_loss", "sgd_monte_carlo", "sgd_second_moments", "sgd_steady_loss",
-           "sgd_steps_to_target", "system_loss", "system_monte_carlo"]
+__all__ = ["MAX_STEPS", "NOTEBOOK_LRS", "NQMMonteCarlo", "NQMProblem", "PAPER_BATCHES", "StepsCurve", "affine_power", "ema_loss", "ema_system", "moment_map",
+           "momentum_loss", "momentum_system", "sgd_curves", "sgd_loss", "sgd_monte_carlo", "sgd_second_moments", "sgd_steady_loss",
+           "sgd_steps_to_target", "stability_cap", "system_loss", "system_monte_carlo",
+           "tuned_sgd_steps"]
