@@ -61,25 +61,54 @@ def gradient_noise_scales(h, c, counts, second_moments, precond: float = 0.0) ->
 def momentum_stable(x, beta):
     """Heavy-ball momentum is mean-square stable iff 0 ≤ β < 1 and 0 < x < 2(1 + β) (x = αh^{1−p}).
 
-    Jury's conditions for the first-moment roots of λ² − (1 − x + β)λ + β; the second-moment map's
-    eigenvalues are their products λ₁², λ₂², λ₁λ₂ (:func:`theory.nqm_symbolic.derive_momentum`).
+    Jury's conditions |δ| < 1, |τ| < 1 + δ for the first-moment roots of λ² − (1 − x + β)λ + β; the
+    second-moment map's eigenvalues are their products λ₁², λ₂², λ₁λ₂ (:func:`theory.nqm_symbolic.derive_linear`).
     """
     x, beta = np.asarray(x, dtype=np.float64), np.asarray(beta, dtype=np.float64)
     return (beta >= 0) & (beta < 1) & (x > 0) & (x < 2 * (1 + beta))
 
 
+def nesterov_stable(x, beta):
+    """Nesterov momentum is mean-square stable iff 0 ≤ β < 1 and 0 < x < 2(1 + β)/(1 + 2β).
+
+    Jury's conditions for λ² − (1 + β)(1 − x)λ + β(1 − x): the value at λ = 1 is x > 0, the value at
+    λ = −1 is 2 + 2β − x(1 + 2β) > 0, and |β(1 − x)| < 1 holds inside that range.
+    """
+    x, beta = np.asarray(x, dtype=np.float64), np.asarray(beta, dtype=np.float64)
+    return (beta >= 0) & (beta < 1) & (x > 0) & (x * (1 + 2 * beta) < 2 * (1 + beta))
+
+
+def ema_stable(x, decay):
+    """SGD with an EMA of its iterates is stable iff SGD is (0 < x < 2) and 0 ≤ γ < 1 (F is triangular)."""
+    x, decay = np.asarray(x, dtype=np.float64), np.asarray(decay, dtype=np.float64)
+    return (decay >= 0) & (decay < 1) & (x > 0) & (x < 2)
+
+
 @functools.cache
-def _momentum_steady_formula():
+def _steady_formulas(optimizer: str):
     import sympy as sp  # lazily, like theory.linreg: importing sim.nqm must not pay for sympy
 
-    from theory.nqm_symbolic import beta, derive_momentum, n, x
+    from theory.nqm_symbolic import derive_linear, n, x
 
-    return sp.lambdify((x, beta, n), derive_momentum()["steady_state"], "numpy")
+    result = derive_linear(optimizer)
+    return [sp.lambdify((x, result["knob"], n), component, "numpy") for component in result["steady"]]
+
+
+def linear_steady_state(optimizer: str, x, knob, n) -> np.ndarray:
+    """(E y₁², E y₂², E y₁y₂) solving z = Mz + v for ``optimizer`` in {'momentum', 'nesterov', 'ema'}, shape (..., 3).
+
+    Lambdified from the factored sympy solution (:func:`theory.nqm_symbolic.derive_linear`), so it keeps its
+    relative accuracy where 1 − λ² is tiny. For an unstable optimiser this is the (indefinite) solution of the
+    Lyapunov equation, not a steady state; inf/nan where I − M is singular.
+    """
+    x, knob, n = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, knob, n)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.stack([np.broadcast_to(f(x, knob, n), x.shape) for f in _steady_formulas(optimizer)], axis=-1)
 
 
 def momentum_steady_state(x, beta, n):
     """E θ² at stationarity, n(1 + β)/(x(1 − β)(2 + 2β − x)), lambdified from the sympy derivation; inf if unstable."""
-    formula = _momentum_steady_formula()
     x, beta, n = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, beta, n)))
     stable = momentum_stable(x, beta)
-    return np.where(stable, formula(np.where(stable, x, 1.0), np.where(stable, beta, 0.0), n), np.inf)
+    safe = linear_steady_state("momentum", np.where(stable, x, 1.0), np.where(stable, beta, 0.0), n)[..., 0]
+    return np.where(stable, safe, np.inf)

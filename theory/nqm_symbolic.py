@@ -25,25 +25,50 @@ def derive_sgd():
 
 
 beta = sp.symbols("beta", nonnegative=True)
+gamma = sp.symbols("gamma", nonnegative=True)
+
+# Two-variable optimisers y' = F y + g ε per dimension (x = αh^{1−p}, a = αh^{−p}; see sim.nqm._linear):
+# heavy ball on y = (θ, θ_t − θ_{t−1}), Nesterov (PyTorch/optax form) on y = (θ, a·m), EMA on y = (θ, θ̃).
+_a = sp.symbols("a", positive=True)
+OPTIMIZERS = {
+    "momentum": (sp.Matrix([[1 - x, beta], [-x, beta]]), sp.Matrix([-_a, -_a]), beta),
+    "nesterov": (sp.Matrix([[1 - (1 + beta) * x, -beta**2], [x, beta]]), sp.Matrix([-(1 + beta) * _a, _a]), beta),
+    "ema": (sp.Matrix([[1 - x, 0], [(1 - gamma) * (1 - x), gamma]]), sp.Matrix([-_a, -(1 - gamma) * _a]), gamma),
+}
 
 
 @functools.cache
+def derive_linear(optimizer: str):
+    """Second moments of a two-variable optimiser (``OPTIMIZERS``), derived from its stochastic recursion.
+
+    With Var ε = c/B and n = a²c/B, the moments z = (E y₁², E y₂², E y₁y₂) follow z' = M z + v, M and v
+    read off F S Fᵀ + g gᵀ Var ε. Returns M, v, the characteristic polynomials of M (in μ) and of F (in λ,
+    factored), the trace, determinant and value at λ = ±1 of F's, and the steady state z* of (I − M)z* = v,
+    each component factored (the engine evaluates these factored forms: no cancellation near λ = 1).
+    """
+    F, g, knob = OPTIMIZERS[optimizer]
+    A, U, C, sigma2 = sp.symbols("A U C sigma2", real=True)
+    S = F * sp.Matrix([[A, C], [C, U]]) * F.T + g * g.T * sigma2
+    rows = [sp.expand(S[0, 0]), sp.expand(S[1, 1]), sp.expand(S[0, 1])]
+    M = sp.Matrix([[row.coeff(v) for v in (A, U, C)] for row in rows])
+    noise = sp.Matrix([row.subs({A: 0, U: 0, C: 0}) for row in rows]).subs(_a**2 * sigma2, n)
+    mu, lam = sp.symbols("mu lambda")
+    steady = (sp.eye(3) - M).LUsolve(noise)
+    char_f = sp.expand(F.charpoly(lam).as_expr())
+    return {"moment_map": M, "noise": noise, "charpoly": sp.factor(M.charpoly(mu).as_expr()), "mu": mu,
+            "lambda": lam, "knob": knob, "char_f": sp.factor(char_f), "trace": sp.factor(F.trace()),
+            "det": sp.factor(F.det()), "at_one": sp.factor(char_f.subs(lam, 1)),
+            "at_minus_one": sp.factor(char_f.subs(lam, -1)),
+            "steady": [sp.factor(sp.simplify(component)) for component in steady]}
+
+
 def derive_momentum():
     """Heavy-ball momentum's second-moment map, derived from its stochastic recursion.
 
     With u_t = θ_t − θ_{t−1} (so m = −u/(αh^{−p}), m_0 = 0), θ' = (1 − x)θ + βu − aε and
     u' = −xθ + βu − aε (a = αh^{−p}, Var ε = c/B, n = a²c/B). The moments z = (Eθ², Eu², Eθu)
-    follow z' = Mz + n(1, 1, 1) with M read off F S Fᵀ. Returns M (the paper's eq. (21)), its
-    characteristic polynomial factored, and the steady state Eθ² = A* of (I − M)z* = n(1, 1, 1).
+    follow z' = Mz + n(1, 1, 1) with M read off F S Fᵀ. Returns :func:`derive_linear`'s dict with
+    M (the paper's eq. (21)) and ``steady_state`` = Eθ² at stationarity.
     """
-    A, U, C, a, sigma2 = sp.symbols("A U C a sigma2", real=True)
-    F = sp.Matrix([[1 - x, beta], [-x, beta]])
-    g = sp.Matrix([-a, -a])
-    S = F * sp.Matrix([[A, C], [C, U]]) * F.T + g * g.T * sigma2
-    rows = [sp.expand(S[0, 0]), sp.expand(S[1, 1]), sp.expand(S[0, 1])]
-    M = sp.Matrix([[row.coeff(v) for v in (A, U, C)] for row in rows])
-    noise = sp.Matrix([row.subs({A: 0, U: 0, C: 0}) for row in rows]).subs(a**2 * sigma2, n)
-    mu = sp.symbols("mu")
-    steady = (sp.eye(3) - M).LUsolve(sp.Matrix([n, n, n]))
-    return {"moment_map": M, "noise": noise, "charpoly": sp.factor(M.charpoly(mu).as_expr()), "mu": mu,
-            "steady_state": sp.factor(sp.simplify(steady[0]))}
+    result = derive_linear("momentum")
+    return {**result, "steady_state": result["steady"][0]}

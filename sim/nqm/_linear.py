@@ -1,7 +1,7 @@
-"""Exact second moments of two-variable linear optimisers on the NQM: heavy-ball momentum and EMA of SGD.
+"""Exact second moments of two-variable linear optimisers on the NQM: heavy-ball and Nesterov momentum, EMA.
 
 Per dimension the optimiser is a linear recursion y' = F y + g ε on a two-component state y
-(ε ~ N(0, c/B)), started at y_0 with E y_0y_0ᵀ known. The second moments z = (E y₁², E y₂², E y₁y₂)
+(ε ~ N(0, c/B)), started at y_0 = θ_0(1, f) with E θ_0² = s_0. The second moments z = (E y₁², E y₂², E y₁y₂)
 then follow an affine map z' = M z + v with M, v read off F S Fᵀ + σ² g gᵀ (:func:`moment_map`; for
 heavy-ball momentum this is the paper's eq. (21), see :mod:`theory.nqm_symbolic`). k steps are the
 k-th power of the affine map (M, v), computed by binary powering: O(log k) 3×3 products and exact in
@@ -10,17 +10,25 @@ the eigendecomposition the paper's notebook uses has a repeated eigenvalue and b
 
 * heavy-ball momentum (m' = βm + g, θ' = θ − αPm'): y = (θ, θ_t − θ_{t−1}),
   F = [[1 − x, β], [−x, β]], g = −αh^{−p}(1, 1), y_0 = (θ_0, 0); the loss is on y₁ = θ;
+* Nesterov momentum as PyTorch and optax run it (m' = βm + g, θ' = θ − αP(g + βm'), m_0 = 0):
+  y = (θ, αh^{−p}m), F = [[1 − (1 + β)x, −β²], [x, β]], g = αh^{−p}(−(1 + β), 1), y_0 = (θ_0, 0);
 * EMA of SGD iterates (θ̃' = γθ̃ + (1 − γ)θ', θ̃_0 = θ_0): y = (θ, θ̃),
   F = [[1 − x, 0], [(1 − γ)(1 − x), γ]], g = −αh^{−p}(1, 1 − γ); the loss is on y₂ = θ̃.
+
+SGD is heavy-ball momentum with β = 0 (or EMA with γ = 0). Each system also carries the trace τ, determinant δ
+and discriminant τ² − 4δ of F in a cancellation-free form of its own (e.g. heavy ball's
+(x − (1 − √β)²)(x − (1 + √β)²)), which the closed-form engine (:mod:`sim.nqm._crossing`) needs near critical
+damping, where τ² − 4δ computed as a difference would lose every digit.
 """
 
-import math
+from typing import NamedTuple
 
 import numpy as np
 
 from sim import errors
 from sim._numba import jit
 from sim.nqm._problem import NQMProblem
+from theory.nqm import linear_steady_state
 
 _A, _B, _C = 0, 1, 2  # indices of E y₁², E y₂², E y₁y₂
 
@@ -65,6 +73,27 @@ def _losses(F, g, noise, z0, weight, output, steps):
     return out
 
 
+class LinearSystem(NamedTuple):
+    """A two-variable linear optimiser on every dimension of an NQM: y' = F y + g ε, Var ε = ``noise``.
+
+    ``F`` (d, 2, 2), ``g`` (d, 2), ``noise`` (d,) = c/B; ``z0`` (d, 3) = (E y₁², E y₂², E y₁y₂) at step 0,
+    with y_0 = θ_0(1, z0[:, 2]/z0[:, 0]); ``output`` 0 or 1: the loss is ½Σ w h E y_output². ``trace``,
+    ``det`` and ``disc`` (= trace² − 4·det) of each F, each computed without cancellation.
+    """
+
+    F: np.ndarray
+    g: np.ndarray
+    noise: np.ndarray
+    z0: np.ndarray
+    output: int
+    trace: np.ndarray
+    det: np.ndarray
+    disc: np.ndarray
+    at_one: np.ndarray
+    at_minus_one: np.ndarray
+    steady: np.ndarray
+
+
 def _common(problem: NQMProblem, lr, batch, precond):
     lr = errors.real("lr", lr, gt=0)
     batch = errors.integer("batch", batch)
@@ -80,32 +109,56 @@ def _steps(steps):
     return steps
 
 
-def momentum_system(problem: NQMProblem, *, lr: float, batch: int, momentum: float, precond: float = 0.0):
-    """(F, g, noise, z0, output) of heavy-ball momentum, per dimension."""
+def _matrices(f11, f12, f21, f22):
+    F = np.empty((f11.size, 2, 2))
+    F[:, 0, 0], F[:, 0, 1], F[:, 1, 0], F[:, 1, 1] = f11, f12, f21, f22
+    return F
+
+
+def momentum_system(problem: NQMProblem, *, lr: float, batch: int, momentum: float,
+                    precond: float = 0.0) -> LinearSystem:
+    """Heavy-ball momentum m' = βm + g, θ' = θ − αH^{−p}m' (m_0 = 0), per dimension; β = 0 is SGD."""
     momentum = errors.real("momentum", momentum, ge=0, le=1)
     x, scale, noise = _common(problem, lr, batch, precond)
-    F = np.empty((x.size, 2, 2))
-    F[:, 0, 0], F[:, 0, 1], F[:, 1, 0], F[:, 1, 1] = 1.0 - x, momentum, -x, momentum
+    F = _matrices(1.0 - x, np.full_like(x, momentum), -x, np.full_like(x, momentum))
     g = np.stack([-scale, -scale], axis=1)
     z0 = np.stack([problem.s0, np.zeros_like(x), np.zeros_like(x)], axis=1)
-    return F, g, noise, z0, _A
+    root = np.sqrt(momentum)
+    disc = (x - (1.0 - root) ** 2) * (x - (1.0 + root) ** 2)  # (1 − x + β)² − 4β, factored
+    return LinearSystem(F, g, noise, z0, _A, 1.0 - x + momentum, np.full_like(x, momentum), disc, x,
+                        2.0 + 2.0 * momentum - x, linear_steady_state("momentum", x, momentum, scale**2 * noise))
 
 
-def ema_system(problem: NQMProblem, *, lr: float, batch: int, decay: float, precond: float = 0.0):
-    """(F, g, noise, z0, output) of SGD with an exponential moving average of the iterates, per dimension."""
+def nesterov_system(problem: NQMProblem, *, lr: float, batch: int, momentum: float,
+                    precond: float = 0.0) -> LinearSystem:
+    """Nesterov momentum m' = βm + g, θ' = θ − αH^{−p}(g + βm') (m_0 = 0; PyTorch's and optax's form)."""
+    momentum = errors.real("momentum", momentum, ge=0, le=1)
+    x, scale, noise = _common(problem, lr, batch, precond)
+    beta = np.full_like(x, momentum)
+    F = _matrices(1.0 - (1.0 + momentum) * x, -beta**2, x, beta)
+    g = np.stack([-(1.0 + momentum) * scale, scale], axis=1)
+    z0 = np.stack([problem.s0, np.zeros_like(x), np.zeros_like(x)], axis=1)
+    disc = (1.0 - x) * ((1.0 - momentum) ** 2 - x * (1.0 + momentum) ** 2)  # ((1 + β)(1 − x))² − 4β(1 − x)
+    return LinearSystem(F, g, noise, z0, _A, (1.0 + momentum) * (1.0 - x), momentum * (1.0 - x), disc, x,
+                        2.0 + 2.0 * momentum - (1.0 + 2.0 * momentum) * x, linear_steady_state("nesterov", x, momentum, scale**2 * noise))
+
+
+def ema_system(problem: NQMProblem, *, lr: float, batch: int, decay: float, precond: float = 0.0) -> LinearSystem:
+    """SGD with an exponential moving average θ̃' = γθ̃ + (1 − γ)θ' of its iterates (θ̃_0 = θ_0), per dimension."""
     decay = errors.real("decay", decay, ge=0, le=1)
     x, scale, noise = _common(problem, lr, batch, precond)
-    F = np.empty((x.size, 2, 2))
-    F[:, 0, 0], F[:, 0, 1], F[:, 1, 0], F[:, 1, 1] = 1.0 - x, 0.0, (1.0 - decay) * (1.0 - x), decay
+    F = _matrices(1.0 - x, np.zeros_like(x), (1.0 - decay) * (1.0 - x), np.full_like(x, decay))
     g = np.stack([-scale, -(1.0 - decay) * scale], axis=1)
     z0 = np.stack([problem.s0, problem.s0, problem.s0], axis=1)
-    return F, g, noise, z0, _B
+    # F is lower triangular: eigenvalues 1 − x and γ.
+    return LinearSystem(F, g, noise, z0, _B, 1.0 - x + decay, decay * (1.0 - x), (1.0 - x - decay) ** 2,
+                        x * (1.0 - decay), (1.0 + decay) * (2.0 - x), linear_steady_state("ema", x, decay, scale**2 * noise))
 
 
-def system_loss(problem: NQMProblem, system, steps) -> np.ndarray:
-    """Exact expected loss ½Σ w h E(output)² after each of ``steps`` steps of a (F, g, noise, z0, output) system."""
-    F, g, noise, z0, output = system
-    return _losses(F, g, noise, z0, 0.5 * problem.counts * problem.h, output, _steps(steps))
+def system_loss(problem: NQMProblem, system: LinearSystem, steps) -> np.ndarray:
+    """Exact expected loss ½Σ w h E(output)² after each of ``steps`` steps, by binary powering of the moment map."""
+    return _losses(system.F, system.g, system.noise, system.z0, 0.5 * problem.counts * problem.h, system.output,
+                   _steps(steps))
 
 
 def momentum_loss(problem: NQMProblem, *, lr: float, batch: int, momentum: float, steps,

@@ -17,7 +17,7 @@ import numpy as np
 
 from sim import errors
 from sim._numba import jit
-from sim.nqm._linear import momentum_system
+from sim.nqm._linear import LinearSystem, momentum_system
 from sim.nqm._problem import NQMProblem
 from sim.parallel import map_replicates
 from sim.seeding import replicate_rngs
@@ -68,15 +68,15 @@ class NQMMonteCarlo:
         return self.losses.std(axis=0, ddof=1) / math.sqrt(self.losses.shape[0])
 
 
-def system_monte_carlo(problem: NQMProblem, system, steps, *, reps: int = 200, seed: int = 0,
+def system_monte_carlo(problem: NQMProblem, system: LinearSystem, steps, *, reps: int = 200, seed: int = 0,
                        workers: int | None = None) -> NQMMonteCarlo:
-    """Monte Carlo loss of an optimiser ``system`` = (F, g, noise, z0, output) after each of ``steps`` steps."""
+    """Monte Carlo loss of a two-variable linear optimiser (:class:`LinearSystem`) after each of ``steps`` steps."""
     reps = errors.integer("reps", reps, ge=2)
     seed = errors.integer("seed", seed, ge=0)
     record_at = np.sort(np.asarray(steps, dtype=np.int64).ravel())
     if record_at.size == 0 or record_at[0] < 0:
         raise errors.InvalidParameter("steps", "a non-empty list of non-negative integers", list(record_at))
-    F, g, noise, z0, output = system
+    F, g, noise, z0, output = system.F, system.g, system.noise, system.z0, system.output
     follow = z0[:, 2] / z0[:, 0]  # y_0 = θ_0(1, follow): 0 for momentum (u_0 = 0), 1 for EMA (θ̃_0 = θ_0)
     weight = 0.5 * problem.counts * problem.h
 
