@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 
-from sim.nqm import NOTEBOOK_LRS, PAPER_BATCHES, NQMProblem, sgd_curves
+from sim.nqm import NOTEBOOK_LRS, PAPER_BATCHES, NQMProblem, steps_curves
 from theory.nqm import sgd_coefficients
 
 PRECONDS = (0.0, 0.25, 0.5, 0.75)
@@ -85,10 +85,10 @@ def numpy_protocol(problem, search):
 
 def main():
     problem = NQMProblem.paper(binned=True)
-    sgd_curves(problem, batches=[4, 8], cache=None)  # JIT and imports outside the timings
+    steps_curves(problem, batches=[4, 8], cache=None)  # JIT and imports outside the timings
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        curves = sgd_curves(problem, preconds=PRECONDS, cache=folder)
+        curves = steps_curves(problem, preconds=PRECONDS, cache=folder)
         ours = time.perf_counter() - start
     start = time.perf_counter()
     same = numpy_protocol(problem, numpy_first_crossing)

@@ -9,7 +9,7 @@ Right: the optimal learning rate, linear in B until it stops below the stability
 
 import numpy as np
 
-from sim.nqm import NQMProblem, sgd_curves, stability_cap
+from sim.nqm import NQMProblem, steps_curves, stability_cap
 from theory.nqm import information_lower_bound_steps
 
 NAME = "nqm_sgd_steps"
@@ -19,7 +19,7 @@ TARGET = 0.01
 
 def compute() -> dict:
     problem = NQMProblem.paper(binned=True)
-    curves = sgd_curves(problem, preconds=PRECONDS, target=TARGET)
+    curves = steps_curves(problem, preconds=PRECONDS, target=TARGET)
     return dict(dim=problem.dim, curves=[dict(p=c.precond, batches=c.batch_sizes, steps=c.steps, lr=c.lr,
                                               cbs=c.linear.b_star, b_noise=c.b_noise,
                                               cap=stability_cap(problem, c.precond)) for c in curves])

@@ -14,7 +14,7 @@ import numpy as np
 import sympy as sp
 
 from sim.critical_batch import linear_scaling_cbs
-from sim.nqm import (NOTEBOOK_LRS, NQMProblem, affine_power, moment_map, sgd_curves, sgd_steps_to_target,
+from sim.nqm import (NOTEBOOK_LRS, NQMProblem, affine_power, moment_map, steps_curves, sgd_steps_to_target,
                      stability_cap)
 from theory.nqm import information_lower_bound_steps, sgd_coefficients
 from theory.nqm_symbolic import beta, derive_momentum, x
@@ -31,7 +31,7 @@ def _problem():
 
 @functools.cache
 def _curves(target=0.01):
-    return tuple(sgd_curves(_problem(), preconds=PRECONDS, target=target, cache=None))
+    return tuple(steps_curves(_problem(), preconds=PRECONDS, target=target, cache=None))
 
 
 def _cbs_list(curves):
@@ -84,7 +84,7 @@ def optimal_lr_linear_then_capped():
 def lower_targets_larger_cbs():
     """Claim 7: the critical batch size is larger for lower targets (p = 0)."""
     targets = (0.1, 0.03, 0.01, 0.003, 0.001)
-    cbs = [sgd_curves(_problem(), target=t, cache=None)[0].linear.b_star for t in targets]
+    cbs = [steps_curves(_problem(), target=t, cache=None)[0].linear.b_star for t in targets]
     return ("lower target ⇒ larger CBS", ", ".join(f"target {t}: {b:.0f}" for t, b in zip(targets, cbs)),
             "match" if np.all(np.diff(cbs) > 0) else "mismatch", "SGD, p = 0")
 

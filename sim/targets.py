@@ -44,9 +44,14 @@ def steps_to_target(losses, target: float, *, first_step: int = 1) -> StepsToTar
     steps = first_step + k
     if k == 0:
         return StepsToTarget(steps, float(steps))
-    before, after = losses[k - 1], losses[k]
+    return StepsToTarget(steps, steps - 1 + float(crossing_share(losses[k - 1], losses[k], target)))
+
+
+def crossing_share(before: float, after: float, target: float) -> float:
+    """Where in (0, 1] between two steps the loss crosses ``target``, log-linearly (before > target ≥ after).
+
+    Plain arithmetic, so compiled kernels use this very function (:mod:`sim.nqm._crossing`).
+    """
     if after > 0.0:
-        share = (math.log(before) - math.log(target)) / (math.log(before) - math.log(after))
-    else:  # a loss of exactly 0: interpolate linearly
-        share = (before - target) / (before - after)
-    return StepsToTarget(steps, steps - 1 + float(share))
+        return (math.log(before) - math.log(target)) / (math.log(before) - math.log(after))
+    return (before - target) / (before - after)  # a loss of exactly 0: interpolate linearly

@@ -159,3 +159,16 @@ def test_zero_momentum_and_zero_decay_are_sgd():
         for optimizer in BUILDERS:
             system = build(problem, optimizer, 0.0, lr=lr, batch=batch, precond=precond)
             assert system_steps_to_target(problem, system, target=0.01).steps == want
+
+
+def test_a_diverging_run_never_reaches_the_target():
+    """EMA at lr = 10 on the paper problem (x = 10 > 2 in the top dimension): the loss grows ×~80 a step until it
+    overflows near step 162. Overflow must read as +inf there, never as −inf or nan (a regression: eᵀSe − inf
+    once counted as a crossing), whatever the search horizon."""
+    problem = NQMProblem.paper(binned=True)
+    system = ema_system(problem, lr=10.0, batch=512, decay=0.9516706976142825, precond=0.5)
+    losses = closed_form_loss(problem, system, np.arange(0, 400))
+    finite = losses[np.isfinite(losses)]
+    assert np.all(np.diff(finite[1:]) > 0) and np.all(losses[finite.size:] == np.inf)
+    for horizon in (100, 2561, 10**9):
+        assert system_steps_to_target(problem, system, target=0.01, max_steps=horizon).steps is None

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sim.nqm import (NQMProblem, affine_power, ema_loss, ema_system, moment_map, momentum_loss, momentum_system,
                      sgd_loss, system_monte_carlo)
 from theory import nqm as th
-from theory.nqm_symbolic import beta, derive_momentum, n, x
+from theory.nqm_symbolic import OPTIMIZERS, a, beta, derive_linear, derive_momentum, n, x
 from tolerances import K_SE
 
 
@@ -35,6 +35,37 @@ def test_sympy_derives_the_papers_eq21_and_the_steady_state():
     assert sp.simplify(result["charpoly"] - (mu - beta) * (mu**2 - lam_sq_sum * mu + beta**2)) == 0
 
 
+@pytest.mark.parametrize("optimizer", sorted(th.LINEAR_OPTIMIZERS))
+def test_engine_formulas_are_the_derivation(optimizer):
+    """theory.nqm's plain-arithmetic coefficients and steady state (which the engines compile) equal, symbolically,
+    what sympy derives from the optimiser's stochastic recursion: F, g, τ, δ, τ² − 4δ, p(±1) and z*."""
+    coefficients, steady = th.LINEAR_OPTIMIZERS[optimizer]
+    F, g, knob = OPTIMIZERS[optimizer]
+    derived = derive_linear(optimizer)
+
+    def same(lhs, rhs):
+        return sp.simplify(sp.nsimplify(lhs, rational=True) - rhs) == 0
+
+    got = coefficients(x, knob)
+    assert all(same(v, w) for v, w in zip(got[:4], F))
+    assert all(same(v * a, w) for v, w in zip(got[4:6], g))
+    trace, det = derived["trace"], derived["det"]
+    assert same(got[6], trace) and same(got[7], det) and same(got[8], trace**2 - 4 * det)
+    assert same(got[9], derived["at_one"]) and same(got[10], derived["at_minus_one"])
+    assert all(same(v, w) for v, w in zip(steady(x, knob, n), derived["steady"]))
+
+
+@pytest.mark.parametrize("optimizer, stable", [("momentum", th.momentum_stable), ("nesterov", th.nesterov_stable),
+                                               ("ema", th.ema_stable)])
+@given(xv=st.floats(1e-3, 5.0), bv=st.floats(0.0, 0.999))
+def test_stability_regions_are_where_the_moment_map_contracts(optimizer, stable, xv, bv):
+    F11, F12, F21, F22, *_ = th.LINEAR_OPTIMIZERS[optimizer][0](xv, bv)
+    M, _ = moment_map(F11, F12, F21, F22, -1.0, -1.0, 1.0)
+    radius = np.abs(np.linalg.eigvals(M)).max()
+    if abs(radius - 1) > 1e-9:  # on the boundary itself rounding decides
+        assert bool(stable(xv, bv)) == (radius < 1)
+
+
 @given(xv=st.floats(1e-3, 3.9), bv=st.floats(0.0, 0.999), nv=st.floats(1e-6, 1.0), k=st.integers(0, 300))
 def test_binary_powering_equals_iteration(xv, bv, nv, k):
     M, v = moment_map(1 - xv, bv, -xv, bv, -1.0, -1.0, nv)
@@ -42,14 +73,6 @@ def test_binary_powering_equals_iteration(xv, bv, nv, k):
     direct = iterate(M, v, [1.0, 0.0, 0.0], k)
     scale = np.abs(direct).max() + 1e-300
     np.testing.assert_allclose((Mk @ [1.0, 0.0, 0.0] + vk) / scale, direct / scale, atol=1e-10)
-
-
-@given(xv=st.floats(1e-3, 5.0), bv=st.floats(0.0, 0.999))
-def test_stability_region_is_where_the_spectral_radius_is_below_one(xv, bv):
-    M, _ = moment_map(1 - xv, bv, -xv, bv, -1.0, -1.0, 1.0)
-    radius = np.abs(np.linalg.eigvals(M)).max()
-    if abs(radius - 1) > 1e-9:  # on the boundary itself rounding decides
-        assert bool(th.momentum_stable(xv, bv)) == (radius < 1)
 
 
 def test_critical_damping_is_exact_where_the_eigendecomposition_is_not():

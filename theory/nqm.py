@@ -12,8 +12,6 @@ bin count). Every term r^k(s(0) − s*) is monotone in k, which makes the first 
 the loss reaches a target exactly computable without assuming the loss is monotone.
 """
 
-import functools
-
 import numpy as np
 
 
@@ -84,31 +82,74 @@ def ema_stable(x, decay):
     return (decay >= 0) & (decay < 1) & (x > 0) & (x < 2)
 
 
-@functools.cache
-def _steady_formulas(optimizer: str):
-    import sympy as sp  # lazily, like theory.linreg: importing sim.nqm must not pay for sympy
+def stable_x_limit(optimizer: str, knob: float = 0.0) -> float:
+    """The largest stable x = αh^{1−p}: 2 for SGD and EMA, 2(1 + β) heavy ball, 2(1 + β)/(1 + 2β) Nesterov."""
+    if optimizer == "momentum":
+        return 2.0 * (1.0 + knob)
+    if optimizer == "nesterov":
+        return 2.0 * (1.0 + knob) / (1.0 + 2.0 * knob)
+    return 2.0
 
-    from theory.nqm_symbolic import derive_linear, n, x
 
-    result = derive_linear(optimizer)
-    return [sp.lambdify((x, result["knob"], n), component, "numpy") for component in result["steady"]]
+# Two-variable optimisers per dimension, y' = F y + a g ε with x = αh^{1−p}, a = αh^{−p} (sim.nqm._linear
+# documents the states). Each ``*_coefficients(x, knob)`` returns (F₁₁, F₁₂, F₂₁, F₂₂, g₁, g₂, τ, δ, τ² − 4δ,
+# p(1), p(−1)) with p(λ) = λ² − τλ + δ, and each ``*_steady(x, knob, n)`` the solution (E y₁², E y₂², E y₁y₂)
+# of z = Mz + v, n = a²·Var ε. They are plain arithmetic, so the same function runs on floats, NumPy arrays,
+# sympy symbols (tests/test_nqm_momentum.py checks every entry against theory.nqm_symbolic.derive_linear) and
+# in Numba (the engines compile these very functions). Every value is written in a cancellation-free,
+# factored form: the discriminant as a product, p(1) = x, the steady states as the factored sympy solution.
 
 
-def linear_steady_state(optimizer: str, x, knob, n) -> np.ndarray:
-    """(E y₁², E y₂², E y₁y₂) solving z = Mz + v for ``optimizer`` in {'momentum', 'nesterov', 'ema'}, shape (..., 3).
+def momentum_coefficients(x, beta):
+    """Heavy ball on y = (θ, θ_t − θ_{t−1})."""
+    root = beta**0.5
+    return (1.0 - x, beta, -x, beta, -1.0, -1.0, 1.0 - x + beta, beta, (x - (1.0 - root) ** 2) * (x - (1.0 + root) ** 2),
+            x, 2.0 + 2.0 * beta - x)
 
-    Lambdified from the factored sympy solution (:func:`theory.nqm_symbolic.derive_linear`), so it keeps its
-    relative accuracy where 1 − λ² is tiny. For an unstable optimiser this is the (indefinite) solution of the
-    Lyapunov equation, not a steady state; inf/nan where I − M is singular.
-    """
-    x, knob, n = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, knob, n)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.stack([np.broadcast_to(f(x, knob, n), x.shape) for f in _steady_formulas(optimizer)], axis=-1)
+
+def momentum_steady(x, beta, n):
+    common = n / ((1.0 - beta) * (2.0 + 2.0 * beta - x))
+    return common * (1.0 + beta) / x, 2.0 * common, common
+
+
+def nesterov_coefficients(x, beta):
+    """Nesterov (PyTorch/optax form) on y = (θ, αh^{−p}m)."""
+    return (1.0 - (1.0 + beta) * x, -beta * beta, x, beta, -(1.0 + beta), 1.0, (1.0 + beta) * (1.0 - x),
+            beta * (1.0 - x), (1.0 - x) * ((1.0 - beta) ** 2 - x * (1.0 + beta) ** 2), x,
+            2.0 + 2.0 * beta - (1.0 + 2.0 * beta) * x)
+
+
+def nesterov_steady(x, beta, n):
+    common = n / ((1.0 - beta + beta * x) * (2.0 + 2.0 * beta - x - 2.0 * beta * x))
+    return (common * (1.0 + beta + beta * x + 2.0 * beta * beta * x) / x, 2.0 * common, -(1.0 + 2.0 * beta) * common)
+
+
+def ema_coefficients(x, decay):
+    """SGD with an EMA of its iterates, on y = (θ, θ̃); F is triangular, with eigenvalues 1 − x and γ."""
+    return (1.0 - x, 0.0, (1.0 - decay) * (1.0 - x), decay, -1.0, -(1.0 - decay), 1.0 - x + decay, decay * (1.0 - x),
+            (1.0 - x - decay) ** 2, x * (1.0 - decay), (1.0 + decay) * (2.0 - x))
+
+
+def ema_steady(x, decay, n):
+    common = n / (x * (2.0 - x))
+    return (common, common * (1.0 - decay) * (1.0 + decay - decay * x) / ((1.0 + decay) * (1.0 - decay + decay * x)),
+            common * (1.0 - decay) / (1.0 - decay + decay * x))
+
+
+def linear_steady_loss_ratio(optimizer: str, x, knob):
+    """Steady E(output)² of ``optimizer`` over SGD's n/(x(2 − x)) at the same x (EMA: of θ̃, which is < 1)."""
+    steady = LINEAR_OPTIMIZERS[optimizer][1](x, knob, 1.0)
+    return steady[1 if optimizer == "ema" else 0] * x * (2.0 - x)
+
+
+LINEAR_OPTIMIZERS = {"momentum": (momentum_coefficients, momentum_steady),
+                     "nesterov": (nesterov_coefficients, nesterov_steady),
+                     "ema": (ema_coefficients, ema_steady)}
 
 
 def momentum_steady_state(x, beta, n):
-    """E θ² at stationarity, n(1 + β)/(x(1 − β)(2 + 2β − x)), lambdified from the sympy derivation; inf if unstable."""
+    """E θ² at stationarity, n(1 + β)/(x(1 − β)(2 + 2β − x)) (:func:`momentum_steady`); inf if unstable."""
     x, beta, n = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (x, beta, n)))
     stable = momentum_stable(x, beta)
-    safe = linear_steady_state("momentum", np.where(stable, x, 1.0), np.where(stable, beta, 0.0), n)[..., 0]
+    safe = momentum_steady(np.where(stable, x, 1.0), np.where(stable, beta, 0.0), n)[0]
     return np.where(stable, safe, np.inf)

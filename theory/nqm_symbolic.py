@@ -29,11 +29,11 @@ gamma = sp.symbols("gamma", nonnegative=True)
 
 # Two-variable optimisers y' = F y + g ε per dimension (x = αh^{1−p}, a = αh^{−p}; see sim.nqm._linear):
 # heavy ball on y = (θ, θ_t − θ_{t−1}), Nesterov (PyTorch/optax form) on y = (θ, a·m), EMA on y = (θ, θ̃).
-_a = sp.symbols("a", positive=True)
+a = sp.symbols("a", positive=True)  # αh^{−p}
 OPTIMIZERS = {
-    "momentum": (sp.Matrix([[1 - x, beta], [-x, beta]]), sp.Matrix([-_a, -_a]), beta),
-    "nesterov": (sp.Matrix([[1 - (1 + beta) * x, -beta**2], [x, beta]]), sp.Matrix([-(1 + beta) * _a, _a]), beta),
-    "ema": (sp.Matrix([[1 - x, 0], [(1 - gamma) * (1 - x), gamma]]), sp.Matrix([-_a, -(1 - gamma) * _a]), gamma),
+    "momentum": (sp.Matrix([[1 - x, beta], [-x, beta]]), sp.Matrix([-a, -a]), beta),
+    "nesterov": (sp.Matrix([[1 - (1 + beta) * x, -beta**2], [x, beta]]), sp.Matrix([-(1 + beta) * a, a]), beta),
+    "ema": (sp.Matrix([[1 - x, 0], [(1 - gamma) * (1 - x), gamma]]), sp.Matrix([-a, -(1 - gamma) * a]), gamma),
 }
 
 
@@ -51,7 +51,7 @@ def derive_linear(optimizer: str):
     S = F * sp.Matrix([[A, C], [C, U]]) * F.T + g * g.T * sigma2
     rows = [sp.expand(S[0, 0]), sp.expand(S[1, 1]), sp.expand(S[0, 1])]
     M = sp.Matrix([[row.coeff(v) for v in (A, U, C)] for row in rows])
-    noise = sp.Matrix([row.subs({A: 0, U: 0, C: 0}) for row in rows]).subs(_a**2 * sigma2, n)
+    noise = sp.Matrix([row.subs({A: 0, U: 0, C: 0}) for row in rows]).subs(a**2 * sigma2, n)
     mu, lam = sp.symbols("mu lambda")
     steady = (sp.eye(3) - M).LUsolve(noise)
     char_f = sp.expand(F.charpoly(lam).as_expr())

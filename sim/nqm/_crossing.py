@@ -40,9 +40,9 @@ import numpy as np
 from sim import errors
 from sim._numba import jit
 from sim.nqm._exact import MAX_STEPS, _result
-from sim.nqm._linear import LinearSystem, affine_power, moment_map
+from sim.nqm._linear import _OUTPUT, LinearSystem, affine_power, moment_map, system_arrays
 from sim.nqm._problem import NQMProblem
-from sim.targets import StepsToTarget
+from sim.targets import StepsToTarget, crossing_share
 
 # Eigenstructure of F, per dimension.
 _COMPLEX, _SAME_SIGN, _REAL, _NILPOTENT, _SINGULAR = 0, 1, 2, 3, 4
@@ -156,9 +156,9 @@ def _lucas(kind, row, t):
 
 @jit
 def _noise_part(row, c, u):
-    """N(t) = eᵀSe − eᵀF^tSF^{tᵀ}e from (C_t, U_t)."""
+    """N(t) = eᵀSe − eᵀF^tSF^{tᵀ}e from (C_t, U_t); +inf once the form overflows (N is a sum of squares)."""
     form = _times(row[_NA], c * c) + 2.0 * _times(row[_N12], c * u) + _times(row[_N22], u * u)
-    return row[_NA] - form
+    return row[_NA] - form if math.isfinite(form) else math.inf
 
 
 @jit
@@ -271,6 +271,45 @@ def _losses(F, g, noise, z0, output, trace, det, disc, at_one, at_minus_one, ste
     kind, P = _prepare(F, g, noise, z0, output, trace, det, disc, at_one, at_minus_one, steady)
     system = (F, g, noise, z0, output)
     return np.array([_loss_at(kind, P, weight, system, float(k)) for k in steps])
+
+
+_share = jit(crossing_share)
+
+
+@jit
+def _grid(code, h, c, s0, weight, batch, precond, knobs, lrs, target, max_steps, flat_tol):
+    """Fractional steps to ``target`` for optimiser ``code`` at every (knobs[j], lrs[j, i]), in that order.
+
+    As :func:`sim.tuning.minimize_on_grid` does for one hyperparameter: each search stops at
+    (1 + ``flat_tol``)·(best so far), and a point above that is inf, so the argmin and every value within
+    (1 + flat_tol) of it are exact; the rest only cost less. inf also where the target is never reached.
+    """
+    out = np.full(lrs.shape, np.inf)
+    best = np.inf
+    output = _OUTPUT[code]
+    for j in range(knobs.size):
+        for i in range(lrs.shape[1]):
+            F, g, noise, z0, trace, det, disc, at_one, at_minus_one, steady = system_arrays(
+                code, h, c, s0, lrs[j, i], batch, knobs[j], precond)
+            cap = (1.0 + flat_tol) * best
+            limit = max_steps if cap == np.inf else max(1, min(max_steps, int(math.ceil(cap)) + 1))
+            k, before, after = _crossing(F, g, noise, z0, output, trace, det, disc, at_one, at_minus_one, steady,
+                                         weight, target, limit)
+            if k < 0:
+                continue
+            value = 0.0 if k == 0 else k - 1.0 + _share(before, after, target)
+            if value <= cap:
+                out[j, i] = value
+                best = min(best, value)
+    return out
+
+
+def grid_steps(problem: NQMProblem, optimizer_code: int, *, batch: int, precond: float, knobs, lrs, target: float,
+               max_steps: int = MAX_STEPS, flat_tol: float = 0.01) -> np.ndarray:
+    """:func:`_grid` on a problem: ``lrs[j]`` is the learning-rate grid at ``knobs[j]`` (searched in order)."""
+    return _grid(optimizer_code, problem.h, problem.c, problem.s0, _weight(problem), float(batch), float(precond),
+                 np.asarray(knobs, dtype=np.float64), np.asarray(lrs, dtype=np.float64), float(target), int(max_steps),
+                 float(flat_tol))
 
 
 def _weight(problem: NQMProblem):

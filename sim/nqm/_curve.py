@@ -1,10 +1,15 @@
-"""Steps to a target against batch size on the NQM, learning rate tuned per batch size, and its CBS.
+"""Steps to a target against batch size on the NQM, hyperparameters tuned per batch size, and its CBS.
 
 The notebook's protocol (Zhang et al. 2019, reference nqm.md): per batch size B = 2^2..2^21 the
-learning rate minimising the steps to reach the target (0.01) is picked from
-``logspace(−5, 0.5, 100)`` (``lr_grid="notebook"``, no refinement); ``lr_grid="fine"`` tunes
-over the stable range instead (fractions 10⁻⁶..0.999 of 2/max h^{1−p}, 40 points, then Brent).
-Steps are the exact first crossing (:func:`sim.nqm.sgd_steps_to_target`), fractional for the
+hyperparameters minimising the steps to reach the target (0.01) are picked from its grids
+(``lr_grid="notebook"``, no refinement): SGD's learning rate from ``logspace(−5, 0.5, 100)``; with
+heavy-ball or Nesterov momentum, or an EMA of the iterates, the learning rate from
+``logspace(−8, 1, 100)`` and β (or γ) from ``1 − logspace(−5, 0, 20)``. ``lr_grid="fine"`` tunes over
+the stable range instead: for SGD fractions 10⁻⁶..0.999 of 2/max h^{1−p} (40 points, then Brent); for the
+others, at each β of the notebook's grid, 200 geometric points from an effective learning rate α/(1 − β)
+of 10⁻⁶·2/max h^{1−p} up to 0.999 of that β's own stability limit (a grid in α alone, as the
+notebook's, cannot follow the optimum as β → 1, where α = (1 − β)·α_eff). Steps are the exact first crossing
+(:func:`sim.nqm.sgd_steps_to_target`, :func:`sim.nqm.system_steps_to_target`), fractional for the
 tuning, so ties between grid points are broken by how far past the target each gets.
 
 The critical batch size of the curve uses the toolkit's definitions: the overhead rule of
@@ -20,65 +25,134 @@ import numpy as np
 
 from sim import errors
 from sim.critical_batch import SFO, Definition3, FittedForm, fit_steps, linear_scaling_cbs, sfo_cbs
+from sim.nqm._crossing import grid_steps, system_steps_to_target
 from sim.nqm._exact import MAX_STEPS, fractional_steps, sgd_second_moments, sgd_steps_to_target
+from sim.nqm._linear import CODES, linear_system, system_second_moments
 from sim.nqm._problem import NQMProblem
 from sim.sweep import DEFAULT, sweep
-from sim.tuning import Tuned, minimize_log, minimize_on_grid
-from theory.nqm import gradient_noise_scales
+from sim.tuning import minimize_log, minimize_on_grid
+from theory.nqm import gradient_noise_scales, stable_x_limit
 
 NOTEBOOK_LRS = np.logspace(-5, 0.5, 100)
+NOTEBOOK_LINEAR_LRS = np.logspace(-8, 1, 100)  # momentum and EMA
+NOTEBOOK_KNOBS = np.sort(1.0 - np.logspace(-5, 0, 20))  # β or γ, from 0 (plain SGD) up to 1 − 10⁻⁵
+FINE_POINTS = 200
 PAPER_BATCHES = [2**j for j in range(2, 22)]
 LR_GRIDS = ("notebook", "fine")
+OPTIMIZERS = ("sgd", *CODES)  # sgd, momentum, nesterov, ema
+KNOB_NAMES = {"momentum": "momentum", "nesterov": "momentum", "ema": "ema_decay"}
 
 
-def stability_cap(problem: NQMProblem, precond: float) -> float:
-    """SGD is stable iff αh^{1−p} < 2 in every dimension: α < 2/max h^{1−p}."""
-    return float(2.0 / np.max(problem.h ** (1.0 - precond)))
+def stability_cap(problem: NQMProblem, precond: float, optimizer: str = "sgd", knob: float = 0.0) -> float:
+    """The largest stable learning rate: x = αh^{1−p} below :func:`theory.nqm.stable_x_limit` in every dimension."""
+    return float(stable_x_limit(optimizer, knob) / np.max(problem.h ** (1.0 - precond)))
 
 
-def tuned_sgd_steps(problem: NQMProblem, *, batch: int, target: float, precond: float = 0.0,
-                    lr_grid: str = "notebook", max_steps: int = MAX_STEPS) -> Tuned:
-    """min over α of the fractional steps of SGD to reach ``target`` (inf: never within ``max_steps``)."""
+def _check(optimizer, batch, target, precond, lr_grid):
+    if optimizer not in OPTIMIZERS:
+        raise errors.InvalidParameter("optimizer", "one of " + ", ".join(OPTIMIZERS), optimizer)
     if lr_grid not in LR_GRIDS:
         raise errors.InvalidParameter("lr_grid", "'notebook' or 'fine'", lr_grid)
-    batch = errors.integer("batch", batch)
-    target = errors.real("target", target, gt=0)
-    precond = errors.real("precond", precond, ge=0, le=1)
-    max_steps = errors.integer("max_steps", max_steps)
+    return (errors.integer("batch", batch), errors.real("target", target, gt=0),
+            errors.real("precond", precond, ge=0, le=1))
 
+
+@dataclass(frozen=True)
+class TunedSteps:
+    """The fewest steps to the target at one batch size, hyperparameters tuned on a grid.
+
+    ``steps``: the exact first step at or below the target (None if no setting reaches it);
+    ``fractional``: the tuning criterion (log-linear between steps); ``lr`` and ``knob`` (β or γ; None for
+    SGD) the optimum. ``knobs``, ``knob_steps`` and ``knob_lr``: for each β (γ) of the grid, the best
+    fractional steps and the learning rate giving them (inf/nan where that β did not come within 1% of the
+    overall best: the tuner stops such searches early). ``at_edge``: the optimum is at an end of a grid.
+    """
+
+    optimizer: str
+    steps: int | None
+    fractional: float
+    lr: float | None
+    knob: float | None
+    at_edge: bool
+    knobs: np.ndarray
+    knob_steps: np.ndarray
+    knob_lr: np.ndarray
+
+
+def tuned_steps(problem: NQMProblem, *, batch: int, target: float, precond: float = 0.0, optimizer: str = "sgd",
+                lr_grid: str = "notebook", max_steps: int = MAX_STEPS) -> TunedSteps:
+    """min over the hyperparameter grid of the fractional steps to reach ``target`` (inf: never within ``max_steps``)."""
+    batch, target, precond = _check(optimizer, batch, target, precond, lr_grid)
+    max_steps = errors.integer("max_steps", max_steps)
+    if optimizer == "sgd":
+        return _tuned_sgd(problem, batch, target, precond, lr_grid, max_steps)
+    knobs = NOTEBOOK_KNOBS
+    if lr_grid == "notebook":
+        lrs = np.tile(NOTEBOOK_LINEAR_LRS, (knobs.size, 1))
+    else:  # from 10⁻⁶ of SGD's cap in effective lr α/(1 − β) (γ: α) up to 0.999 of this β's own stability cap
+        sgd_cap = stability_cap(problem, precond)
+        scale = (1.0 - knobs) if optimizer != "ema" else np.ones_like(knobs)
+        lrs = np.array([np.geomspace(1e-6 * sgd_cap * s, 0.999 * stability_cap(problem, precond, optimizer, knob),
+                                     FINE_POINTS) for knob, s in zip(knobs, scale)])
+    values = grid_steps(problem, CODES[optimizer], batch=batch, precond=precond, knobs=knobs, lrs=lrs, target=target,
+                        max_steps=max_steps)
+    best_i = np.argmin(values, axis=1)
+    knob_steps = values[np.arange(knobs.size), best_i]
+    knob_lr = np.where(np.isfinite(knob_steps), lrs[np.arange(knobs.size), best_i], math.nan)
+    j = int(np.argmin(knob_steps))
+    if not math.isfinite(knob_steps[j]):
+        return TunedSteps(optimizer, None, math.inf, None, None, False, knobs, knob_steps, knob_lr)
+    lr, knob = float(knob_lr[j]), float(knobs[j])
+    exact = system_steps_to_target(problem, linear_system(problem, optimizer, lr=lr, batch=batch, knob=knob,
+                                                          precond=precond), target=target, max_steps=max_steps)
+    edge = best_i[j] in (0, lrs.shape[1] - 1) or j == knobs.size - 1
+    return TunedSteps(optimizer, exact.steps, float(knob_steps[j]), lr, knob, bool(edge), knobs, knob_steps, knob_lr)
+
+
+def _tuned_sgd(problem, batch, target, precond, lr_grid, max_steps) -> TunedSteps:
     def criterion(lr, cap):
         limit = max_steps if math.isinf(cap) else max(1, min(max_steps, math.ceil(cap) + 1))
         return fractional_steps(problem, lr, batch, precond, target, limit)
 
     if lr_grid == "notebook":
-        return minimize_on_grid(criterion, NOTEBOOK_LRS, refine=False)
-    cap = stability_cap(problem, precond)
-    return minimize_log(criterion, 1e-6 * cap, 0.999 * cap, grid=40)
-
-
-def sgd_steps_task(problem: dict, batch: int, target: float, precond: float, lr_grid: str) -> dict:
-    """Sweep task: :func:`tuned_sgd_steps` for one (p, B), as JSON."""
-    problem = NQMProblem.from_spec(problem)
-    tuned = tuned_sgd_steps(problem, batch=batch, target=target, precond=precond, lr_grid=lr_grid)
+        tuned = minimize_on_grid(criterion, NOTEBOOK_LRS, refine=False)
+    else:
+        cap = stability_cap(problem, precond)
+        tuned = minimize_log(criterion, 1e-6 * cap, 0.999 * cap, grid=40)
+    empty = np.array([0.0]), np.array([tuned.value]), np.array([math.nan if tuned.argmin is None else tuned.argmin])
     if not tuned.found:
-        return {"steps": None, "fractional": None, "lr": None, "lr_flat_range": None, "at_edge": False}
-    exact = sgd_steps_to_target(problem, lr=tuned.argmin, batch=batch, target=target, precond=precond)
-    return {"steps": exact.steps, "fractional": tuned.value, "lr": tuned.argmin,
-            "lr_flat_range": list(tuned.flat_range), "at_edge": tuned.at_edge}
+        return TunedSteps("sgd", None, math.inf, None, None, False, *empty)
+    exact = sgd_steps_to_target(problem, lr=tuned.argmin, batch=batch, target=target, precond=precond,
+                                max_steps=max_steps)
+    return TunedSteps("sgd", exact.steps, tuned.value, tuned.argmin, None, tuned.at_edge, *empty)
+
+
+def steps_task(problem: dict, optimizer: str, batch: int, target: float, precond: float, lr_grid: str) -> dict:
+    """Sweep task: :func:`tuned_steps` for one (optimizer, p, B), as JSON."""
+    tuned = tuned_steps(NQMProblem.from_spec(problem), batch=batch, target=target, precond=precond,
+                        optimizer=optimizer, lr_grid=lr_grid)
+
+    def listed(values):
+        return [None if not math.isfinite(v) else float(v) for v in values]
+
+    return {"steps": tuned.steps, "fractional": tuned.fractional if tuned.steps is not None else None,
+            "lr": tuned.lr, "knob": tuned.knob, "at_edge": tuned.at_edge, "knob_steps": listed(tuned.knob_steps),
+            "knob_lr": listed(tuned.knob_lr)}
 
 
 @dataclass(frozen=True)
 class StepsCurve:
     """Steps to ``target`` against batch size for one optimiser setting, with the CBS by each definition.
 
-    ``steps`` are integers (first step at or below the target), ``fractional`` their log-linear
-    refinement (inf where the target is never reached), ``lr`` the tuned learning rates.
-    ``linear`` is Definition 3's overhead rule with linear scaling from the smallest batch size.
-    ``b_noise``/``b_simple``: McCandlish's scales (:func:`theory.nqm.gradient_noise_scales`) at the state
-    where the smallest batch size's optimal run first reaches the target, i.e. measured in ordinary
-    small-batch training; under his model B_noise is the batch size at 2× the linear-scaling steps.
+    ``steps`` are integers (first step at or below the target; −1 where never), ``fractional`` their
+    log-linear refinement (inf where the target is never reached), ``lr`` and ``knob`` (β or γ; nan for SGD)
+    the tuned hyperparameters. ``linear`` is Definition 3's overhead rule with linear scaling from the
+    smallest batch size. ``b_noise``/``b_simple``: McCandlish's scales (:func:`theory.nqm.gradient_noise_scales`)
+    at the state where the smallest batch size's optimal run first reaches the target, i.e. measured in
+    ordinary small-batch training; under his model B_noise is the batch size at 2× the linear-scaling steps.
     """
 
+    optimizer: str
     precond: float
     target: float
     lr_grid: str
@@ -86,43 +160,56 @@ class StepsCurve:
     steps: np.ndarray
     fractional: np.ndarray
     lr: np.ndarray
+    knob: np.ndarray
     linear: Definition3
     fit: FittedForm | None
     sfo: SFO
     b_noise: float
     b_simple: float
 
+    @property
+    def effective_lr(self) -> np.ndarray:
+        """α/(1 − β) for heavy-ball and Nesterov momentum (the step size of the equivalent SGD), else α."""
+        return self.lr / (1.0 - self.knob) if self.optimizer in ("momentum", "nesterov") else self.lr
 
-def sgd_curves(problem: NQMProblem, *, preconds=(0.0,), batches=PAPER_BATCHES, target: float = 0.01,
-               lr_grid: str = "notebook", overhead: float = 1.2, cache=DEFAULT,
-               workers: int | None = None) -> list[StepsCurve]:
-    """:class:`StepsCurve` of SGD for each preconditioning power in ``preconds``, as one cached sweep."""
-    target = errors.real("target", target, gt=0)
+
+def steps_curves(problem: NQMProblem, *, optimizer: str = "sgd", preconds=(0.0,), batches=PAPER_BATCHES,
+                 target: float = 0.01, lr_grid: str = "notebook", overhead: float = 1.2, cache=DEFAULT,
+                 workers: int | None = None) -> list[StepsCurve]:
+    """:class:`StepsCurve` of ``optimizer`` for each preconditioning power in ``preconds``, as one cached sweep."""
+    _check(optimizer, 1, target, 0.0, lr_grid)
     preconds = [errors.real("precond", p, ge=0, le=1) for p in preconds]
     batches = sorted({errors.integer("batches", b) for b in batches})
     if len(batches) < 2:
         raise errors.InvalidParameter("batches", "at least two batch sizes", batches)
-    if lr_grid not in LR_GRIDS:
-        raise errors.InvalidParameter("lr_grid", "'notebook' or 'fine'", lr_grid)
-    configs = [dict(problem=problem.spec, batch=b, target=target, precond=p, lr_grid=lr_grid)
+    configs = [dict(problem=problem.spec, optimizer=optimizer, batch=b, target=target, precond=p, lr_grid=lr_grid)
                for p in preconds for b in batches]
-    records = iter(sweep(sgd_steps_task, configs, cache=cache, workers=workers, desc="NQM: tune lr per batch"))
+    records = iter(sweep(steps_task, configs, cache=cache, workers=workers,
+                         desc=f"NQM {optimizer}: tune per batch size"))
     curves = []
     for precond in preconds:
         rows = [next(records) for _ in batches]
         fractional = np.array([math.inf if r["fractional"] is None else r["fractional"] for r in rows])
         finite = np.isfinite(fractional)
+        if not finite.any():
+            raise errors.InvalidParameter("target", f"reachable at some batch size (p = {precond})", target)
         first = int(np.argmax(finite))
         fit = (fit_steps(np.array(batches)[finite], fractional[finite], b_opt=batches[first], overhead=overhead)
                if finite.sum() >= 2 else None)
         reference = rows[first]
-        state = sgd_second_moments(problem, lr=reference["lr"], batch=batches[first], step=reference["steps"],
-                                   precond=precond)
+        if optimizer == "sgd":
+            state = sgd_second_moments(problem, lr=reference["lr"], batch=batches[first], step=reference["steps"],
+                                       precond=precond)
+        else:
+            system = linear_system(problem, optimizer, lr=reference["lr"], batch=batches[first],
+                                   knob=reference["knob"], precond=precond)
+            state = system_second_moments(problem, system, reference["steps"])
         b_simple, b_noise = gradient_noise_scales(problem.h, problem.c, problem.counts, state, precond)
         curves.append(StepsCurve(
-            precond, target, lr_grid, np.array(batches, dtype=np.float64),
+            optimizer, precond, target, lr_grid, np.array(batches, dtype=np.float64),
             np.array([-1 if r["steps"] is None else r["steps"] for r in rows]), fractional,
             np.array([math.nan if r["lr"] is None else r["lr"] for r in rows]),
+            np.array([math.nan if r["knob"] is None else r["knob"] for r in rows]),
             linear_scaling_cbs(batches, fractional, reference=float(batches[first]), overhead=overhead), fit,
             sfo_cbs(batches, fractional), b_noise, b_simple))
     return curves

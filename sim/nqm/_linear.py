@@ -16,9 +16,9 @@ the eigendecomposition the paper's notebook uses has a repeated eigenvalue and b
   F = [[1 − x, 0], [(1 − γ)(1 − x), γ]], g = −αh^{−p}(1, 1 − γ); the loss is on y₂ = θ̃.
 
 SGD is heavy-ball momentum with β = 0 (or EMA with γ = 0). Each system also carries the trace τ, determinant δ
-and discriminant τ² − 4δ of F in a cancellation-free form of its own (e.g. heavy ball's
-(x − (1 − √β)²)(x − (1 + √β)²)), which the closed-form engine (:mod:`sim.nqm._crossing`) needs near critical
-damping, where τ² − 4δ computed as a difference would lose every digit.
+and discriminant τ² − 4δ of F, the characteristic polynomial at ±1 and the steady state, all from
+:mod:`theory.nqm`'s cancellation-free forms (e.g. heavy ball's disc = (x − (1 − √β)²)(x − (1 + √β)²)), which
+the closed-form engine (:mod:`sim.nqm._crossing`) needs near critical damping and where 1 − λ is tiny.
 """
 
 from typing import NamedTuple
@@ -28,7 +28,7 @@ import numpy as np
 from sim import errors
 from sim._numba import jit
 from sim.nqm._problem import NQMProblem
-from theory.nqm import linear_steady_state
+from theory import nqm as th
 
 _A, _B, _C = 0, 1, 2  # indices of E y₁², E y₂², E y₁y₂
 
@@ -94,12 +94,73 @@ class LinearSystem(NamedTuple):
     steady: np.ndarray
 
 
-def _common(problem: NQMProblem, lr, batch, precond):
+CODES = {name: code for code, name in enumerate(th.LINEAR_OPTIMIZERS)}  # momentum 0, nesterov 1, ema 2
+_OUTPUT = (_A, _A, _B)  # the loss is on θ = y₁, except for EMA (θ̃ = y₂)
+_FOLLOW = (0.0, 0.0, 1.0)  # y_0 = θ_0(1, f): u_0 = 0 and m_0 = 0, θ̃_0 = θ_0
+_momentum_coefficients, _nesterov_coefficients, _ema_coefficients = (
+    jit(coefficients) for coefficients, _ in th.LINEAR_OPTIMIZERS.values())
+_momentum_steady, _nesterov_steady, _ema_steady = (jit(steady) for _, steady in th.LINEAR_OPTIMIZERS.values())
+
+
+@jit
+def _coefficients(code, x, knob, n):
+    """theory.nqm's (F, g/a, τ, δ, disc, p(1), p(−1)) and steady state of optimiser ``code`` at one dimension."""
+    if code == 0:
+        return _momentum_coefficients(x, knob), _momentum_steady(x, knob, n)
+    if code == 1:
+        return _nesterov_coefficients(x, knob), _nesterov_steady(x, knob, n)
+    return _ema_coefficients(x, knob), _ema_steady(x, knob, n)
+
+
+@jit
+def system_arrays(code, h, c, s0, lr, batch, knob, precond):
+    """The arrays of a :class:`LinearSystem` (all but ``output``), per dimension, in compiled code."""
+    d = h.size
+    F, g, z0, steady = np.empty((d, 2, 2)), np.empty((d, 2)), np.empty((d, 3)), np.empty((d, 3))
+    noise, trace, det, disc, at_one, at_minus_one = np.empty(d), np.empty(d), np.empty(d), np.empty(d), \
+        np.empty(d), np.empty(d)
+    follow = _FOLLOW[code]
+    for i in range(d):
+        a = lr * h[i] ** (-precond)
+        noise[i] = c[i] / batch
+        values, fixed = _coefficients(code, a * h[i], knob, a * a * noise[i])
+        F[i, 0, 0], F[i, 0, 1], F[i, 1, 0], F[i, 1, 1] = values[0], values[1], values[2], values[3]
+        g[i, 0], g[i, 1] = a * values[4], a * values[5]
+        trace[i], det[i], disc[i], at_one[i], at_minus_one[i] = values[6], values[7], values[8], values[9], values[10]
+        steady[i, 0], steady[i, 1], steady[i, 2] = fixed
+        z0[i, 0], z0[i, 1], z0[i, 2] = s0[i], follow * follow * s0[i], follow * s0[i]
+    return F, g, noise, z0, trace, det, disc, at_one, at_minus_one, steady
+
+
+def linear_system(problem: NQMProblem, optimizer: str, *, lr: float, batch: int, knob: float,
+                  precond: float = 0.0) -> LinearSystem:
+    """The :class:`LinearSystem` of ``optimizer`` ('momentum', 'nesterov' or 'ema'; ``knob`` = β or γ in [0, 1])."""
+    if optimizer not in CODES:
+        raise errors.InvalidParameter("optimizer", "one of " + ", ".join(CODES), optimizer)
     lr = errors.real("lr", lr, gt=0)
     batch = errors.integer("batch", batch)
+    knob = errors.real("decay" if optimizer == "ema" else "momentum", knob, ge=0, le=1)
     precond = errors.real("precond", precond, ge=0, le=1)
-    scale = lr * problem.h ** (-precond)  # αh^{−p}
-    return scale * problem.h, scale, problem.c / batch  # x, αh^{−p}, noise variance c/B
+    code = CODES[optimizer]
+    F, g, noise, z0, *rest = system_arrays(code, problem.h, problem.c, problem.s0, lr, float(batch), knob, precond)
+    return LinearSystem(F, g, noise, z0, _OUTPUT[code], *rest)
+
+
+def momentum_system(problem: NQMProblem, *, lr: float, batch: int, momentum: float,
+                    precond: float = 0.0) -> LinearSystem:
+    """Heavy-ball momentum m' = βm + g, θ' = θ − αH^{−p}m' (m_0 = 0), per dimension; β = 0 is SGD."""
+    return linear_system(problem, "momentum", lr=lr, batch=batch, knob=momentum, precond=precond)
+
+
+def nesterov_system(problem: NQMProblem, *, lr: float, batch: int, momentum: float,
+                    precond: float = 0.0) -> LinearSystem:
+    """Nesterov momentum m' = βm + g, θ' = θ − αH^{−p}(g + βm') (m_0 = 0; PyTorch's and optax's form)."""
+    return linear_system(problem, "nesterov", lr=lr, batch=batch, knob=momentum, precond=precond)
+
+
+def ema_system(problem: NQMProblem, *, lr: float, batch: int, decay: float, precond: float = 0.0) -> LinearSystem:
+    """SGD with an exponential moving average θ̃' = γθ̃ + (1 − γ)θ' of its iterates (θ̃_0 = θ_0), per dimension."""
+    return linear_system(problem, "ema", lr=lr, batch=batch, knob=decay, precond=precond)
 
 
 def _steps(steps):
@@ -109,50 +170,20 @@ def _steps(steps):
     return steps
 
 
-def _matrices(f11, f12, f21, f22):
-    F = np.empty((f11.size, 2, 2))
-    F[:, 0, 0], F[:, 0, 1], F[:, 1, 0], F[:, 1, 1] = f11, f12, f21, f22
-    return F
+@jit
+def _first_moments(F, g, noise, z0, steps):
+    out = np.empty(noise.size)
+    for i in range(noise.size):
+        M, v = moment_map(F[i, 0, 0], F[i, 0, 1], F[i, 1, 0], F[i, 1, 1], g[i, 0], g[i, 1], noise[i])
+        Mk, vk = affine_power(M, v, steps)
+        out[i] = Mk[_A] @ z0[i] + vk[_A]
+    return out
 
 
-def momentum_system(problem: NQMProblem, *, lr: float, batch: int, momentum: float,
-                    precond: float = 0.0) -> LinearSystem:
-    """Heavy-ball momentum m' = βm + g, θ' = θ − αH^{−p}m' (m_0 = 0), per dimension; β = 0 is SGD."""
-    momentum = errors.real("momentum", momentum, ge=0, le=1)
-    x, scale, noise = _common(problem, lr, batch, precond)
-    F = _matrices(1.0 - x, np.full_like(x, momentum), -x, np.full_like(x, momentum))
-    g = np.stack([-scale, -scale], axis=1)
-    z0 = np.stack([problem.s0, np.zeros_like(x), np.zeros_like(x)], axis=1)
-    root = np.sqrt(momentum)
-    disc = (x - (1.0 - root) ** 2) * (x - (1.0 + root) ** 2)  # (1 − x + β)² − 4β, factored
-    return LinearSystem(F, g, noise, z0, _A, 1.0 - x + momentum, np.full_like(x, momentum), disc, x,
-                        2.0 + 2.0 * momentum - x, linear_steady_state("momentum", x, momentum, scale**2 * noise))
-
-
-def nesterov_system(problem: NQMProblem, *, lr: float, batch: int, momentum: float,
-                    precond: float = 0.0) -> LinearSystem:
-    """Nesterov momentum m' = βm + g, θ' = θ − αH^{−p}(g + βm') (m_0 = 0; PyTorch's and optax's form)."""
-    momentum = errors.real("momentum", momentum, ge=0, le=1)
-    x, scale, noise = _common(problem, lr, batch, precond)
-    beta = np.full_like(x, momentum)
-    F = _matrices(1.0 - (1.0 + momentum) * x, -beta**2, x, beta)
-    g = np.stack([-(1.0 + momentum) * scale, scale], axis=1)
-    z0 = np.stack([problem.s0, np.zeros_like(x), np.zeros_like(x)], axis=1)
-    disc = (1.0 - x) * ((1.0 - momentum) ** 2 - x * (1.0 + momentum) ** 2)  # ((1 + β)(1 − x))² − 4β(1 − x)
-    return LinearSystem(F, g, noise, z0, _A, (1.0 + momentum) * (1.0 - x), momentum * (1.0 - x), disc, x,
-                        2.0 + 2.0 * momentum - (1.0 + 2.0 * momentum) * x, linear_steady_state("nesterov", x, momentum, scale**2 * noise))
-
-
-def ema_system(problem: NQMProblem, *, lr: float, batch: int, decay: float, precond: float = 0.0) -> LinearSystem:
-    """SGD with an exponential moving average θ̃' = γθ̃ + (1 − γ)θ' of its iterates (θ̃_0 = θ_0), per dimension."""
-    decay = errors.real("decay", decay, ge=0, le=1)
-    x, scale, noise = _common(problem, lr, batch, precond)
-    F = _matrices(1.0 - x, np.zeros_like(x), (1.0 - decay) * (1.0 - x), np.full_like(x, decay))
-    g = np.stack([-scale, -(1.0 - decay) * scale], axis=1)
-    z0 = np.stack([problem.s0, problem.s0, problem.s0], axis=1)
-    # F is lower triangular: eigenvalues 1 − x and γ.
-    return LinearSystem(F, g, noise, z0, _B, 1.0 - x + decay, decay * (1.0 - x), (1.0 - x - decay) ** 2,
-                        x * (1.0 - decay), (1.0 + decay) * (2.0 - x), linear_steady_state("ema", x, decay, scale**2 * noise))
+def system_second_moments(problem: NQMProblem, system: LinearSystem, step: int) -> np.ndarray:
+    """E θ_i² (the iterate where gradients are taken, y₁) after ``step`` steps, per dimension (bin)."""
+    step = errors.integer("step", step, ge=0)
+    return _first_moments(system.F, system.g, system.noise, system.z0, step)
 
 
 def system_loss(problem: NQMProblem, system: LinearSystem, steps) -> np.ndarray:
