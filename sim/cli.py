@@ -232,6 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     measurement_args(scaling)
     scaling.set_defaults(run=_linreg_cbs_scaling, render=_render_cbs_scaling)
 
+    from sim._cli_nqm import add_parsers as add_nqm
+
+    add_nqm(systems)
+
     figs = systems.add_parser("figures", help="regenerate the figure gallery (PNG and PDF)", allow_abbrev=False)
     figs.add_argument("--out", default="figures/gallery", help="output folder (default figures/gallery)")
     figs.add_argument("--only", nargs="+", metavar="NAME", help="regenerate only these figures")

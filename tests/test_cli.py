@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import build_parser, main
+from tolerances import K_SE
 
 RISK = ["linreg", "risk", "--a", "1.5", "--b", "2", "--dim", "50", "--samples", "256", "--batch", "8", "--lr", "0.4"]
 REQUIRED = {"last", "averaged", "tail_averaged", "bias", "variance", "method", "steps", "diverged"}
@@ -143,3 +144,48 @@ def test_cli_definition_choices_are_the_librarys():
     cbs = build_parser()._subparsers._group_actions[0].choices["linreg"]._subparsers._group_actions[0].choices["cbs"]
     (definition,) = [a for a in cbs._actions if a.dest == "definition"]
     assert tuple(definition.choices) == DEFINITIONS
+
+
+NQM = ["nqm", "steps", "--dim", "1000", "--binned", "--batch", "64"]
+
+
+@pytest.mark.parametrize("extra, knob", [([], None), (["--optimizer", "momentum"], "momentum"),
+                                         (["--optimizer", "nesterov", "--precond", "0.5"], "momentum"),
+                                         (["--ema"], "ema_decay")])
+def test_nqm_steps_contract(capsys, extra, knob):
+    """The issue's keys, with the tuned knob under its own name, and loss_at_steps at or below the target."""
+    payload = run_json(capsys, NQM + extra)
+    assert {"steps", "lr", "loss_at_steps", "method"} <= payload.keys() and payload["method"] == "exact"
+    assert payload["reached"] and payload["loss_at_steps"] <= payload["target"] < payload["loss_before"]
+    if knob:
+        assert 0 <= payload[knob] < 1
+    assert ("momentum" in payload) == (knob == "momentum") and ("ema_decay" in payload) == (knob == "ema_decay")
+
+
+def test_nqm_steps_monte_carlo_agrees_with_the_exact_loss(capsys):
+    exact = run_json(capsys, NQM + ["--optimizer", "momentum"])
+    mc = run_json(capsys, NQM + ["--optimizer", "momentum", "--method", "mc", "--reps", "400", "--seed", "3"])
+    assert mc["steps"] == exact["steps"] and mc["method"] == "mc"
+    assert abs(mc["loss_at_steps"] - exact["loss_at_steps"]) <= K_SE * mc["stderr_loss_at_steps"]
+
+
+def test_nqm_curve_contract(capsys, tmp_path):
+    argv = ["nqm", "curve", "--dim", "1000", "--binned", "--optimizer", "momentum", "--batches", "4", "64", "1024",
+            "16384", "--cache", str(tmp_path)]
+    payload = run_json(capsys, argv)
+    assert payload["batch_sizes"] == [4, 64, 1024, 16384] and len(payload["steps"]) == 4
+    assert set(payload["cbs_by_definition"]) == {"paper", "fit", "fit-alpha", "sfo", "noise"}
+    assert payload["cbs"] == payload["cbs_by_definition"]["paper"] and len(payload["momentum"]) == 4
+    assert main(argv) == 0 and "CBS (paper)" in capsys.readouterr().out  # the table, from the cache
+
+
+@pytest.mark.parametrize("change, flag", [({"--batch": "0"}, "--batch"), ({"--precond": "1.5"}, "--precond"),
+                                          ({"--target": "-1"}, "--target"), ({"--dim": "1"}, "--dim"),
+                                          ({"--optimizer": "momentum", "--ema": None}, "--ema")])
+def test_nqm_bad_input_is_one_line_exit_2(capsys, change, flag):
+    argv = list(NQM)
+    for key, value in change.items():
+        argv += [key] if value is None else [key, value]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("batchlab nqm steps: error: " + flag)

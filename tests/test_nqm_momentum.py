@@ -6,8 +6,8 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.nqm import (NQMProblem, affine_power, ema_loss, ema_system, moment_map, momentum_loss, momentum_system,
-                     sgd_loss, system_monte_carlo)
+from sim.nqm import (NQMProblem, affine_power, ema_loss, linear_system, moment_map, momentum_loss, sgd_loss,
+                     system_loss, system_monte_carlo)
 from theory import nqm as th
 from theory.nqm_symbolic import OPTIMIZERS, a, beta, derive_linear, derive_momentum, n, x
 from tolerances import K_SE
@@ -111,18 +111,15 @@ def test_long_run_momentum_loss_is_the_steady_state():
     assert got == pytest.approx(want, rel=1e-9)
 
 
-@pytest.mark.parametrize("kind, knob, lr, batch, precond", [("momentum", 0.9, 0.05, 4, 0.0), ("momentum", 0.5, 0.3, 16, 0.5),
-                                                           ("ema", 0.9, 0.5, 4, 0.0), ("ema", 0.99, 0.1, 32, 0.5)])
-def test_monte_carlo_agrees_with_the_exact_engine(kind, knob, lr, batch, precond):
-    """Within K_SE = 4 standard errors at every recorded step (fixed seed, 3000 replicates)."""
+@pytest.mark.parametrize("optimizer, knob, lr, batch, precond", [
+    ("momentum", 0.9, 0.05, 4, 0.0), ("momentum", 0.5, 0.3, 16, 0.5), ("nesterov", 0.9, 0.05, 4, 0.0),
+    ("nesterov", 0.99, 0.2, 32, 0.75), ("ema", 0.9, 0.5, 4, 0.0), ("ema", 0.99, 0.1, 32, 0.5)])
+def test_monte_carlo_agrees_with_the_exact_engine(optimizer, knob, lr, batch, precond):
+    """Within K_SE = 4 standard errors at every recorded step (fixed seed, 3000 replicates), for every optimiser."""
     problem = NQMProblem.paper(300, binned=True, bins=20)
-    if kind == "momentum":
-        system = momentum_system(problem, lr=lr, batch=batch, momentum=knob, precond=precond)
-    else:
-        system = ema_system(problem, lr=lr, batch=batch, decay=knob, precond=precond)
+    system = linear_system(problem, optimizer, lr=lr, batch=batch, knob=knob, precond=precond)
     steps = [0, 1, 5, 30, 200]
-    exact = momentum_loss(problem, lr=lr, batch=batch, momentum=knob, steps=steps, precond=precond) \
-        if kind == "momentum" else ema_loss(problem, lr=lr, batch=batch, decay=knob, steps=steps, precond=precond)
+    exact = system_loss(problem, system, steps)
     mc = system_monte_carlo(problem, system, steps, reps=3000, seed=3)
     z = (mc.mean - exact) / mc.stderr
     assert np.all(np.abs(z) <= K_SE), z

@@ -1,0 +1,192 @@
+"""``batchlab nqm steps|curve``: the noisy quadratic model's steps to a target, hyperparameters tuned per batch size.
+
+Thin parsing over :func:`sim.nqm.tuned_steps` and :func:`sim.nqm.steps_curves`; :mod:`sim.cli` registers
+the verbs. ``--optimizer`` with ``--ema`` names one of the engine's optimisers: sgd, momentum, nesterov, or
+ema (SGD with an EMA of its iterates).
+"""
+
+import math
+
+from sim import errors
+
+DEFINITIONS = ("paper", "fit", "fit-alpha", "sfo", "noise")
+MC_BUDGET = 3e9  # simulated coordinate-steps for --method mc (about 10 s on two cores)
+
+
+def _problem(args):
+    from sim.nqm import NQMProblem
+
+    return NQMProblem.paper(errors.integer("dim", args.dim, ge=2), binned=args.binned)
+
+
+def _optimizer(args) -> str:
+    if not args.ema:
+        return args.optimizer
+    if args.optimizer != "sgd":
+        raise errors.InvalidParameter("ema", "used with --optimizer sgd only (an EMA of momentum iterates is a "
+                                             "three-variable system batchlab does not simulate)", args.optimizer)
+    return "ema"
+
+
+def _knob_key(optimizer: str) -> str | None:
+    from sim.nqm._curve import KNOB_NAMES
+
+    return KNOB_NAMES.get(optimizer)
+
+
+def _common(args, problem, optimizer) -> dict:
+    return {"optimizer": optimizer, "ema": optimizer == "ema", "precond": args.precond, "target": args.target,
+            "dim": int(problem.dim), "binned": args.binned, "lr_grid": args.lr_grid,
+            "loss": "expected loss 1/2 sum_i h_i E theta_i^2 (factor 1/2, as in the paper)"}
+
+
+def _system(problem, optimizer, lr, batch, knob, precond):
+    from sim.nqm import linear_system, momentum_system
+
+    if optimizer == "sgd":
+        return momentum_system(problem, lr=lr, batch=batch, momentum=0.0, precond=precond)
+    return linear_system(problem, optimizer, lr=lr, batch=batch, knob=knob, precond=precond)
+
+
+def nqm_steps(args) -> dict:
+    from sim.nqm import stability_cap, system_loss, system_monte_carlo, tuned_steps
+    from theory.nqm import information_lower_bound_steps
+
+    problem, optimizer = _problem(args), _optimizer(args)
+    tuned = tuned_steps(problem, batch=args.batch, target=args.target, precond=args.precond, optimizer=optimizer,
+                        lr_grid=args.lr_grid)
+    payload = _common(args, problem, optimizer) | {"batch": args.batch, "method": args.method,
+                                                   "reached": tuned.steps is not None, "steps": tuned.steps,
+                                                   "lr": tuned.lr}
+    if _knob_key(optimizer):
+        payload[_knob_key(optimizer)] = tuned.knob
+    if optimizer in ("momentum", "nesterov") and tuned.lr is not None:
+        payload["effective_lr"] = tuned.lr / (1.0 - tuned.knob)
+    payload |= {"at_edge": tuned.at_edge, "fractional_steps": tuned.fractional if tuned.steps is not None else None,
+                "information_bound": information_lower_bound_steps(problem.dim, args.target, args.batch),
+                "stability_cap": (stability_cap(problem, args.precond, optimizer, tuned.knob or 0.0)
+                                  if tuned.lr is not None else None)}
+    if tuned.steps is None:
+        return payload | {"loss_at_steps": None, "loss_before": None}
+    system = _system(problem, optimizer, tuned.lr, args.batch, tuned.knob, args.precond)
+    at = [max(tuned.steps - 1, 0), tuned.steps]
+    if args.method == "exact":
+        before, after = system_loss(problem, system, at)
+        return payload | {"loss_at_steps": float(after), "loss_before": float(before)}
+    reps = errors.integer("reps", args.reps, ge=2)
+    cost = float(tuned.steps) * problem.h.size * reps
+    if cost > MC_BUDGET:
+        raise errors.InvalidParameter("method", f"affordable: steps x simulated dims x reps <= {MC_BUDGET:.0e} for "
+                                                "mc; use --binned, fewer --reps or a larger --batch",
+                                      f"{tuned.steps} x {problem.h.size} x {reps}")
+    mc = system_monte_carlo(problem, system, at, reps=reps, seed=errors.integer("seed", args.seed, ge=0))
+    exact = system_loss(problem, system, at)
+    return payload | {"loss_at_steps": float(mc.mean[1]), "loss_before": float(mc.mean[0]),
+                      "stderr_loss_at_steps": float(mc.stderr[1]), "stderr_loss_before": float(mc.stderr[0]),
+                      "exact_loss_at_steps": float(exact[1]), "reps": reps, "seed": args.seed}
+
+
+def nqm_curve(args) -> dict:
+    from sim.critical_batch import fit_steps
+    from sim.nqm import PAPER_BATCHES, steps_curves
+    from sim.sweep import DEFAULT
+    from theory.nqm import information_lower_bound_steps
+
+    problem, optimizer = _problem(args), _optimizer(args)
+    workers = None if args.workers is None else errors.integer("workers", args.workers)
+    cache = None if args.no_cache else (args.cache or DEFAULT)
+    (curve,) = steps_curves(problem, optimizer=optimizer, preconds=(args.precond,),
+                            batches=args.batches or PAPER_BATCHES, target=args.target, lr_grid=args.lr_grid,
+                            overhead=args.overhead, cache=cache, workers=workers)
+    finite = [math.isfinite(v) for v in curve.fractional]
+    batches = [b for b, ok in zip(curve.batch_sizes, finite) if ok]
+    fit_alpha = (fit_steps(batches, [v for v in curve.fractional if math.isfinite(v)], b_opt=batches[0], alpha=None,
+                           overhead=args.overhead) if len(batches) >= 3 else None)
+    by = {"paper": curve.linear.b_star, "fit": curve.fit.cbs if curve.fit else None,
+          "fit-alpha": fit_alpha.cbs if fit_alpha else None, "sfo": curve.sfo.b_star, "noise": curve.b_noise}
+    by = {k: (v if v is not None and math.isfinite(v) else None) for k, v in by.items()}
+
+    def listed(values):
+        return [float(v) if math.isfinite(v) else None for v in values]
+
+    payload = _common(args, problem, optimizer) | {
+        "batch_sizes": [int(b) for b in curve.batch_sizes], "steps": [int(s) if s >= 0 else None for s in curve.steps],
+        "fractional_steps": listed(curve.fractional), "lr": listed(curve.lr)}
+    if _knob_key(optimizer):
+        payload[_knob_key(optimizer)] = listed(curve.knob)
+    payload |= {"effective_lr": listed(curve.effective_lr),
+                "information_bound": [information_lower_bound_steps(problem.dim, args.target, b)
+                                      for b in curve.batch_sizes],
+                "definition": args.definition, "cbs": by[args.definition], "cbs_by_definition": by,
+                "censored": curve.linear.censored, "overhead": args.overhead, "b_simple": curve.b_simple,
+                "overhead_ratio": listed(curve.linear.overhead_ratio)}
+    return payload
+
+
+def render_curve(p: dict) -> str:
+    def num(value, fmt):
+        return "-" if value is None else format(value, fmt)
+
+    knob = next((k for k in ("momentum", "ema_decay") if k in p), None)
+    lines = [f"NQM {p['optimizer']}, p = {p['precond']:g}, dim {p['dim']}{' binned' if p['binned'] else ''}, "
+             f"target {p['target']:g}, {p['lr_grid']} grid  ({p['loss']})",
+             f"{'B':>8} {'steps':>10} {'lr':>10}" + (f" {knob:>10}" if knob else "") + f" {'S*B/S0B0':>9}"]
+    for k, b in enumerate(p["batch_sizes"]):
+        lines.append(f"{b:>8} {num(p['steps'][k], '>10')} {num(p['lr'][k], '10.4g')}"
+                     + (f" {num(p[knob][k], '10.6g')}" if knob else "") + f" {num(p['overhead_ratio'][k], '9.3f')}")
+    by = p["cbs_by_definition"]
+    lines += [f"CBS ({p['definition']}) = {num(p['cbs'], '.4g')}" + (" (censored: >= this)" if p["censored"] and
+                                                                     p["definition"] == "paper" else ""),
+              "all definitions: " + ", ".join(f"{k} {num(v, '.4g')}" for k, v in by.items())
+              + f"; B_simple {p['b_simple']:.4g}"]
+    return "\n".join(lines)
+
+
+def add_parsers(systems) -> None:
+    """Register ``batchlab nqm steps`` and ``batchlab nqm curve``."""
+    nqm = systems.add_parser("nqm", help="the noisy quadratic model (Zhang et al. 2019)", allow_abbrev=False)
+    verbs = nqm.add_subparsers(dest="verb", required=True, metavar="<verb>")
+
+    def common(parser):
+        add = parser.add_argument
+        add("--precond", type=float, default=0.0, help="preconditioner power p, P = H^-p, 0 <= p <= 1 (default 0)")
+        add("--optimizer", choices=["sgd", "momentum", "nesterov"], default="sgd",
+            help="sgd (default), heavy-ball momentum or Nesterov momentum (PyTorch's form)")
+        add("--ema", action="store_true", help="evaluate an exponential moving average of the SGD iterates")
+        add("--target", type=float, default=0.01, help="target loss (default 0.01)")
+        add("--dim", type=int, default=10_000, help="dimension d, h_i = 1/i (default 10^4)")
+        add("--binned", action="store_true", help="quantise the spectrum into the notebook's 100 geometric bins")
+        add("--lr-grid", choices=["notebook", "fine"], default="notebook",
+            help="the notebook's grids (default) or a finer grid over the stable range")
+        add("--json", action="store_true", help="print one JSON object")
+
+    steps = verbs.add_parser(
+        "steps", allow_abbrev=False, help="fewest steps to a target loss at one batch size, hyperparameters tuned",
+        description="Exact first step at which the expected loss 1/2 sum h_i E theta_i^2 reaches the target, with "
+                    "the learning rate (and momentum or EMA decay) tuned on the notebook's grids. h_i = 1/i, "
+                    "gradient noise covariance H/B, theta(0) ~ N(0, I). --method mc re-measures the loss at the "
+                    "tuned steps by Monte Carlo.")
+    steps.add_argument("--batch", type=int, required=True, help="batch size B")
+    common(steps)
+    steps.add_argument("--method", choices=["exact", "mc"], default="exact",
+                       help="exact engine (default) or Monte Carlo for loss_at_steps (steps always exact)")
+    steps.add_argument("--reps", type=int, default=200, help="Monte Carlo replicates (default 200)")
+    steps.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+    steps.set_defaults(run=nqm_steps)
+
+    curve = verbs.add_parser(
+        "curve", allow_abbrev=False, help="steps and tuned hyperparameters for every batch size, and the CBS",
+        description="Steps to the target for B = 2^2..2^21 (or --batches), hyperparameters tuned per batch size, "
+                    "and the critical batch size by each definition: paper (Definition 3's 1.2x overhead over linear "
+                    "scaling from the smallest batch size), fit and fit-alpha (log S = log(a + b/B^alpha)), sfo "
+                    "(argmin B*S), noise (McCandlish's B_noise in the smallest batch size's optimal run). A parallel "
+                    "sweep, cached on disk.")
+    curve.add_argument("--batches", type=int, nargs="+", metavar="B", help="batch sizes (default 2^2..2^21)")
+    common(curve)
+    curve.add_argument("--definition", choices=DEFINITIONS, default="paper",
+                       help="which CBS goes in 'cbs' (default paper); all are reported")
+    curve.add_argument("--overhead", type=float, default=1.2, help="overhead factor over linear scaling (default 1.2)")
+    curve.add_argument("--workers", type=int, help="threads (default: NUMBA_NUM_THREADS)")
+    curve.add_argument("--cache", help="cache folder (default $BATCHLAB_CACHE or ~/.cache/batchlab)")
+    curve.add_argument("--no-cache", action="store_true", help="compute everything, store nothing")
+    curve.set_defaults(run=nqm_curve, render=render_curve)
