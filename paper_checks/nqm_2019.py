@@ -3,8 +3,8 @@
 Each check recomputes a claim of the paper, or a convention of its public notebook, on batchlab's exact
 NQM engine with the notebook's protocol (binned h_i = 1/i, d = 10⁴, C = H, target 0.01, B = 2^2..2^21,
 learning rate from logspace(−5, 0.5, 100)) and returns (claimed, recomputed, status, note).
-So far SGD with preconditioning (claims 1, 2, 5, 7) and the momentum engine's transition (eq. 21); claims 3,
-4 and 6 (momentum, EMA, schedules) come with their steps-to-target searches.
+Momentum and EMA (claims 3 and 4) use the notebook's grids for them: learning rate from logspace(−8, 1, 100),
+β (γ) from 1 − logspace(−5, 0, 20).
 """
 
 import functools
@@ -14,8 +14,8 @@ import numpy as np
 import sympy as sp
 
 from sim.critical_batch import linear_scaling_cbs
-from sim.nqm import (NOTEBOOK_LRS, NQMProblem, affine_power, moment_map, steps_curves, sgd_steps_to_target,
-                     stability_cap)
+from sim.nqm import (NOTEBOOK_LRS, NQMProblem, affine_power, moment_map, sgd_steps_to_target, stability_cap,
+                     steps_curves, tuned_steps)
 from theory.nqm import information_lower_bound_steps, sgd_coefficients
 from theory.nqm_symbolic import beta, derive_momentum, x
 
@@ -30,8 +30,8 @@ def _problem():
 
 
 @functools.cache
-def _curves(target=0.01):
-    return tuple(steps_curves(_problem(), preconds=PRECONDS, target=target, cache=None))
+def _curves(target=0.01, optimizer="sgd"):
+    return tuple(steps_curves(_problem(), optimizer=optimizer, preconds=PRECONDS, target=target, cache=None))
 
 
 def _cbs_list(curves):
@@ -97,6 +97,51 @@ def information_bound():
             "match" if worst >= 1 else "mismatch",
             "the bound is Cramér–Rao without the prior θ(0) ~ N(0, I), so it is asymptotic, but the protocol's "
             "optima stay above it")
+
+
+def momentum_helps_at_large_batch():
+    """Claim 3: momentum helps only at large batch sizes (it allows a larger effective learning rate α/(1 − β))."""
+    rows, ok = [], True
+    for sgd, momentum in zip(_curves(), _curves(optimizer="momentum")):
+        speedup = sgd.fractional / momentum.fractional
+        ok &= speedup[0] < 1.3 and speedup[-1] > 1.2 and momentum.linear.b_star > sgd.linear.b_star
+        rows.append(f"p={sgd.precond}: {speedup[0]:.2f}× at B = 4, {speedup[-1]:.1f}× at B = 2^21 (effective lr "
+                    f"{momentum.effective_lr[-1]:.3g} vs SGD's {sgd.lr[-1]:.3g}), CBS {sgd.linear.b_star:.0f} → "
+                    f"{momentum.linear.b_star:.0f}")
+    return ("S_SGD/S_momentum ≈ 1 at small B, large at large B; momentum raises the CBS", "; ".join(rows),
+            "match" if ok else "mismatch", "notebook grids, exact steps; the small-batch 1.1–1.2× is the next check")
+
+
+def momentum_equals_sgd_at_small_batch():
+    """Claim 3 (mechanism): at small batch the optimal effective learning rates of SGD and momentum coincide."""
+    sgd = tuned_steps(_problem(), batch=4, target=0.01, lr_grid="fine")
+    momentum = tuned_steps(_problem(), batch=4, target=0.01, optimizer="momentum")
+    moderate = (momentum.knobs <= 1 - 1e-4) & np.isfinite(momentum.knob_steps)
+    k = int(np.argmin(np.where(moderate, momentum.knob_steps, np.inf)))
+    effective = momentum.knob_lr[k] / (1 - momentum.knobs[k])
+    edge = sgd.fractional / momentum.fractional
+    return ("at small B momentum = SGD with lr α/(1 − β): same steps, same effective lr",
+            f"B = 4, p = 0: best β ≤ 1 − 10⁻⁴ needs {momentum.knob_steps[k]:.4g} steps at α/(1 − β) = "
+            f"{effective:.4g}, SGD {sgd.fractional:.4g} at lr {sgd.lr:.4g}; but the grid's last β = 1 − 10⁻⁵ needs "
+            f"{momentum.fractional:.4g}, {edge:.3f}× fewer than SGD", "mismatch",
+            "the equivalence holds for every β ≤ 1 − 10⁻⁴ (within 1% in steps, 3% in effective lr), but the "
+            "notebook's β grid reaches 1 − 10⁻⁵, whose 10⁵-step memory leaves every dimension underdamped and "
+            "decaying at the one rate 1 − β whatever its curvature (outside the small-step regime of the argument); "
+            "the optimum sits at the grid's edge, so the gain at small batch is at least 1.13× at p = 0 (1.09–1.25× "
+            "over B ≤ 256 and p) on the paper's own protocol")
+
+
+def ema_helps_small_batch_only():
+    """Claim 4: EMA lowers the steady-state risk without slowing convergence; redundant at large batch."""
+    rows, ok = [], True
+    for sgd, ema in zip(_curves(), _curves(optimizer="ema")):
+        speedup = sgd.fractional / ema.fractional
+        ok &= bool(np.all(speedup[sgd.batch_sizes <= 256] > 1.2)) and 0.9 < speedup[-1] < 1.05
+        rows.append(f"p={sgd.precond}: {speedup[0]:.2f}× at B = 4, {speedup[-1]:.2f}× at B = 2^21 (γ "
+                    f"{ema.knob[0]:.5f} → {ema.knob[-1]:.3g})")
+    return ("S_SGD/S_EMA > 1 at small B, ≈ 1 at large B", "; ".join(rows), "match" if ok else "mismatch",
+            "notebook grids; at the largest batch the tuned γ falls and SGD's finer lr grid gives it ≤ 6% back; "
+            "the steady-state loss of the EMA is below SGD's at every stable (x, γ) (tests/test_nqm_claims.py)")
 
 
 def notebook_step_count():
@@ -208,6 +253,7 @@ def eigendecomposition_at_critical_damping():
 
 
 CHECKS = (steps_fall_then_level_off, cbs_grows_with_preconditioning, preconditioning_helps_at_small_batch,
+          momentum_helps_at_large_batch, momentum_equals_sgd_at_small_batch, ema_helps_small_batch_only,
           optimal_lr_linear_then_capped, lower_targets_larger_cbs, information_bound, notebook_step_count,
           notebook_steady_state_guard, bisection_is_safe_for_sgd, momentum_transition_matrix,
           eigendecomposition_at_critical_damping)
