@@ -1,5 +1,6 @@
 """The noisy quadratic model (Zhang et al. 2019): exact and Monte Carlo engines for SGD with a power
-preconditioner, heavy-ball and Nesterov momentum and an exponential moving average of the iterates.
+preconditioner, heavy-ball and Nesterov momentum and an exponential moving average of the iterates, under
+constant, piecewise-constant, per-step or growth schedules of the learning rate and batch size.
 
 Conventions: loss ½ Σ h_i θ_i² (with the factor ½, as in the paper), expected over θ(0) and the
 gradient noise; a step is one stochastic-gradient update with a batch of B; P = H^{−p}.
@@ -13,10 +14,13 @@ from sim.nqm._linear import (LinearSystem, affine_power, ema_loss, ema_system, l
                              momentum_loss, momentum_system, nesterov_system, system_loss, system_second_moments)
 from sim.nqm._montecarlo import NQMMonteCarlo, sgd_monte_carlo, system_monte_carlo
 from sim.nqm._problem import NQMProblem
+from sim.nqm._schedule import (OptimisedSchedule, Schedule, ScheduleSteps, optimise_schedule, schedule_cap,
+                               schedule_loss, schedule_monte_carlo, schedule_steps)
 
 __all__ = ["MAX_STEPS", "NOTEBOOK_KNOBS", "NOTEBOOK_LINEAR_LRS", "NOTEBOOK_LRS", "OPTIMIZERS", "PAPER_BATCHES",
-           "LinearSystem", "NQMMonteCarlo", "NQMProblem", "StepsCurve", "TunedSteps", "affine_power",
+           "LinearSystem", "NQMMonteCarlo", "NQMProblem", "OptimisedSchedule", "Schedule", "ScheduleSteps", "StepsCurve", "TunedSteps", "affine_power",
            "closed_form_loss", "ema_loss", "ema_system", "linear_system", "moment_map", "momentum_loss",
-           "momentum_system", "nesterov_system", "sgd_loss", "sgd_monte_carlo", "sgd_second_moments",
+           "momentum_system", "nesterov_system", "optimise_schedule", "schedule_cap", "schedule_loss", "schedule_monte_carlo",
+           "schedule_steps", "sgd_loss", "sgd_monte_carlo", "sgd_second_moments",
            "sgd_steady_loss", "sgd_steps_to_target", "stability_cap", "steps_curves", "system_loss",
            "system_monte_carlo", "system_second_moments", "system_steps_to_target", "tuned_steps"]

@@ -1,9 +1,11 @@
-"""Monte Carlo of linear optimisers on the NQM (SGD, heavy-ball momentum, EMA): the check on the exact engines.
+"""Monte Carlo of linear optimisers on the NQM (SGD, heavy-ball and Nesterov momentum, EMA, and schedules of
+them): the check on the exact engines.
 
 Each replicate draws θ(0) ~ N(0, diag(s0)) and runs the optimiser's per-dimension recursion
 y' = F y + g ε (:mod:`sim.nqm._linear`), ε ~ N(0, c/B), one normal per dimension per step (the
 batch mean of B Gaussian per-example noises is exactly Gaussian with variance c/B, so this is exact
-in law at O(d) per step whatever B). SGD is momentum with β = 0. A binned problem simulates one
+in law at O(d) per step whatever B). SGD is momentum with β = 0; a schedule is a sequence of pieces, each
+with its own F, g and noise (so its own learning rate and batch size). A binned problem simulates one
 coordinate per bin and weights its loss by the bin count, which keeps the expected loss (the replicate
 spread is larger than with every coordinate simulated). Replicate r uses stream
 :func:`sim.seeding.replicate_rngs` (seed, r) and replicates run on a thread pool: the same numbers
@@ -24,31 +26,37 @@ from sim.seeding import replicate_rngs
 
 
 @jit
-def _system_replicate(rng, F, g, noise, s0, follow, weight, output, record_at):
-    """One run of y' = F y + g ε from y_0 = θ_0(1, follow); returns Σ w y_output² after each ``record_at``."""
+def _replicate(rng, F, g, sd, ends, s0, follow, weight, output, record_at):
+    """One run of y' = F_j y + g_j ε (piece j until step ``ends[j]``) from y_0 = θ_0(1, follow).
+
+    F (pieces, d, 2, 2), g (pieces, d, 2), sd (pieces, d) the noise standard deviations; returns
+    Σ w y_output² after each step in ``record_at`` (sorted, at most ends[-1]).
+    """
     d = s0.size
     y1 = np.empty(d)
     y2 = np.empty(d)
-    sd = np.sqrt(noise)
     for i in range(d):
         theta = math.sqrt(s0[i]) * rng.standard_normal()
         y1[i] = theta
         y2[i] = follow[i] * theta
     out = np.empty(record_at.size)
     t = 0
-    for j in range(record_at.size):
-        while t < record_at[j]:
+    j = 0
+    for r in range(record_at.size):
+        while t < record_at[r]:
+            while ends[j] <= t:
+                j += 1
             for i in range(d):
-                e = sd[i] * rng.standard_normal()
-                a = F[i, 0, 0] * y1[i] + F[i, 0, 1] * y2[i] + g[i, 0] * e
-                y2[i] = F[i, 1, 0] * y1[i] + F[i, 1, 1] * y2[i] + g[i, 1] * e
+                e = sd[j, i] * rng.standard_normal()
+                a = F[j, i, 0, 0] * y1[i] + F[j, i, 0, 1] * y2[i] + g[j, i, 0] * e
+                y2[i] = F[j, i, 1, 0] * y1[i] + F[j, i, 1, 1] * y2[i] + g[j, i, 1] * e
                 y1[i] = a
             t += 1
         total = 0.0
         for i in range(d):
             value = y1[i] if output == 0 else y2[i]
             total += weight[i] * value * value
-        out[j] = total
+        out[r] = total
     return out
 
 
@@ -68,22 +76,39 @@ class NQMMonteCarlo:
         return self.losses.std(axis=0, ddof=1) / math.sqrt(self.losses.shape[0])
 
 
-def system_monte_carlo(problem: NQMProblem, system: LinearSystem, steps, *, reps: int = 200, seed: int = 0,
-                       workers: int | None = None) -> NQMMonteCarlo:
-    """Monte Carlo loss of a two-variable linear optimiser (:class:`LinearSystem`) after each of ``steps`` steps."""
-    reps = errors.integer("reps", reps, ge=2)
-    seed = errors.integer("seed", seed, ge=0)
+def _record_at(steps):
     record_at = np.sort(np.asarray(steps, dtype=np.int64).ravel())
     if record_at.size == 0 or record_at[0] < 0:
         raise errors.InvalidParameter("steps", "a non-empty list of non-negative integers", list(record_at))
-    F, g, noise, z0, output = system.F, system.g, system.noise, system.z0, system.output
-    follow = z0[:, 2] / z0[:, 0]  # y_0 = θ_0(1, follow): 0 for momentum (u_0 = 0), 1 for EMA (θ̃_0 = θ_0)
+    return record_at
+
+
+def piecewise_monte_carlo(problem: NQMProblem, systems, ends, steps, *, reps: int = 200, seed: int = 0,
+                          workers: int | None = None) -> NQMMonteCarlo:
+    """Monte Carlo loss of linear optimisers run one after another: ``systems[j]`` until step ``ends[j]``."""
+    reps = errors.integer("reps", reps, ge=2)
+    seed = errors.integer("seed", seed, ge=0)
+    record_at = _record_at(steps)
+    first = systems[0]
+    F = np.stack([system.F for system in systems])
+    g = np.stack([system.g for system in systems])
+    sd = np.sqrt(np.stack([system.noise for system in systems]))
+    follow = first.z0[:, 2] / first.z0[:, 0]  # y_0 = θ_0(1, follow): 0 for momentum (u_0 = 0), 1 for EMA (θ̃_0 = θ_0)
     weight = 0.5 * problem.counts * problem.h
+    ends = np.asarray(ends, dtype=np.int64)
 
     def one(rng):
-        return _system_replicate(rng, F, g, noise, problem.s0, follow, weight, output, record_at)
+        return _replicate(rng, F, g, sd, ends, problem.s0, follow, weight, first.output, record_at)
 
     return NQMMonteCarlo(record_at, np.array(map_replicates(one, replicate_rngs(seed, reps), workers)))
+
+
+def system_monte_carlo(problem: NQMProblem, system: LinearSystem, steps, *, reps: int = 200, seed: int = 0,
+                       workers: int | None = None) -> NQMMonteCarlo:
+    """Monte Carlo loss of a two-variable linear optimiser (:class:`LinearSystem`) after each of ``steps`` steps."""
+    record_at = _record_at(steps)
+    return piecewise_monte_carlo(problem, [system], [max(int(record_at[-1]), 1)], record_at, reps=reps, seed=seed,
+                                 workers=workers)
 
 
 def sgd_monte_carlo(problem: NQMProblem, *, lr: float, batch: int, steps, precond: float = 0.0, reps: int = 200,
