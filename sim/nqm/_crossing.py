@@ -62,47 +62,54 @@ def _times(a, b):
 
 
 @jit
+def _eigen(tau, delta, dsc, at_one, at_minus_one, row):
+    """The kind of F's eigenstructure, with its parameters written into row[P1..P4]."""
+    if dsc < 0.0:  # P1 = ln ρ, P2 = θ, P3 = ρ sin θ
+        kind = _COMPLEX
+        row[_P1] = 0.5 * math.log(delta)
+        row[_P2] = math.atan2(math.sqrt(-dsc), tau)
+        row[_P3] = 0.5 * math.sqrt(-dsc)
+    elif 0.5 * (abs(tau) + math.sqrt(dsc)) < _TINY:
+        kind = _NILPOTENT  # both |λ| < 1e-150, so F² = τF − δI vanishes to double precision
+    else:
+        # λ₁ is the root of larger magnitude, sign s = sign τ; λ₁ − λ₂ = s√disc. With u = 1 − sλ₁ and
+        # p = p(s) (the characteristic polynomial at s), u(u + √disc) = p. Its roots are 1 − sλ₁ and
+        # sλ₂ − 1, which differ by 2 − |τ|: u is the larger one, 2p/(√disc + √(disc + 4p)), if |τ| ≤ 2,
+        # else the smaller. So |λ₁| = 1 − u keeps its digits next to 1 (slow dimensions, where p = x).
+        root = math.sqrt(dsc)
+        sign = 1.0 if tau >= 0.0 else -1.0
+        value = at_one if tau >= 0.0 else at_minus_one
+        big = 0.5 * (abs(tau) + root)  # |λ₁|, accurate in relative terms unless it is close to 1
+        if big > 0.5:
+            if abs(tau) <= 2.0:
+                u = 2.0 * value / (root + math.sqrt(dsc + 4.0 * value))
+            else:
+                u = -0.5 * (root + math.sqrt(dsc + 4.0 * value))
+            big = 1.0 - u
+            row[_P1] = math.log1p(-u)  # ln|λ₁|
+        else:
+            row[_P1] = math.log(big)
+        row[_P2] = sign
+        if delta > 0.0 and root < big:  # P3 = 1 − r, P4 = ln r with r = λ₂/λ₁ ∈ (0, 1]; |λ₁| − |λ₂| = √disc
+            kind = _SAME_SIGN
+            row[_P3] = root / big
+            row[_P4] = math.log1p(-row[_P3])
+        else:  # P3 = λ₂, P4 = λ₁ − λ₂ (also when δ > 0 is so small that λ₂ underflows)
+            kind = _REAL
+            row[_P3] = delta / (sign * big)
+            row[_P4] = sign * root
+    return kind
+
+
+@jit
 def _prepare(F, g, noise, z0, output, trace, det, disc, at_one, at_minus_one, steady):
     """Per-dimension eigenstructure kind and parameter table of the closed form."""
     d = noise.size
     kind = np.empty(d, dtype=np.int64)
     P = np.zeros((d, 11))
     for i in range(d):
-        tau, delta, dsc = trace[i], det[i], disc[i]
-        if dsc < 0.0:  # P1 = ln ρ, P2 = θ, P3 = ρ sin θ
-            kind[i] = _COMPLEX
-            P[i, _P1] = 0.5 * math.log(delta)
-            P[i, _P2] = math.atan2(math.sqrt(-dsc), tau)
-            P[i, _P3] = 0.5 * math.sqrt(-dsc)
-        elif 0.5 * (abs(tau) + math.sqrt(dsc)) < _TINY:
-            kind[i] = _NILPOTENT  # both |λ| < 1e-150, so F² = τF − δI vanishes to double precision
-        else:
-            # λ₁ is the root of larger magnitude, sign s = sign τ; λ₁ − λ₂ = s√disc. With u = 1 − sλ₁ and
-            # p = p(s) (the characteristic polynomial at s), u(u + √disc) = p. Its roots are 1 − sλ₁ and
-            # sλ₂ − 1, which differ by 2 − |τ|: u is the larger one, 2p/(√disc + √(disc + 4p)), if |τ| ≤ 2,
-            # else the smaller. So |λ₁| = 1 − u keeps its digits next to 1 (slow dimensions, where p = x).
-            root = math.sqrt(dsc)
-            sign = 1.0 if tau >= 0.0 else -1.0
-            value = at_one[i] if tau >= 0.0 else at_minus_one[i]
-            big = 0.5 * (abs(tau) + root)  # |λ₁|, accurate in relative terms unless it is close to 1
-            if big > 0.5:
-                if abs(tau) <= 2.0:
-                    u = 2.0 * value / (root + math.sqrt(dsc + 4.0 * value))
-                else:
-                    u = -0.5 * (root + math.sqrt(dsc + 4.0 * value))
-                big = 1.0 - u
-                P[i, _P1] = math.log1p(-u)  # ln|λ₁|
-            else:
-                P[i, _P1] = math.log(big)
-            P[i, _P2] = sign
-            if delta > 0.0 and root < big:  # P3 = 1 − r, P4 = ln r with r = λ₂/λ₁ ∈ (0, 1]; |λ₁| − |λ₂| = √disc
-                kind[i] = _SAME_SIGN
-                P[i, _P3] = root / big
-                P[i, _P4] = math.log1p(-P[i, _P3])
-            else:  # P3 = λ₂, P4 = λ₁ − λ₂ (also when δ > 0 is so small that λ₂ underflows)
-                kind[i] = _REAL
-                P[i, _P3] = delta / (sign * big)
-                P[i, _P4] = sign * root
+        tau = trace[i]
+        kind[i] = _eigen(tau, det[i], disc[i], at_one[i], at_minus_one[i], P[i])
         half = 0.5 * tau
         k11, k12, k21, k22 = F[i, 0, 0] - half, F[i, 0, 1], F[i, 1, 0], F[i, 1, 1] - half
         follow = z0[i, 2] / z0[i, 0]

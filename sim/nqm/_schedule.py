@@ -6,11 +6,12 @@ constant schedule costs O(pieces), not O(steps). Momentum buffers and EMAs carry
 
 Exact engine: per dimension the second moments S (2×2, of the optimiser's state y) go through piece j as
 
-    S ← F^L (S − S*_j) F^{Lᵀ} + S*_j,   F^L = C_L I + U_L (F − (τ/2)I),
+    S ← F^L S F^{Lᵀ} + W_L,   F^L = C_L I + U_L (F − (τ/2)I),   W_L = σ² Σ_{k<L} F^k g gᵀ F^{kᵀ},
 
-with the piece's steady state S*_j (:mod:`theory.nqm`'s factored form) and the Lucas functions C_L, U_L
-(:mod:`sim.nqm._crossing`), so a piece of any length costs O(1) per dimension and keeps its digits where
-1 − λ is tiny. The loss can be read at any step (pieces are split there).
+the transport by the Lucas functions C_L, U_L (:mod:`sim.nqm._crossing`: accurate where 1 − λ is tiny) and
+the piece's noise W_L by doubling, a sum of positive semidefinite terms (centring on the steady state
+instead, S* + F^L(S − S*)F^{Lᵀ}, cancels where the steady state dwarfs S: a flat direction, a short piece).
+A piece of L steps costs O(log L) per dimension; the loss can be read at any step (pieces are split there).
 
 Optimised schedules (the paper's protocol, reference nqm.md; SGD): K pieces of equal length over T steps,
 log learning rates chosen by L-BFGS-B to minimise the loss at step T, each capped at
@@ -28,9 +29,9 @@ from scipy.optimize import minimize, minimize_scalar
 
 from sim import errors
 from sim._numba import jit
-from sim.nqm._crossing import _SINGULAR, _lucas, _prepare
+from sim.nqm._crossing import _eigen, _lucas
 from sim.nqm._exact import _dimensions, _second_moment
-from sim.nqm._linear import _FOLLOW, _OUTPUT, CODES, affine_power, linear_system, moment_map, system_arrays
+from sim.nqm._linear import _FOLLOW, _OUTPUT, CODES, linear_system, system_arrays
 from sim.nqm._montecarlo import NQMMonteCarlo, piecewise_monte_carlo
 from sim.nqm._problem import NQMProblem
 
@@ -107,6 +108,35 @@ class Schedule:
 
 
 @jit
+def _noise_gramian(F, g, noise, steps):
+    """W = Σ_{k<steps} F^k g gᵀ F^{kᵀ}·noise (2×2, as (W₁₁, W₂₂, W₁₂)) by doubling: W_{2m} = W_m + F^m W_m F^{mᵀ}.
+
+    Every update adds a positive semidefinite term, so nothing cancels however slowly F contracts.
+    """
+    result = np.zeros(3)
+    power = np.eye(2)  # F^m for the part already summed (m = the steps taken so far)
+    base_F = F.copy()
+    base_W = np.array([g[0] * g[0] * noise, g[1] * g[1] * noise, g[0] * g[1] * noise])
+    while steps > 0:
+        if steps & 1:  # the next 2^k steps come after the summed ones: W ← W + F^m W_{2^k} F^{mᵀ}
+            result += _congruence(power, base_W)
+            power = power @ base_F
+        base_W = base_W + _congruence(base_F, base_W)
+        base_F = base_F @ base_F
+        steps >>= 1
+    return result
+
+
+@jit
+def _congruence(A, S):
+    """A S Aᵀ for symmetric S stored as (S₁₁, S₂₂, S₁₂)."""
+    a, b, e = S[0], S[1], S[2]
+    return np.array([A[0, 0] ** 2 * a + 2.0 * A[0, 0] * A[0, 1] * e + A[0, 1] ** 2 * b,
+                     A[1, 0] ** 2 * a + 2.0 * A[1, 0] * A[1, 1] * e + A[1, 1] ** 2 * b,
+                     A[0, 0] * A[1, 0] * a + (A[0, 0] * A[1, 1] + A[0, 1] * A[1, 0]) * e + A[0, 1] * A[1, 1] * b])
+
+
+@jit
 def _propagate(code, h, c, s0, weight, precond, knob, lengths, lrs, batches):
     """Loss ½Σwh E y_out² at step 0 and after each piece, for optimiser ``code`` (SGD: heavy ball with β = 0)."""
     d = h.size
@@ -117,29 +147,18 @@ def _propagate(code, h, c, s0, weight, precond, knob, lengths, lrs, batches):
         S[i, 0], S[i, 1], S[i, 2] = s0[i], follow * follow * s0[i], follow * s0[i]
     out = np.empty(lengths.size + 1)
     out[0] = np.sum(weight * S[:, output])
+    row = np.zeros(11)
+    power = np.empty((2, 2))
     for j in range(lengths.size):
-        F, g, noise, z0, trace, det, disc, at_one, at_minus_one, steady = system_arrays(
+        F, g, noise, _, trace, det, disc, at_one, at_minus_one, _ = system_arrays(
             code, h, c, s0, lrs[j], batches[j], knob, precond)
-        kind, P = _prepare(F, g, noise, z0, output, trace, det, disc, at_one, at_minus_one, steady)
-        L = float(lengths[j])
         for i in range(d):
-            if kind[i] == _SINGULAR:  # no steady state to centre on: power the moment map itself
-                M, v = moment_map(F[i, 0, 0], F[i, 0, 1], F[i, 1, 0], F[i, 1, 1], g[i, 0], g[i, 1], noise[i])
-                Mk, vk = affine_power(M, v, lengths[j])
-                S[i] = Mk @ S[i] + vk
-                continue
-            cu, uu = _lucas(kind[i], P[i], L)
+            kind = _eigen(trace[i], det[i], disc[i], at_one[i], at_minus_one[i], row)
+            cu, uu = _lucas(kind, row, float(lengths[j]))  # F^L = C_L I + U_L (F − (τ/2)I)
             half = 0.5 * trace[i]
-            p11, p12 = cu + uu * (F[i, 0, 0] - half), uu * F[i, 0, 1]
-            p21, p22 = uu * F[i, 1, 0], cu + uu * (F[i, 1, 1] - half)
-            a, b, e = S[i, 0] - steady[i, 0], S[i, 1] - steady[i, 1], S[i, 2] - steady[i, 2]
-            if noise[i] == 0.0:
-                a, b, e = S[i, 0], S[i, 1], S[i, 2]
-            n11 = p11 * p11 * a + 2.0 * p11 * p12 * e + p12 * p12 * b
-            n22 = p21 * p21 * a + 2.0 * p21 * p22 * e + p22 * p22 * b
-            n12 = p11 * p21 * a + (p11 * p22 + p12 * p21) * e + p12 * p22 * b
-            base = (0.0, 0.0, 0.0) if noise[i] == 0.0 else (steady[i, 0], steady[i, 1], steady[i, 2])
-            S[i, 0], S[i, 1], S[i, 2] = n11 + base[0], n22 + base[1], n12 + base[2]
+            power[0, 0], power[0, 1] = cu + uu * (F[i, 0, 0] - half), uu * F[i, 0, 1]
+            power[1, 0], power[1, 1] = uu * F[i, 1, 0], cu + uu * (F[i, 1, 1] - half)
+            S[i] = _congruence(power, S[i]) + _noise_gramian(F[i], g[i], noise[i], lengths[j])
         total = np.sum(weight * S[:, output])
         out[j + 1] = total if math.isfinite(total) else math.inf
     return out
