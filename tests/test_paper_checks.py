@@ -17,6 +17,7 @@ EXPECTED = {("cbs2024", name): status for name, status in {
         "steps_fall_then_level_off": "match", "cbs_grows_with_preconditioning": "match",
         "preconditioning_helps_at_small_batch": "match", "momentum_helps_at_large_batch": "match",
         "momentum_equals_sgd_at_small_batch": "mismatch", "ema_helps_small_batch_only": "match",
+        "schedules_help_when_noisy": "match", "optimal_schedule_starts_at_the_cap": "mismatch",
         "optimal_lr_linear_then_capped": "match",
         "lower_targets_larger_cbs": "match", "information_bound": "match", "notebook_step_count": "mismatch",
         "notebook_steady_state_guard": "match", "bisection_is_safe_for_sgd": "match",

@@ -34,6 +34,7 @@ from sim.nqm._exact import _dimensions, _second_moment
 from sim.nqm._linear import _FOLLOW, _OUTPUT, CODES, linear_system, system_arrays
 from sim.nqm._montecarlo import NQMMonteCarlo, piecewise_monte_carlo
 from sim.nqm._problem import NQMProblem
+from sim.sweep import DEFAULT, sweep
 
 
 @dataclass(frozen=True)
@@ -291,3 +292,49 @@ def schedule_steps(problem: NQMProblem, *, batch: int, target: float, pieces: in
         mid = (low + high) // 2
         low, high = (low, mid) if solve(mid).loss <= target else (mid, high)
     return ScheduleSteps(high, solve(high))
+
+
+def schedule_task(problem: dict, batch: int, target: float, precond: float, pieces: int) -> dict:
+    """Sweep task: :func:`schedule_steps` for one (p, B, K), as JSON."""
+    result = schedule_steps(NQMProblem.from_spec(problem), batch=batch, target=target, pieces=pieces, precond=precond)
+    if result.steps is None:
+        return {"steps": None, "lr": None, "cap": None}
+    return {"steps": result.steps, "lr": result.optimised.schedule.lr.tolist(), "cap": result.optimised.cap}
+
+
+@dataclass(frozen=True)
+class ScheduleCurve:
+    """Steps to ``target`` against batch size with an optimised ``pieces``-piece schedule (1: constant).
+
+    ``steps[k]`` (−1 where never), ``lr[k]`` the optimised learning rates of batch size k (nan where never).
+    """
+
+    precond: float
+    pieces: int
+    target: float
+    batch_sizes: np.ndarray
+    steps: np.ndarray
+    lr: np.ndarray
+    cap: float
+
+
+def schedule_curves(problem: NQMProblem, *, preconds=(0.0,), pieces=(1, 10), batches=(4, 64), target: float = 0.01,
+                    cache=DEFAULT, workers: int | None = None) -> list[ScheduleCurve]:
+    """:class:`ScheduleCurve` for every (p, K), as one cached sweep (order: p outer, K inner)."""
+    target = errors.real("target", target, gt=0)
+    preconds = [errors.real("precond", p, ge=0, le=1) for p in preconds]
+    pieces = [errors.integer("pieces", k) for k in pieces]
+    batches = sorted({errors.integer("batches", b) for b in batches})
+    configs = [dict(problem=problem.spec, batch=b, target=target, precond=p, pieces=k)
+               for p in preconds for k in pieces for b in batches]
+    records = iter(sweep(schedule_task, configs, cache=cache, workers=workers, desc="NQM: optimise schedules"))
+    curves = []
+    for precond in preconds:
+        for k in pieces:
+            rows = [next(records) for _ in batches]
+            curves.append(ScheduleCurve(
+                precond, k, target, np.array(batches, dtype=np.float64),
+                np.array([-1 if r["steps"] is None else r["steps"] for r in rows]),
+                np.array([np.full(k, np.nan) if r["lr"] is None else r["lr"] for r in rows]),
+                schedule_cap(problem, precond)))
+    return curves
