@@ -1,4 +1,4 @@
-"""Benchmark of the NQM's SGD steps-vs-batch data: batchlab against NumPy, in one run.
+"""Benchmark of the NQM's steps-vs-batch data: batchlab against NumPy, in one run.
 
     python benchmarks/nqm.py
 
@@ -8,6 +8,11 @@ learning rate picked from the notebook's logspace(−5, 0.5, 100), target 0.01, 
 10× faster than a straightforward NumPy implementation of the same closed form and search
 (the same left-first branch and bound, whole-array NumPy per bound). For context, the notebook's
 own bisection (which assumes a monotone loss) is timed too, on the same closed form.
+
+Momentum (issue 4: under 60 s): the same data with heavy-ball momentum, 4 powers × 20 batch sizes ×
+(100 learning rates × 20 β) = 160 000 exact steps-to-target searches, cold cache. For a ratio measured in
+the same run, one batch size's full 2000-point grid is also run the notebook's way: the 3×3 moment map
+diagonalised with NumPy per bin (np.linalg.eig, batched) and bisection on [0, 10^9], at every grid point.
 """
 
 import math
@@ -16,7 +21,9 @@ import time
 
 import numpy as np
 
-from sim.nqm import NOTEBOOK_LRS, PAPER_BATCHES, NQMProblem, steps_curves
+from paper_checks.nqm_2019 import notebook_momentum_steps
+from sim.nqm import NOTEBOOK_KNOBS, NOTEBOOK_LINEAR_LRS, NOTEBOOK_LRS, PAPER_BATCHES, NQMProblem, steps_curves
+from sim.nqm._crossing import grid_steps
 from theory.nqm import sgd_coefficients
 
 PRECONDS = (0.0, 0.25, 0.5, 0.75)
@@ -83,6 +90,31 @@ def numpy_protocol(problem, search):
     return best
 
 
+def momentum_benchmark(problem):
+    steps_curves(problem, optimizer="momentum", batches=[4, 8], cache=None)  # JIT outside the timing
+    with tempfile.TemporaryDirectory() as folder:
+        start = time.perf_counter()
+        steps_curves(problem, optimizer="momentum", preconds=PRECONDS, cache=folder)
+        ours = time.perf_counter() - start
+    batch = 1024
+    lrs = np.tile(NOTEBOOK_LINEAR_LRS, (NOTEBOOK_KNOBS.size, 1))
+    start = time.perf_counter()
+    exact = grid_steps(problem, 0, batch=batch, precond=0.0, knobs=NOTEBOOK_KNOBS, lrs=lrs, target=TARGET,
+                       flat_tol=math.inf)  # no pruning: every point searched to the horizon, as the notebook does
+    one_grid = time.perf_counter() - start
+    start = time.perf_counter()
+    notebook = np.array([[notebook_momentum_steps(problem, lr, beta, batch, TARGET) for lr in NOTEBOOK_LINEAR_LRS]
+                         for beta in NOTEBOOK_KNOBS])
+    notebook_time = time.perf_counter() - start
+    reached = np.isfinite(exact)
+    same = int(np.sum(np.ceil(exact[reached]) == notebook[reached]))
+    print(f"\nNQM heavy-ball momentum, 4 powers x 20 batch sizes x (100 lr x 20 beta) = 160000 exact searches")
+    print(f"batchlab (cold cache, sweep included): {ours:6.2f} s   (target < 60 s)")
+    print(f"one grid (B = {batch}, p = 0, 2000 points, no pruning): batchlab {one_grid:.3f} s, notebook route "
+          f"(NumPy eig + bisection) {notebook_time:.2f} s: speed-up {notebook_time / one_grid:.0f}x; the notebook's "
+          f"step equals the exact first crossing at {same} of {int(reached.sum())} points that reach the target")
+
+
 def main():
     problem = NQMProblem.paper(binned=True)
     steps_curves(problem, batches=[4, 8], cache=None)  # JIT and imports outside the timings
@@ -104,6 +136,7 @@ def main():
     print(f"NumPy, same branch and bound:          {numpy_time:6.2f} s   speed-up {numpy_time / ours:5.1f}x "
           "(target >= 10x); same steps at every (p, B)")
     print(f"NumPy, the notebook's bisection:       {bisection_time:6.2f} s   speed-up {bisection_time / ours:5.1f}x")
+    momentum_benchmark(problem)
 
 
 if __name__ == "__main__":

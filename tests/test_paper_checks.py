@@ -21,6 +21,7 @@ EXPECTED = {("cbs2024", name): status for name, status in {
         "optimal_lr_linear_then_capped": "match",
         "lower_targets_larger_cbs": "match", "information_bound": "match", "notebook_step_count": "mismatch",
         "notebook_steady_state_guard": "match", "bisection_is_safe_for_sgd": "match",
+        "bisection_with_momentum": "mismatch",
         "momentum_transition_matrix": "match", "eigendecomposition_at_critical_damping": "match"}.items()}
 
 
