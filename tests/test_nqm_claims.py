@@ -115,9 +115,9 @@ def test_claim3_momentum_helps_only_at_large_batch(by_optimizer):
 
 
 def test_claim3_at_small_batch_momentum_is_sgd_with_the_effective_learning_rate():
-    """B = 4, p = 0: for every β ≤ 1 − 10⁻⁴ the best momentum run needs the steps of SGD (both on their finest grids:
-    within 1%; measured 0.98–1.006 of SGD's 1.501M) at an effective rate α/(1 − β) within 10% of SGD's optimal
-    rate. The notebook grid's last β, 1 − 10⁻⁵, is 12.6% faster: a memory of 10⁵ steps leaves every dimension
+    """B = 4, p = 0: over β ≤ 1 − 10⁻⁴ the best momentum run needs the steps of SGD on its fine grid (within 1%;
+    measured 0.5% fewer; every such β the grid searched in full within 2%) at an effective rate α/(1 − β) within
+    10% of SGD's optimal rate (measured 4.6%). The notebook grid's last β, 1 − 10⁻⁵, is 12.6% faster: a memory of 10⁵ steps leaves every dimension
     underdamped, decaying at the one rate 1 − β whatever its curvature: outside the small-step regime where
     momentum equals SGD, and outside the paper's argument."""
     problem = NQMProblem.paper(binned=True)
@@ -126,6 +126,7 @@ def test_claim3_at_small_batch_momentum_is_sgd_with_the_effective_learning_rate(
     moderate = (momentum.knobs <= 1 - 1e-4) & np.isfinite(momentum.knob_steps)
     best = int(np.argmin(np.where(moderate, momentum.knob_steps, np.inf)))
     assert abs(momentum.knob_steps[best] / sgd.fractional - 1) < 0.01
+    assert np.all(np.abs(momentum.knob_steps[moderate] / sgd.fractional - 1) < 0.02)
     effective = momentum.knob_lr[best] / (1 - momentum.knobs[best])
     assert abs(effective / sgd.lr - 1) < 0.1
     assert momentum.knob == momentum.knobs[-1] and sgd.fractional / momentum.fractional > 1.1

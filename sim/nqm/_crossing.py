@@ -239,7 +239,12 @@ def _window_bound(kind, P, weight, k1, k2):
 
 @jit
 def _first_crossing(kind, P, weight, system, target, max_steps):
-    """Smallest k in [0, max_steps] with L(k) ≤ target, or −1 (left-first branch and bound)."""
+    """Smallest k in [0, max_steps] with L(k) ≤ target, or −1 (left-first branch and bound).
+
+    The search of :func:`sim.nqm._exact._first_crossing` over another loss and bound. One Numba driver taking
+    the loss and bound as arguments would serve both, but a function argument makes every caller uncachable
+    ("dynamic globals"), so each process would pay the compile time again: the loop stays written twice.
+    """
     if _loss_at(kind, P, weight, system, 0.0) <= target:
         return 0
     threshold = target * (1.0 + _PRUNE_SLACK)
