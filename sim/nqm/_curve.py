@@ -65,7 +65,8 @@ class TunedSteps:
     ``fractional``: the tuning criterion (log-linear between steps); ``lr`` and ``knob`` (β or γ; None for
     SGD) the optimum. ``knobs``, ``knob_steps`` and ``knob_lr``: for each β (γ) of the grid, the best
     fractional steps and the learning rate giving them (inf/nan where that β did not come within 1% of the
-    overall best: the tuner stops such searches early). ``at_edge``: the optimum is at an end of a grid.
+    overall best: the tuner stops such searches early; SGD has the one entry β = 0). ``at_edge``: the optimum
+    is at an end of a grid.
     """
 
     optimizer: str
@@ -119,12 +120,12 @@ def _tuned_sgd(problem, batch, target, precond, lr_grid, max_steps) -> TunedStep
     else:
         cap = stability_cap(problem, precond)
         tuned = minimize_log(criterion, 1e-6 * cap, 0.999 * cap, grid=40)
-    empty = np.array([0.0]), np.array([tuned.value]), np.array([math.nan if tuned.argmin is None else tuned.argmin])
+    single = np.array([0.0]), np.array([tuned.value]), np.array([math.nan if tuned.argmin is None else tuned.argmin])
     if not tuned.found:
-        return TunedSteps("sgd", None, math.inf, None, None, False, *empty)
+        return TunedSteps("sgd", None, math.inf, None, None, False, *single)
     exact = sgd_steps_to_target(problem, lr=tuned.argmin, batch=batch, target=target, precond=precond,
                                 max_steps=max_steps)
-    return TunedSteps("sgd", exact.steps, tuned.value, tuned.argmin, None, tuned.at_edge, *empty)
+    return TunedSteps("sgd", exact.steps, tuned.value, tuned.argmin, None, tuned.at_edge, *single)
 
 
 def steps_task(problem: dict, optimizer: str, batch: int, target: float, precond: float, lr_grid: str) -> dict:

@@ -78,7 +78,9 @@ class LinearSystem(NamedTuple):
 
     ``F`` (d, 2, 2), ``g`` (d, 2), ``noise`` (d,) = c/B; ``z0`` (d, 3) = (E y₁², E y₂², E y₁y₂) at step 0,
     with y_0 = θ_0(1, z0[:, 2]/z0[:, 0]); ``output`` 0 or 1: the loss is ½Σ w h E y_output². ``trace``,
-    ``det`` and ``disc`` (= trace² − 4·det) of each F, each computed without cancellation.
+    ``det``, ``disc`` (= trace² − 4·det) of each F and its characteristic polynomial's values ``at_one`` and
+    ``at_minus_one`` (1 ∓ trace + det), each computed without cancellation; ``steady`` (d, 3) the solution z*
+    of z = Mz + v in factored form (:data:`theory.nqm.LINEAR_OPTIMIZERS`).
     """
 
     F: np.ndarray
