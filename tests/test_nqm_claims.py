@@ -8,7 +8,8 @@ The CBS is Definition 3's overhead rule (1.2) with linear scaling from B = 4.
 import numpy as np
 import pytest
 
-from sim.nqm import NQMProblem, ema_loss, sgd_steady_loss, stability_cap, steps_curves, tuned_steps
+from sim.nqm import (NQMProblem, ema_loss, gradient_noise_path, sgd_steady_loss, stability_cap, steps_curves,
+                     tuned_steps)
 from theory.nqm import ema_steady, information_lower_bound_steps, linear_steady_loss_ratio
 
 PRECONDS = (0.0, 0.25, 0.5, 0.75)
@@ -154,3 +155,16 @@ def test_claim4_ema_speeds_up_small_batch_and_is_redundant_at_large_batch(by_opt
         speedup = sgd.fractional / ema.fractional
         assert np.all(speedup[sgd.batch_sizes <= 256] >= 1.25), speedup
         assert 0.93 <= speedup[-1] <= 1.01 and ema.knob[-1] <= 0.71, (speedup[-1], ema.knob[-1])
+
+
+def test_mccandlish_noise_scale_grows_along_a_run_as_the_gradient_shrinks():
+    """Along one SGD run (B = 64, lr 0.2) and one heavy-ball run (β = 0.9), B_noise = tr(HΣ)/E GᵀHG and
+    B_simple = tr Σ/E|G|² rise at every recorded step as the gradient shrinks towards the noise floor; at step 0,
+    θ(0) ~ N(0, I) and C = H give B_noise = Σwh²/Σwh³."""
+    problem = NQMProblem.paper(binned=True)
+    steps = [0, 10, 100, 1000, 10_000, 100_000]
+    for optimizer, lr, knob in (("sgd", 0.2, 0.0), ("momentum", 0.02, 0.9)):
+        b_simple, b_noise = gradient_noise_path(problem, lr=lr, batch=64, steps=steps, optimizer=optimizer, knob=knob)
+        assert np.all(np.diff(b_noise) > 0) and np.all(np.diff(b_simple) > 0)
+        w, h = problem.counts, problem.h
+        assert b_noise[0] == pytest.approx(np.sum(w * h * h) / np.sum(w * h**3), rel=1e-12)

@@ -6,8 +6,8 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.nqm import (NQMProblem, affine_power, ema_loss, linear_system, moment_map, momentum_loss, sgd_loss,
-                     system_loss, system_monte_carlo)
+from sim.nqm import (NQMProblem, affine_power, closed_form_loss, ema_loss, linear_system, moment_map, momentum_loss,
+                     sgd_loss, system_loss, system_monte_carlo, system_steady_loss)
 from theory import nqm as th
 from theory.nqm_symbolic import OPTIMIZERS, a, beta, derive_linear, derive_momentum, n, x
 from tolerances import K_SE
@@ -99,6 +99,31 @@ def test_zero_momentum_and_zero_decay_are_sgd():
     np.testing.assert_allclose(momentum_loss(problem, lr=0.3, batch=4, momentum=0.0, steps=steps, precond=0.5), sgd,
                                rtol=1e-12)
     np.testing.assert_allclose(ema_loss(problem, lr=0.3, batch=4, decay=0.0, steps=steps, precond=0.5), sgd, rtol=1e-12)
+
+
+@pytest.mark.parametrize("optimizer, knob", [("momentum", 0.9), ("nesterov", 0.95), ("ema", 0.99)])
+def test_every_optimisers_long_run_loss_is_its_derived_steady_state(optimizer, knob):
+    """After 10⁹ steps the exact engines (binary powering and the closed form) sit at the sympy-derived steady
+    state; past the stability limit the steady loss is inf."""
+    problem = NQMProblem.paper(300, binned=True, bins=30)
+    system = linear_system(problem, optimizer, lr=0.05, batch=16, knob=knob, precond=0.25)
+    want = system_steady_loss(problem, system)
+    assert system_loss(problem, system, [10**9])[0] == pytest.approx(want, rel=1e-9)
+    assert closed_form_loss(problem, system, [10**9])[0] == pytest.approx(want, rel=1e-9)
+    limit = th.stable_x_limit(optimizer, knob)  # the top dimension has h = 1: x = lr
+    assert system_steady_loss(problem, linear_system(problem, optimizer, lr=1.01 * limit, batch=16, knob=knob)) \
+        == np.inf
+    assert np.isfinite(system_steady_loss(problem, linear_system(problem, optimizer, lr=0.99 * limit, batch=16,
+                                                                 knob=knob)))
+
+
+@pytest.mark.parametrize("optimizer", sorted(th.LINEAR_OPTIMIZERS))
+def test_moment_map_eigenvalues_are_products_of_the_first_moment_roots(optimizer):
+    """For every optimiser the 3×3 moment map's characteristic polynomial is (μ − δ)(μ² − (τ² − 2δ)μ + δ²):
+    eigenvalues λ₁², λ₂², λ₁λ₂ of F's roots, so mean-square stability is F's stability (sympy, exact)."""
+    result = derive_linear(optimizer)
+    mu, trace, det = result["mu"], result["trace"], result["det"]
+    assert sp.expand(result["charpoly"] - (mu - det) * (mu**2 - (trace**2 - 2 * det) * mu + det**2)) == 0
 
 
 def test_long_run_momentum_loss_is_the_steady_state():

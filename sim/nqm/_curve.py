@@ -128,6 +128,21 @@ def _tuned_sgd(problem, batch, target, precond, lr_grid, max_steps) -> TunedStep
     return TunedSteps("sgd", exact.steps, tuned.value, tuned.argmin, None, tuned.at_edge, *single)
 
 
+def gradient_noise_path(problem: NQMProblem, *, lr: float, batch: int, steps, optimizer: str = "sgd",
+                        knob: float = 0.0, precond: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """McCandlish's (B_simple, B_noise) along a run, at each of ``steps``, from the exact E θ² (θ: where the gradient
+    is taken; :func:`theory.nqm.gradient_noise_scales`)."""
+    batch, _, precond = _check(optimizer, batch, 1.0, precond, "notebook")
+    steps = [errors.integer("steps", k, ge=0) for k in np.atleast_1d(steps).tolist()]
+    if optimizer == "sgd":
+        states = [sgd_second_moments(problem, lr=lr, batch=batch, step=k, precond=precond) for k in steps]
+    else:
+        system = linear_system(problem, optimizer, lr=lr, batch=batch, knob=knob, precond=precond)
+        states = [system_second_moments(problem, system, k) for k in steps]
+    scales = np.array([gradient_noise_scales(problem.h, problem.c, problem.counts, s, precond) for s in states])
+    return scales[:, 0], scales[:, 1]
+
+
 def steps_task(problem: dict, optimizer: str, batch: int, target: float, precond: float, lr_grid: str) -> dict:
     """Sweep task: :func:`tuned_steps` for one (optimizer, p, B), as JSON."""
     tuned = tuned_steps(NQMProblem.from_spec(problem), batch=batch, target=target, precond=precond,

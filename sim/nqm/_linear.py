@@ -173,7 +173,7 @@ def _steps(steps):
 
 
 @jit
-def _first_moments(F, g, noise, z0, steps):
+def _theta_moments(F, g, noise, z0, steps):
     out = np.empty(noise.size)
     for i in range(noise.size):
         M, v = moment_map(F[i, 0, 0], F[i, 0, 1], F[i, 1, 0], F[i, 1, 1], g[i, 0], g[i, 1], noise[i])
@@ -185,7 +185,18 @@ def _first_moments(F, g, noise, z0, steps):
 def system_second_moments(problem: NQMProblem, system: LinearSystem, step: int) -> np.ndarray:
     """E θ_i² (the iterate where gradients are taken, y₁) after ``step`` steps, per dimension (bin)."""
     step = errors.integer("step", step, ge=0)
-    return _first_moments(system.F, system.g, system.noise, system.z0, step)
+    return _theta_moments(system.F, system.g, system.noise, system.z0, step)
+
+
+def system_steady_loss(problem: NQMProblem, system: LinearSystem) -> float:
+    """lim_k of the expected loss, ½Σ w h z*_output (the factored steady state); inf unless every dimension is stable.
+
+    Stable: Jury's conditions on F's characteristic polynomial, p(1) > 0, p(−1) > 0 and |det F| < 1.
+    """
+    stable = (system.at_one > 0) & (system.at_minus_one > 0) & (np.abs(system.det) < 1)
+    if not np.all(stable):
+        return float("inf")
+    return problem.loss(system.steady[:, system.output])
 
 
 def system_loss(problem: NQMProblem, system: LinearSystem, steps) -> np.ndarray:
