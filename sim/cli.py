@@ -233,8 +233,10 @@ def build_parser() -> argparse.ArgumentParser:
     scaling.set_defaults(run=_linreg_cbs_scaling, render=_render_cbs_scaling)
 
     from sim._cli_nqm import add_parsers as add_nqm
+    from sim._cli_scg import add_parsers as add_scg
 
     add_nqm(systems)
+    add_scg(systems)
 
     figs = systems.add_parser("figures", help="regenerate the figure gallery (PNG and PDF)", allow_abbrev=False)
     figs.add_argument("--out", default="figures/gallery", help="output folder (default figures/gallery)")

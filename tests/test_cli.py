@@ -189,3 +189,40 @@ def test_nqm_bad_input_is_one_line_exit_2(capsys, change, flag):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("batchlab nqm steps: error: " + flag)
+
+
+BST = ["scg", "bst", "--L", "7.2", "--mu", "3.1", "--rho", "62.7", "--sigma-star", "1", "--tokens", "1.3e9"]
+
+
+def test_scg_bst_contract(capsys):
+    """The issue's keys; the headline with the theorem's constants unless --no-constants; the other variant nested."""
+    payload = run_json(capsys, BST)
+    assert {"bs_star", "iterations", "beta", "alpha", "error", "bs_noise_boundary", "bs_starved_boundary"} <= payload.keys()
+    assert payload["theorem_constants"] and not payload["without_constants"]["theorem_constants"]
+    assert payload["iterations"] * payload["bs_star"] == pytest.approx(1.3e9)
+    assert payload["beta"] == pytest.approx(1.0 / payload["iterations"])
+    short = run_json(capsys, BST + ["--no-constants"])
+    assert short["bs_star"] == pytest.approx((1.3e9 * 3.1 * 62.7 / 7.2) ** (2 / 3))
+    assert short["with_constants"]["bs_star"] == pytest.approx(payload["bs_star"])
+
+
+def test_scg_transfer_contract(capsys):
+    """Table 3 of the paper: 124M → 1B with its L, μ, ρ and T₁/T₀ = 1000/124 gives B·S ×4.37 and β ×0.54."""
+    argv = ["scg", "transfer", "--tokens-from", "124", "--tokens-to", "1000", "--batch", "256", "--seq", "1024",
+            "--beta", "3.6e-4", "--L", "7.2", "10.6", "--mu", "3.1", "2.9", "--rho", "62.7", "111.9"]
+    payload = run_json(capsys, argv)
+    assert payload["bs"] / 2**18 == pytest.approx(4.37, abs=0.005) and payload["beta"] / 3.6e-4 == pytest.approx(0.54, abs=0.005)
+    assert payload["beta_times_iterations"] == pytest.approx(payload["beta_times_iterations_from"])
+    sqrt_rule = run_json(capsys, argv[:-9] + ["--rule", "sqrt"])
+    assert sqrt_rule["bs"] == pytest.approx(2**18 * (1000 / 124) ** 0.5)
+
+
+@pytest.mark.parametrize("argv, flag", [(BST[:3] + ["-1"] + BST[4:], "--L"), (BST + ["--c", "0"], "--c"),
+                                        (["scg", "transfer", "--tokens-from", "1", "--tokens-to", "2", "--batch", "0",
+                                          "--seq", "1", "--beta", "0.1"], "--batch"),
+                                        (["scg", "transfer", "--tokens-from", "1", "--tokens-to", "2", "--batch", "1",
+                                          "--seq", "1", "--beta", "0.1", "--rho", "1", "2", "--rule", "sqrt"], "--rule")])
+def test_scg_bad_input_is_one_line_exit_2(capsys, argv, flag):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"error: {flag}" in err

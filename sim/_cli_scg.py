@@ -1,0 +1,99 @@
+"""``batchlab scg bst|transfer``: the SCG batch-size paper's BST rule and transfer rules (Islamov et al. 2026).
+
+Thin parsing over :mod:`theory.scg`; :mod:`sim.cli` registers the verbs. Every value is validated here, so a
+bad one is a one-line error naming the flag.
+"""
+
+from dataclasses import asdict
+
+from sim import errors
+
+
+def _positive(name, value):
+    return errors.real(name, value, gt=0)
+
+
+def scg_bst(args) -> dict:
+    from theory import scg
+
+    L, mu, rho = _positive("L", args.L), _positive("mu", args.mu), _positive("rho", args.rho)
+    sigma_star, tokens, c = _positive("sigma_star", args.sigma_star), _positive("tokens", args.tokens), \
+        _positive("c", args.c)
+    chosen, other = (scg.bst_point(L, mu, rho, sigma_star, tokens, c, constants=flag)
+                     for flag in (not args.no_constants, args.no_constants))
+
+    def fields(point):
+        return {key: value for key, value in asdict(point).items() if key != "constants"} | {
+            "theorem_constants": point.constants, "regime_exponent": 2 / 3 if point.flat_regime else 4 / 7}
+
+    return {"L": L, "mu": mu, "rho": rho, "sigma_star": sigma_star, "tokens": tokens, "c": c} | fields(chosen) | {
+        ("without_constants" if chosen.constants else "with_constants"): fields(other),
+        "error_definition": "eq. 34 of Islamov et al. 2026 (log factor dropped): E[f(x_K) - f*] at BS*"}
+
+
+def scg_transfer(args) -> dict:
+    from theory import scg
+
+    t0, t1 = _positive("tokens_from", args.tokens_from), _positive("tokens_to", args.tokens_to)
+    batch, seq = errors.integer("batch", args.batch), errors.integer("seq", args.seq)
+    beta0 = errors.real("beta", args.beta, gt=0, le=1)
+    pairs = {}
+    for name in ("L", "mu", "rho"):
+        values = getattr(args, name)
+        pairs[name] = (1.0, 1.0) if values is None else tuple(_positive(name, v) for v in values)
+    if args.rule == "sqrt":
+        if any(pair != (1.0, 1.0) for pair in pairs.values()):
+            raise errors.InvalidParameter("rule", "'bst' when --L, --mu or --rho is given (the square-root rule of "
+                                                  "App. C.1 uses the budgets only)", args.rule)
+        bs, beta = scg.transfer_sqrt(batch * seq, beta0, t0, t1)
+    else:
+        bs, beta = scg.transfer_bst(batch * seq, beta0, t0, t1, **pairs)
+    iterations0, iterations1 = t0 / (batch * seq), t1 / bs
+    return {"rule": args.rule, "tokens_from": t0, "tokens_to": t1, "bs_from": batch * seq, "beta_from": beta0,
+            "bs": bs, "beta": beta, "batch_at_same_seq": bs / seq, "seq": seq, "iterations_from": iterations0,
+            "iterations": iterations1, "beta_times_iterations_from": beta0 * iterations0,
+            "beta_times_iterations": beta * iterations1,
+            "L": list(pairs["L"]), "mu": list(pairs["mu"]), "rho": list(pairs["rho"])}
+
+
+def add_parsers(systems) -> None:
+    """Register ``batchlab scg bst`` and ``batchlab scg transfer``."""
+    scg = systems.add_parser("scg", help="stochastic conditional gradient (Scion/Muon-like) batch size",
+                             allow_abbrev=False)
+    verbs = scg.add_subparsers(dest="verb", required=True, metavar="<verb>")
+
+    bst = verbs.add_parser(
+        "bst", allow_abbrev=False, help="the BST rule BS* = (T mu rho sigma*/L)^(2/3) and the regimes around it",
+        description="Eq. 34 of Islamov et al. 2026 at token budget T: the B*S where the flat regime meets the "
+                    "iteration-starved one (BS*), the noise-dominated boundary, the iterations K = T/BS*, the step "
+                    "beta = c/K, Theorem 4.1's alpha there, and the error at BS*. With the theorem's constants by "
+                    "default (BS* = 2^(-4/3) e^(-c) (T mu rho sigma*/L)^(2/3)); --no-constants gives the paper's "
+                    "short form; the other variant is always reported too.")
+    add = bst.add_argument
+    add("--L", type=float, required=True, help="smoothness constant L (A1, dual norm)")
+    add("--mu", type=float, required=True, help="mu-KL constant (A3)")
+    add("--rho", type=float, required=True, help="norm-equivalence constant, ||x||_* <= rho ||x||_2 (A2)")
+    add("--sigma-star", type=float, required=True, help="noise per token: sigma^2 = sigma*^2/(B S)")
+    add("--tokens", type=float, required=True, help="token budget T = K B S")
+    add("--c", type=float, default=1.0, help="beta K (default 1)")
+    add("--no-constants", action="store_true", help="headline values without Theorem 4.1's constants (eq. 3)")
+    add("--json", action="store_true", help="print one JSON object")
+    bst.set_defaults(run=scg_bst)
+
+    transfer = verbs.add_parser(
+        "transfer", allow_abbrev=False, help="transfer B*S and beta from a tuned budget to a larger one",
+        description="Eqs. 7 and 9 (bst, default; give --L, --mu, --rho as from-to pairs when the model changes: "
+                    "eq. 12, or only --rho for the same model: eq. 13) or the square-root rule of App. C.1 "
+                    "(eqs. 16-17).")
+    add = transfer.add_argument
+    add("--tokens-from", type=float, required=True, help="budget T0 the settings were tuned at")
+    add("--tokens-to", type=float, required=True, help="target budget T1")
+    add("--batch", type=int, required=True, help="tuned batch size B0 (sequences)")
+    add("--seq", type=int, required=True, help="tuned sequence length S0")
+    add("--beta", type=float, required=True, help="tuned step beta0")
+    for name in ("L", "mu", "rho"):
+        add(f"--{name}", type=float, nargs=2, metavar=(f"{name.upper()}0", f"{name.upper()}1"),
+            help=f"{name} of the tuned and the target setting (default: unchanged)")
+    add("--rule", choices=["bst", "sqrt"], default="bst", help="transfer rule (default bst)")
+    add("--json", action="store_true", help="print one JSON object")
+    transfer.set_defaults(run=scg_transfer)
