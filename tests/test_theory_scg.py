@@ -35,6 +35,8 @@ def test_the_bst_point_and_the_regime_boundaries(constants):
     assert sp.simplify(r["noise_boundary"] / (noise_factor * (mu * rho * sigma_star / L) ** 2)) == 1
     assert r["exponent"] == sp.Rational(2, 3) and r["no_flat_exponent"] == sp.Rational(4, 7)
     assert sp.simplify(r["flat_exists_below"] - (4 * sp.exp(3 * c / 2) if constants else 1) * sp.sqrt(T)) == 0
+    if constants:  # the theorem's α at its own BST point: exactly 1, for every L, μ, ρ, σ*, T, c
+        assert r["alpha_at_bst"] == 1
 
 
 def test_eq26_is_eq25_unrolled():

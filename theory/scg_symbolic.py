@@ -10,7 +10,8 @@ Symbols: L (smoothness, dual norm), μ (μ-KL constant), ρ (‖x‖_* ≤ ρ‖
   the noise boundary (terms 2 and 3), the error at b*, d ln b*/d ln T = 2/3, and the condition under which the
   flat regime exists (noise boundary below b*). Without it (μρσ*/L above 4e^{3c/2}√T, or √T without constants)
   the error-minimising b is where terms 1 and 3 cross, which grows as T^{4/7}, not T^{2/3}. Each is derived
-  with and without the theorem's constants.
+  with and without the theorem's constants. At BS* Theorem 4.1's own α, (εμ)²/((32ρσ)²e^{3c}), is exactly 1
+  whatever L, μ, ρ, σ*, T and c (no momentum averaging), where the experiments use α = 0.1.
 * :func:`derive_recursion`: eq. 26 from eq. 25. The three constant inputs of the recursion, divided by the
   contraction q, are the last three terms of eq. 26, and Σ(1 − α)^k ≤ 1/α gives the momentum term.
 """
@@ -73,11 +74,13 @@ def derive_regimes(constants: bool = True):
     gap = sp.simplify((bst / noise_boundary).subs(sigma_star, ratio * L / (mu * rho)))
     (critical,) = sp.solve(sp.Eq(gap, 1), ratio)
     no_flat = _crossing(starved, noise)  # the minimiser of max(terms) when there is no flat regime
+    # Theorem 4.1's α = (εμ)²/((32ρσ)²e^{3c}) (before its cap at 1) at ε = eq. 34 and σ = σ*/√b, at b = BS*:
+    alpha_at_bst = sp.simplify(((flat * mu) ** 2 * bst / ((32 * rho * sigma_star) ** 2 * sp.exp(3 * c))).subs(b, bst))
     return {"bst": sp.simplify(bst), "noise_boundary": sp.simplify(noise_boundary),
             "error_at_bst": sp.simplify(flat), "exponent": exponent, "flat_exists_below": sp.simplify(critical),
             "no_flat_minimiser": sp.simplify(no_flat),
             "no_flat_exponent": sp.simplify(T * sp.diff(no_flat, T) / no_flat),
-            "error_at_no_flat_minimiser": sp.simplify(starved.subs(b, no_flat))}
+            "error_at_no_flat_minimiser": sp.simplify(starved.subs(b, no_flat)), "alpha_at_bst": alpha_at_bst}
 
 
 @functools.cache
