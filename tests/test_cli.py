@@ -226,3 +226,27 @@ def test_scg_bad_input_is_one_line_exit_2(capsys, argv, flag):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"error: {flag}" in err
+
+
+SIMULATE = ["scg", "simulate", "--lmo", "linf", "--batch", "4", "--seq", "8", "--tokens", "16000", "--beta", "0.002",
+            "--alpha", "0.2", "--radius", "2", "--dim", "20", "--reps", "32"]
+
+
+def test_scg_simulate_contract(capsys):
+    """The issue's keys; inside the theorem's conditions the simulated mean sits below eq. 26; seeds reproduce."""
+    payload = run_json(capsys, SIMULATE)
+    assert {"suboptimality", "stderr", "bound_eq26", "iterations", "diverged"} <= payload.keys()
+    assert payload["iterations"] == 500 and payload["diverged"] is False and payload["bound_conditions_broken"] == []
+    assert payload["suboptimality"] + 3 * payload["stderr"] <= payload["bound_eq26"]
+    assert run_json(capsys, SIMULATE)["suboptimality"] == payload["suboptimality"]
+    scion = run_json(capsys, SIMULATE + ["--m0", "zero", "--schedule", "warmdown"])
+    assert scion["bound_conditions_broken"] == ["constant beta", "m0 a fresh gradient"]
+
+
+@pytest.mark.parametrize("change, flag", [({"--beta": "1.5"}, "--beta"), ({"--alpha": "0"}, "--alpha"),
+                                          ({"--tokens": "8"}, "--tokens"), ({"--radius": "-1"}, "--radius"),
+                                          ({"--reps": "1"}, "--reps")])
+def test_scg_simulate_bad_input(capsys, change, flag):
+    assert main(with_changes(SIMULATE, change)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"error: {flag}" in err

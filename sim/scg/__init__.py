@@ -1,8 +1,13 @@
 """Stochastic conditional gradient (SCG, uSCG: Scion/Muon-like LMO methods) under μ-KL (Islamov et al. 2026).
 
-So far the linear minimisation oracles and their norms (:mod:`sim.scg._lmo`); the theory is in :mod:`theory.scg`.
+So far: the linear minimisation oracles and their norms (:mod:`sim.scg._lmo`), a quadratic test problem with
+proved constants (:mod:`sim.scg._problems`) and the Monte Carlo engine of Algorithms 1 and 2
+(:mod:`sim.scg._montecarlo`); the theory is in :mod:`theory.scg`.
 """
 
 from sim.scg._lmo import NORMS, Norm, l1_lmo, l2_lmo, linf_lmo, newton_schulz, product
+from sim.scg._montecarlo import SCGRun, beta_schedule, eq26_for_run, scg_monte_carlo
+from sim.scg._problems import QuadraticProblem
 
-__all__ = ["NORMS", "Norm", "l1_lmo", "l2_lmo", "linf_lmo", "newton_schulz", "product"]
+__all__ = ["NORMS", "Norm", "QuadraticProblem", "SCGRun", "beta_schedule", "eq26_for_run", "l1_lmo", "l2_lmo",
+           "linf_lmo", "newton_schulz", "product", "scg_monte_carlo"]

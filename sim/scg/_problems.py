@@ -1,0 +1,101 @@
+"""Test problems for SCG whose constants L, μ, ρ and f* are known, each proved in its docstring.
+
+The paper's assumptions, for a primal norm ‖·‖ with dual ‖·‖_*: A1 ‖∇f(x) − ∇f(y)‖_* ≤ L‖x − y‖;
+A2 ‖x‖_* ≤ ρ‖x‖₂; A3 (μ-KL) ‖∇f(x)‖_* ≥ μ(f(x) − f*). Constants depend on the geometry, so each problem
+gives them per norm, for the region the constrained algorithm stays in (the ball ‖x‖ ≤ η, Lemma 1).
+:meth:`QuadraticProblem.check_assumptions` samples that region and reports the worst ratios.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import errors
+
+VECTOR_NORMS = ("l2", "linf", "l1")
+
+
+def _dual(name, g):
+    return {"l2": lambda v: np.linalg.norm(v, axis=-1), "linf": lambda v: np.sum(np.abs(v), axis=-1),
+            "l1": lambda v: np.max(np.abs(v), axis=-1)}[name](g)
+
+
+def _primal(name, x):
+    return {"l2": lambda v: np.linalg.norm(v, axis=-1), "linf": lambda v: np.max(np.abs(v), axis=-1),
+            "l1": lambda v: np.sum(np.abs(v), axis=-1)}[name](x)
+
+
+@dataclass(frozen=True)
+class QuadraticProblem:
+    """f(x) = ½ Σ a_i (x_i − x*_i)², a_i > 0, f* = 0, with stochastic gradients ∇f(x) + σ ξ, E‖ξ‖₂² = 1.
+
+    ``noise`` (d,) are the variances of ξ's coordinates, summing to 1 (isotropic: 1/d each), so that
+    E‖g − ∇f‖₂² = σ² = σ*²/(B·S), the paper's Assumption 3.4 with equality.
+
+    Constants, per primal norm (proofs):
+
+    * A1: ∇f(x) − ∇f(y) = A(x − y) with A = diag(a). ‖Av‖_* ≤ L‖v‖ with L the ‖·‖ → ‖·‖_* operator norm of A:
+      ℓ2: max a (self-dual); ℓ∞ (dual ℓ1): Σ|a_i v_i| ≤ (Σa)‖v‖_∞, equality at v = sign, so L = Σa;
+      ℓ1 (dual ℓ∞): max|a_i v_i| ≤ (max a)‖v‖₁, equality at a basis vector, so L = max a.
+    * A2: ℓ2: ρ = 1; ℓ∞ (dual ℓ1): ‖v‖₁ ≤ √d‖v‖₂ (Cauchy–Schwarz), ρ = √d; ℓ1 (dual ℓ∞): ‖v‖_∞ ≤ ‖v‖₂, ρ = 1.
+    * A3 on the ball ‖x‖ ≤ η: with e = x − x*, ⟨∇f(x), e⟩ = eᵀAe = 2(f(x) − f*), and ⟨∇f, e⟩ ≤ ‖∇f‖_*‖e‖ with
+      ‖e‖ ≤ ‖x‖ + ‖x*‖ ≤ η + ‖x*‖, so ‖∇f(x)‖_* ≥ 2(f(x) − f*)/(η + ‖x*‖): μ = 2/(η + ‖x*‖).
+    """
+
+    a: np.ndarray
+    x_star: np.ndarray
+    noise: np.ndarray
+    name: str = "quadratic"
+
+    @classmethod
+    def power_law(cls, dim: int = 100, *, exponent: float = 1.0, optimum: float = 0.5, anisotropic: bool = False,
+                  seed: int = 0) -> "QuadraticProblem":
+        """a_i = i^{−exponent}; x*_i = ±``optimum``/√d with random signs from ``seed`` (so ‖x*‖₂ = optimum);
+        noise isotropic, or ∝ a_i (gradient noise shaped like the curvature, as the NQM's C = H)."""
+        dim = errors.integer("dim", dim)
+        exponent = errors.real("exponent", exponent, ge=0)
+        optimum = errors.real("optimum", optimum, ge=0)
+        a = np.arange(1, dim + 1, dtype=np.float64) ** -exponent
+        signs = np.where(np.random.default_rng(seed).random(dim) < 0.5, -1.0, 1.0)
+        noise = a / a.sum() if anisotropic else np.full(dim, 1.0 / dim)
+        return cls(a, signs * optimum / math.sqrt(dim), noise)
+
+    @property
+    def dim(self) -> int:
+        return int(self.a.size)
+
+    def value(self, x) -> np.ndarray:
+        """f(x) − f* (= f(x)) for one point or a batch of points (last axis)."""
+        e = np.asarray(x) - self.x_star
+        return 0.5 * np.sum(self.a * e * e, axis=-1)
+
+    def gradient(self, x) -> np.ndarray:
+        return self.a * (np.asarray(x) - self.x_star)
+
+    def constants(self, norm: str, radius: float) -> dict:
+        """L, μ and ρ (see the class docstring) for the primal ``norm`` on the ball of radius ``radius``."""
+        if norm not in VECTOR_NORMS:
+            raise errors.InvalidParameter("norm", "one of " + ", ".join(VECTOR_NORMS), norm)
+        radius = errors.real("radius", radius, gt=0)
+        L = {"l2": self.a.max(), "linf": self.a.sum(), "l1": self.a.max()}[norm]
+        rho = {"l2": 1.0, "linf": math.sqrt(self.dim), "l1": 1.0}[norm]
+        mu = 2.0 / (radius + float(_primal(norm, self.x_star)))
+        return {"L": float(L), "mu": mu, "rho": rho, "f_star": 0.0}
+
+    def check_assumptions(self, norm: str, radius: float, *, samples: int = 2000, seed: int = 0) -> dict:
+        """Worst sampled ratios on the ball: ‖∇f(x) − ∇f(y)‖_*/(L‖x − y‖), ‖v‖_*/(ρ‖v‖₂) (both must be ≤ 1) and
+        ‖∇f(x)‖_*/(μ(f(x) − f*)) (must be ≥ 1); points drawn uniformly in direction, radius up to the ball's."""
+        constants = self.constants(norm, radius)
+        rng = np.random.default_rng(seed)
+
+        def points(n):
+            v = rng.standard_normal((n, self.dim)) * rng.random((n, 1)) ** 3  # many points near the centre too
+            return radius * v / np.maximum(_primal(norm, v), 1e-300)[:, None] * rng.random((n, 1))
+
+        x, y = points(samples), points(samples)
+        smooth = _dual(norm, self.gradient(x) - self.gradient(y)) / (constants["L"] * _primal(norm, x - y))
+        v = rng.standard_normal((samples, self.dim))
+        equivalence = _dual(norm, v) / (constants["rho"] * np.linalg.norm(v, axis=-1))
+        kl = _dual(norm, self.gradient(x)) / (constants["mu"] * self.value(x))
+        return {"smoothness": float(smooth.max()), "equivalence": float(equivalence.max()), "kl": float(kl.min())}
