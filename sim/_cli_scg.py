@@ -61,8 +61,7 @@ PROBLEMS = {"quadratic": dict(anisotropic=False), "quadratic-anisotropic": dict(
 
 
 def scg_simulate(args) -> dict:
-    from sim.scg._montecarlo import eq26_for_run, scg_monte_carlo
-    from sim.scg._problems import QuadraticProblem
+    from sim.scg import QuadraticProblem, eq26_for_run, scg_monte_carlo
 
     problem = QuadraticProblem.power_law(errors.integer("dim", args.dim), **PROBLEMS[args.problem])
     run_args = dict(lmo=args.lmo, batch=args.batch, seq=args.seq, tokens=args.tokens, beta=args.beta,
