@@ -179,13 +179,22 @@ def sfo_cbs(batch_sizes, steps) -> SFO:
     complexity = batches * steps
     if not np.any(np.isfinite(complexity)):
         raise errors.InvalidParameter("steps", "finite for at least one batch size", "none finite")
-    k = int(np.argmin(complexity))
-    if k in (0, batches.size - 1) or not np.all(np.isfinite(complexity[k - 1:k + 2])):
-        return SFO(complexity, float(batches[k]), float(batches[k]), k in (0, batches.size - 1))
-    x, y = np.log(batches[k - 1:k + 2]), np.log(complexity[k - 1:k + 2])
-    curvature, slope, _ = np.polyfit(x, y, 2)
-    vertex = -slope / (2.0 * curvature) if curvature > 0 else x[1]
-    return SFO(complexity, float(batches[k]), float(np.exp(np.clip(vertex, x[0], x[2]))), False)
+    grid_argmin, vertex, at_edge = log_parabola_argmin(batches, complexity)
+    return SFO(complexity, grid_argmin, vertex, at_edge)
+
+
+def log_parabola_argmin(x, y) -> tuple[float, float, bool]:
+    """(grid argmin, refined argmin, at_edge) of y over increasing x > 0: the refined one is the vertex of the
+    parabola through ln y against ln x at the grid argmin and its two neighbours (clipped to them), or the grid
+    argmin itself at an end of the grid, next to a non-finite value, or where the parabola is not convex."""
+    x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    k = int(np.argmin(np.where(np.isfinite(y), y, np.inf)))
+    if k in (0, x.size - 1) or not np.all(np.isfinite(y[k - 1:k + 2])):
+        return float(x[k]), float(x[k]), k in (0, x.size - 1)
+    lx, ly = np.log(x[k - 1:k + 2]), np.log(y[k - 1:k + 2])
+    curvature, slope, _ = np.polyfit(lx, ly, 2)
+    vertex = -slope / (2.0 * curvature) if curvature > 0 else lx[1]
+    return float(x[k]), float(np.exp(np.clip(vertex, lx[0], lx[2]))), False
 
 
 def loglog_slope(x, y) -> float:

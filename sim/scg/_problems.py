@@ -7,7 +7,7 @@ gives them per norm, for the region the constrained algorithm stays in (the ball
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -46,7 +46,7 @@ class QuadraticProblem:
     a: np.ndarray
     x_star: np.ndarray
     noise: np.ndarray
-    name: str = "quadratic"
+    spec: dict | None = field(default=None, compare=False)  # how :meth:`power_law` built it (sweep cache keys)
 
     @classmethod
     def power_law(cls, dim: int = 100, *, exponent: float = 1.0, optimum: float = 0.5, anisotropic: bool = False,
@@ -59,7 +59,8 @@ class QuadraticProblem:
         a = np.arange(1, dim + 1, dtype=np.float64) ** -exponent
         signs = np.where(np.random.default_rng(seed).random(dim) < 0.5, -1.0, 1.0)
         noise = a / a.sum() if anisotropic else np.full(dim, 1.0 / dim)
-        return cls(a, signs * optimum / math.sqrt(dim), noise)
+        spec = dict(dim=dim, exponent=exponent, optimum=optimum, anisotropic=bool(anisotropic), seed=seed)
+        return cls(a, signs * optimum / math.sqrt(dim), noise, spec)
 
     @property
     def dim(self) -> int:

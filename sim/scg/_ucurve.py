@@ -1,0 +1,93 @@
+"""The U-curve: final suboptimality against B·S at a fixed token budget T, the step tuned per point.
+
+For each budget T and each B·S (batches of B·S single-token sequences: only the product enters the noise
+σ = σ*/√(BS) and K = T/(BS)), the Frank–Wolfe step β = c/K is tuned over a grid of c = βK with α fixed: the
+criterion is the Monte Carlo mean of f(x_K) − f* (the same seed for every c, so the comparison between c is
+paired), minimised on the grid by :func:`sim.tuning.minimize_on_grid`. Every (T, B·S) is a task of a cached
+:func:`sim.sweep.sweep`. BS*(T) is the argmin of the tuned error over B·S, refined by a parabola in log-log
+(:func:`sim.critical_batch.log_parabola_argmin`); its log-log slope against T is the measured BST exponent.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import errors
+from sim.critical_batch import log_parabola_argmin, loglog_slope
+from sim.scg._montecarlo import scg_monte_carlo
+from sim.scg._problems import QuadraticProblem
+from sim.sweep import DEFAULT, sweep
+from sim.tuning import minimize_on_grid
+
+# The standard experiment (figure, tests, benchmark): a quadratic with a_i = 1/i in d = 100, x_0 = 0, ‖x*‖₂ = 0.5,
+# η = 2, α = 0.1, σ* = 1, 32 runs per point, c = βK on a 6-point grid, four budgets 2^16..2^22 and B·S = 2^4..2^15.
+STANDARD = dict(tokens=[2**16, 2**18, 2**20, 2**22], bs=[2**k for k in range(4, 16)], c_grid=(0.25, 0.5, 1, 2, 4, 8),
+                alpha=0.1, radius=2.0, sigma_star=1.0, reps=32, seed=0)
+
+
+def ucurve_task(problem: dict, lmo: str, tokens: int, bs: int, c_grid: list, alpha: float, radius: float,
+                sigma_star: float, reps: int, seed: int) -> dict:
+    """Sweep task: the tuned error at one (T, B·S), with the mean and standard error at every c of the grid."""
+    model = QuadraticProblem.power_law(**problem)
+    iterations = tokens // bs
+    means, stderrs = {}, {}
+
+    def criterion(c, cap):
+        if c / iterations > 1.0:
+            return math.inf
+        run = scg_monte_carlo(model, lmo=lmo, batch=bs, seq=1, tokens=tokens, beta=c / iterations, alpha=alpha,
+                              radius=radius, sigma_star=sigma_star, reps=reps, seed=seed, workers=1)
+        means[c], stderrs[c] = float(run.mean[0]), float(run.stderr[0])
+        return means[c]
+
+    tuned = minimize_on_grid(criterion, c_grid, refine=False)
+    return {"iterations": iterations, "error": tuned.value if tuned.found else None,
+            "stderr": stderrs.get(tuned.argmin), "c": tuned.argmin, "c_at_edge": tuned.at_edge,
+            "means": [means.get(c) if math.isfinite(means.get(c, math.inf)) else None for c in c_grid],
+            "stderrs": [stderrs.get(c) if math.isfinite(stderrs.get(c, math.inf)) else None for c in c_grid]}
+
+
+@dataclass(frozen=True)
+class UCurve:
+    """Tuned error against B·S at one budget: ``error[k]`` (nan where every c diverged), its standard error, the
+    tuned c = βK; ``bs_star`` the refined argmin (``bs_star_grid`` the grid's), ``at_edge`` when it is an end."""
+
+    tokens: int
+    bs: np.ndarray
+    error: np.ndarray
+    stderr: np.ndarray
+    c: np.ndarray
+    bs_star_grid: float
+    bs_star: float
+    at_edge: bool
+
+
+def u_curves(problem: QuadraticProblem, *, lmo: str = "l2", tokens, bs, c_grid=(0.25, 0.5, 1, 2, 4, 8),
+             alpha: float = 0.1, radius: float = 2.0, sigma_star: float = 1.0, reps: int = 32, seed: int = 0,
+             cache=DEFAULT, workers: int | None = None) -> list[UCurve]:
+    """:class:`UCurve` for every budget in ``tokens`` over the B·S values ``bs`` (each ≤ the budget), one sweep."""
+    if problem.spec is None:
+        raise errors.InvalidParameter("problem", "built by QuadraticProblem.power_law (cacheable)", "explicit arrays")
+    tokens = sorted({errors.integer("tokens", t) for t in tokens})
+    bs = sorted({errors.integer("bs", b) for b in bs})
+    if bs[-1] > tokens[0]:
+        raise errors.InvalidParameter("bs", f"at most the smallest budget {tokens[0]}", bs[-1])
+    c_grid = sorted(errors.real("c_grid", c, gt=0) for c in c_grid)
+    configs = [dict(problem=problem.spec, lmo=lmo, tokens=t, bs=b, c_grid=c_grid, alpha=alpha, radius=radius,
+                    sigma_star=sigma_star, reps=reps, seed=seed) for t in tokens for b in bs]
+    records = iter(sweep(ucurve_task, configs, cache=cache, workers=workers, desc="SCG: U-curves"))
+    curves = []
+    for t in tokens:
+        rows = [next(records) for _ in bs]
+        error = np.array([math.nan if r["error"] is None else r["error"] for r in rows])
+        grid, refined, edge = log_parabola_argmin(bs, error)
+        curves.append(UCurve(t, np.array(bs, dtype=np.float64), error,
+                             np.array([math.nan if r["stderr"] is None else r["stderr"] for r in rows]),
+                             np.array([math.nan if r["c"] is None else r["c"] for r in rows]), grid, refined, edge))
+    return curves
+
+
+def bst_exponent(curves: list[UCurve]) -> float:
+    """Log-log slope of the measured BS*(T) over the budgets (nan with fewer than two)."""
+    return loglog_slope([c.tokens for c in curves], [c.bs_star for c in curves])
