@@ -14,25 +14,14 @@ All timings are single-threaded, one replicate per call.
 """
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 
+from _timing import median_time
 from sim._numba import jit
 from sim.linreg import LinRegProblem, exact_risk
 from sim.linreg._montecarlo import naive_replicate, suffstat_replicate
 from sim.linreg._problem import tail_start
-
-
-def median_time(fn, repeats):
-    fn()  # warm-up (JIT compilation, caches)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def numpy_naive(problem, lr, batch, steps, rng):

@@ -9,12 +9,12 @@
    d = 100) with a cold cache. Target (issue 5): under 3 minutes on this 2-core machine.
 """
 
-import statistics
 import tempfile
 import time
 
 import numpy as np
 
+from _timing import median_time
 from sim._numba import jit
 from sim.scg import STANDARD, QuadraticProblem, scg_monte_carlo, u_curves
 from sim.scg._montecarlo import LMO_CODES, _lmo
@@ -33,15 +33,6 @@ def floor_kernel(rng, a, x_star, noise_sd, code, sigma, steps):
     return total
 
 
-def median_time(fn, repeats=5):
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main():
     steps = 20_000
     print(f"SCG step cost, {steps} steps of one run (medians of 5):")
@@ -50,10 +41,8 @@ def main():
         noise_sd = np.sqrt(problem.noise)
         for lmo in ("l2", "linf"):
             kwargs = dict(lmo=lmo, batch=1, seq=1, tokens=steps, beta=1e-3, alpha=0.1, radius=2.0, reps=2, workers=1)
-            scg_monte_carlo(problem, **kwargs)  # compile outside the timing
             full = median_time(lambda: scg_monte_carlo(problem, **kwargs)) / (2 * steps)
             rng = np.random.default_rng(0)
-            floor_kernel(rng, problem.a, problem.x_star, noise_sd, LMO_CODES[lmo], 0.1, 10)
             floor = median_time(lambda: floor_kernel(rng, problem.a, problem.x_star, noise_sd, LMO_CODES[lmo], 0.1,
                                                      steps)) / steps
             print(f"  d = {dim:5d}, {lmo:4s}: {full * 1e6:7.3f} µs per step, floor (gradient + LMO) "
