@@ -39,3 +39,11 @@ def test_there_is_no_flat_regime_and_the_bound_brackets_bs_star(curves):
         with_constants, short = (scg.bst_point(k["L"], k["mu"], k["rho"], STANDARD["sigma_star"], curve.tokens, 1.0,
                                                constants=flag).bs_star for flag in (True, False))
         assert with_constants < curve.bs_star < short
+
+
+def test_tuned_beta_k_is_invariant_at_bs_star_but_not_along_the_curve(curves):
+    """The BST rule's β* = c/K with c fixed (eq. 5): at the grid point nearest BS* the tuned c = βK is ½ at all four
+    budgets; along one curve it is not constant, falling from 2–4 at B·S = 16 to ½ (c-grid ¼..8)."""
+    at_star = [curve.c[int(np.argmin(np.abs(np.log(curve.bs / curve.bs_star))))] for curve in curves]
+    assert len(set(at_star)) == 1
+    assert all(curve.c[0] >= 4 * at_star[0] for curve in curves)

@@ -35,28 +35,37 @@ def _lmo(code, g):
 
 
 @jit
-def _replicate(rng, a, x_star, noise_sd, x0, code, sigma, betas, alpha, eta, fresh, constrained, record_at):
-    """One run; f(x_k) − f* at each step in ``record_at`` (sorted, ≤ len(betas)); nan once it has overflowed."""
+def _replicate(rng, a, x_star, noise_sd, x0, code, sigma, betas, alpha, eta, fresh, constrained, record_at, xs, gs):
+    """One run; f(x_k) − f* at each step in ``record_at`` (sorted, ≤ len(betas)); nan once it has overflowed.
+
+    ``xs`` (K + 1, d) and ``gs`` (K, d), when not empty, receive every iterate x_k and the stochastic gradient
+    g(x_k; ξ_k) the step used (the constant estimators of §6.4 read them)."""
     d = a.size
+    trace = xs.shape[0] > 0
     x = x0.copy()
     m = np.zeros(d)
+    g = np.empty(d)
     if fresh:
         for i in range(d):
             m[i] = a[i] * (x[i] - x_star[i]) + sigma * noise_sd[i] * rng.standard_normal()
     out = np.full(record_at.size, np.nan)
     r = 0
     for k in range(betas.size + 1):
+        if trace:
+            xs[k] = x
         while r < record_at.size and record_at[r] == k:
             value = 0.0
             for i in range(d):
                 value += 0.5 * a[i] * (x[i] - x_star[i]) ** 2
             out[r] = value if math.isfinite(value) else np.nan
             r += 1
-        if k == betas.size or r == record_at.size:
+        if k == betas.size or (r == record_at.size and not trace):
             break
         for i in range(d):
-            g = a[i] * (x[i] - x_star[i]) + sigma * noise_sd[i] * rng.standard_normal()
-            m[i] = (1.0 - alpha) * m[i] + alpha * g
+            g[i] = a[i] * (x[i] - x_star[i]) + sigma * noise_sd[i] * rng.standard_normal()
+            m[i] = (1.0 - alpha) * m[i] + alpha * g[i]
+        if trace:
+            gs[k] = g
         direction = _lmo(code, m)
         if constrained:
             x = (1.0 - betas[k]) * x + betas[k] * eta * direction
@@ -122,13 +131,30 @@ def scg_monte_carlo(problem: QuadraticProblem, *, lmo: str = "l2", batch: int, s
     sigma = sigma_star / math.sqrt(batch * seq)
     noise_sd = np.sqrt(problem.noise)
 
+    none = np.empty((0, problem.dim))
+
     def one(rng):
         return _replicate(rng, problem.a, problem.x_star, noise_sd, x0, LMO_CODES[lmo], sigma, betas, alpha, radius,
-                          m0 == "fresh", algorithm == "scg", record_at)
+                          m0 == "fresh", algorithm == "scg", record_at, none, none)
 
     values = np.array(map_replicates(one, replicate_rngs(errors.integer("seed", seed, ge=0),
                                                          errors.integer("reps", reps, ge=2)), workers))
     return SCGRun(record_at, values)
+
+
+def scg_trajectory(problem: QuadraticProblem, *, lmo: str = "l2", batch: int, seq: int, tokens: int, beta: float,
+                   alpha: float, radius: float, sigma_star: float = 1.0, seed: int = 0):
+    """One run of Algorithm 1 (m_0 fresh, constant β, x_0 = 0): iterates x_0..x_K, the stochastic gradients
+    g(x_k; ξ_k) of steps 0..K−1, and f(x_k) − f* for k = 0..K (replicate 0 of ``seed``, as in :func:`scg_monte_carlo`)."""
+    if lmo not in LMO_CODES:
+        raise errors.InvalidParameter("lmo", "one of " + ", ".join(LMO_CODES), lmo)
+    iterations = errors.integer("tokens", tokens, ge=batch * seq) // (batch * seq)
+    xs, gs = np.empty((iterations + 1, problem.dim)), np.empty((iterations, problem.dim))
+    (rng,) = replicate_rngs(errors.integer("seed", seed, ge=0), 1)
+    _replicate(rng, problem.a, problem.x_star, np.sqrt(problem.noise), np.zeros(problem.dim), LMO_CODES[lmo],
+               sigma_star / math.sqrt(batch * seq), np.full(iterations, beta), alpha, radius, True, True,
+               np.array([iterations], dtype=np.int64), xs, gs)
+    return xs, gs, problem.value(xs)
 
 
 def eq26_for_run(problem: QuadraticProblem, *, lmo: str, batch: int, seq: int, tokens: int, beta: float, alpha: float,

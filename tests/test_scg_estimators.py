@@ -1,0 +1,50 @@
+"""The paper's §6.4 estimators of L, μ, ρ on the quadratic, whose constants are proved: how biased they are."""
+
+import math
+
+import numpy as np
+import pytest
+
+from sim.scg import QuadraticProblem, estimator_bias, huber_slope
+
+RUN = dict(batch=16, seq=32, tokens=512 * 2000, beta=0.0005, alpha=0.1, radius=2.0, seed=0)
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return QuadraticProblem.power_law(100)
+
+
+def test_rho_estimate_is_a_ratio_of_noise_norms(problem):
+    """g − G is (nearly) pure noise, so ρ̂ = E‖ξ‖_*/‖ξ‖₂ for the noise ξ, not the worst case ρ: exactly 1 in ℓ2,
+    √(2/π) = 0.80 of √d in ℓ∞ (the mean |ξ_i| of a Gaussian over its root mean square), 0.27 in ℓ1 (measured)."""
+    bias = {lmo: estimator_bias(problem, lmo=lmo, **RUN)["rho"] for lmo in ("l2", "linf", "l1")}
+    assert bias["l2"] == pytest.approx(1.0, rel=1e-12)
+    assert bias["linf"] == pytest.approx(math.sqrt(2 / math.pi), abs=0.02)
+    assert bias["l1"] < 0.4
+
+
+def test_l_from_successive_stochastic_gradients_measures_the_noise(problem):
+    """Without noise ‖∇f(x_k) − ∇f(x_{k−1})‖_*/‖x_k − x_{k−1}‖ ≤ L, and it is 0.99 L in ℓ2 on this run; with noise
+    (σ* = 1) the same estimator is 65× L in ℓ2 and 93× in ℓ∞: the steps move x by at most 2βη while the gradient
+    noise does not shrink with them."""
+    quiet = estimator_bias(problem, lmo="l2", **RUN, sigma_star=0.0)
+    assert 0.9 < quiet["L"] <= 1.0 + 1e-12 and math.isnan(quiet["rho"])
+    assert estimator_bias(problem, lmo="l2", **RUN, sigma_star=1.0)["L"] > 20
+    assert estimator_bias(problem, lmo="linf", **RUN, sigma_star=1.0)["L"] > 20
+
+
+def test_mu_regression_slope_exceeds_the_kl_constant(problem):
+    """μ-KL's μ is an infimum over the ball (2/(η + ‖x*‖), proved); the Huber slope of ‖g‖_* on the loss measures
+    typical points along the run, 3.3–51× above it in the three geometries (≥ 2 asserted)."""
+    for lmo in ("l2", "linf", "l1"):
+        for sigma_star in (0.0, 1.0):
+            assert estimator_bias(problem, lmo=lmo, **RUN, sigma_star=sigma_star)["mu"] > 2
+
+
+def test_huber_slope_ignores_outliers():
+    x = np.linspace(0, 5, 60)
+    y = 2.0 * x + 1.0
+    y[::10] += 50.0
+    assert huber_slope(x, y) == pytest.approx(2.0, rel=1e-3)
+    assert abs(np.polyfit(x, y, 1)[0] - 2.0) > 0.05  # least squares is pulled away
