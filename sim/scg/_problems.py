@@ -86,13 +86,13 @@ class QuadraticProblem:
 
     def check_assumptions(self, norm: str, radius: float, *, samples: int = 2000, seed: int = 0) -> dict:
         """Worst sampled ratios on the ball: ‖∇f(x) − ∇f(y)‖_*/(L‖x − y‖), ‖v‖_*/(ρ‖v‖₂) (both must be ≤ 1) and
-        ‖∇f(x)‖_*/(μ(f(x) − f*)) (must be ≥ 1); points drawn uniformly in direction, radius up to the ball's."""
+        ‖∇f(x)‖_*/(μ(f(x) − f*)) (must be ≥ 1), over ``samples`` random pairs of points of the ball."""
         constants = self.constants(norm, radius)
         rng = np.random.default_rng(seed)
 
-        def points(n):
-            v = rng.standard_normal((n, self.dim)) * rng.random((n, 1)) ** 3  # many points near the centre too
-            return radius * v / np.maximum(_primal(norm, v), 1e-300)[:, None] * rng.random((n, 1))
+        def points(n):  # random directions, radius uniform in [0, η]: the whole ball, its centre included
+            v = rng.standard_normal((n, self.dim))
+            return radius * rng.random((n, 1)) * v / _primal(norm, v)[:, None]
 
         x, y = points(samples), points(samples)
         smooth = _dual(norm, self.gradient(x) - self.gradient(y)) / (constants["L"] * _primal(norm, x - y))
