@@ -74,7 +74,7 @@ def numpy_bisection(weight, s0, n, r):
 
 def numpy_protocol(problem, search):
     best = {}
-    weight = 0.5 * problem.counts * problem.h
+    weight = problem.weight
     for p in PRECONDS:
         for b in PAPER_BATCHES:
             steps = []
@@ -108,7 +108,7 @@ def momentum_benchmark(problem):
     notebook_time = time.perf_counter() - start
     reached = np.isfinite(exact)
     same = int(np.sum(np.ceil(exact[reached]) == notebook[reached]))
-    print(f"\nNQM heavy-ball momentum, 4 powers x 20 batch sizes x (100 lr x 20 beta) = 160000 exact searches")
+    print("\nNQM heavy-ball momentum, 4 powers x 20 batch sizes x (100 lr x 20 beta) = 160000 exact searches")
     print(f"batchlab (cold cache, sweep included): {ours:6.2f} s   (target < 60 s)")
     print(f"one grid (B = {batch}, p = 0, 2000 points, no pruning): batchlab {one_grid:.3f} s, notebook route "
           f"(NumPy eig + bisection) {notebook_time:.2f} s: speed-up {notebook_time / one_grid:.0f}x; the notebook's "

@@ -212,7 +212,7 @@ def _closed_form(problem, lr, batch, precond, guard):
     """k ↦ the loss from s* + r^k(s0 − s*), with the notebook's 1e-8 in 1 − r when ``guard``."""
     _, r, n = sgd_coefficients(problem.h, problem.c, lr, batch, precond)
     star = n / (1 - r + (1e-8 if guard else 0.0))
-    weight = 0.5 * problem.counts * problem.h
+    weight = problem.weight
     return lambda k: float(weight @ (star + r**k * (problem.s0 - star)))
 
 
@@ -261,7 +261,7 @@ def notebook_momentum_steps(problem, lr, beta, batch, target):
     system = momentum_system(problem, lr=lr, batch=batch, momentum=beta)
     maps = [moment_map(*system.F[i].ravel(), *system.g[i], system.noise[i]) for i in range(problem.h.size)]
     M, v = np.array([m for m, _ in maps]), np.array([w for _, w in maps])
-    weight = 0.5 * problem.counts * problem.h
+    weight = problem.weight
     with np.errstate(all="ignore"):  # unstable or defective maps give inf/nan: such a loss never reaches the target
         e, V = np.linalg.eig(M)
         inverse = np.linalg.inv(V)

@@ -40,16 +40,8 @@ def _common(args, problem, optimizer) -> dict:
             "loss": "expected loss 1/2 sum_i h_i E theta_i^2 (factor 1/2, as in the paper)"}
 
 
-def _system(problem, optimizer, lr, batch, knob, precond):
-    from sim.nqm import linear_system, momentum_system
-
-    if optimizer == "sgd":
-        return momentum_system(problem, lr=lr, batch=batch, momentum=0.0, precond=precond)
-    return linear_system(problem, optimizer, lr=lr, batch=batch, knob=knob, precond=precond)
-
-
 def nqm_steps(args) -> dict:
-    from sim.nqm import stability_cap, system_loss, system_monte_carlo, tuned_steps
+    from sim.nqm import linear_system, stability_cap, system_loss, system_monte_carlo, tuned_steps
     from theory.nqm import information_lower_bound_steps
 
     problem, optimizer = _problem(args), _optimizer(args)
@@ -68,7 +60,8 @@ def nqm_steps(args) -> dict:
                                   if tuned.lr is not None else None)}
     if tuned.steps is None:
         return payload | {"loss_at_steps": None, "loss_before": None}
-    system = _system(problem, optimizer, tuned.lr, args.batch, tuned.knob, args.precond)
+    system = linear_system(problem, optimizer, lr=tuned.lr, batch=args.batch, knob=tuned.knob or 0.0,
+                           precond=args.precond)
     at = [max(tuned.steps - 1, 0), tuned.steps]
     if args.method == "exact":
         before, after = system_loss(problem, system, at)

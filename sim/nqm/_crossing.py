@@ -40,13 +40,13 @@ import numpy as np
 from sim import errors
 from sim._numba import jit
 from sim.nqm._exact import MAX_STEPS, _result
-from sim.nqm._linear import _OUTPUT, LinearSystem, affine_power, moment_map, system_arrays
+from sim.nqm._linear import _OUTPUT, LinearSystem, _steps, affine_power, moment_map, system_arrays
 from sim.nqm._problem import NQMProblem
 from sim.targets import StepsToTarget, crossing_share
 
 # Eigenstructure of F, per dimension.
 _COMPLEX, _SAME_SIGN, _REAL, _NILPOTENT, _SINGULAR = 0, 1, 2, 3, 4
-# Columns of the per-dimension parameter table: eigen parameters P1..P4 (meaning by kind, see _prepare),
+# Columns of the per-dimension parameter table: eigen parameters P1..P4 (meaning by kind, see _eigen),
 # signal coefficients (√s_0 α, √s_0 γ), noise form (eᵀSe, eᵀSq, qᵀSq with q = Kᵀe), complex amplitude/phase.
 _P1, _P2, _P3, _P4, _SA, _SG, _NA, _N12, _N22, _R2, _PSI = range(11)
 # A window is pruned only if its bound exceeds the target by this relative margin: bound and loss are both
@@ -319,28 +319,14 @@ def _grid(code, h, c, s0, weight, batch, precond, knobs, lrs, target, max_steps,
 def grid_steps(problem: NQMProblem, optimizer_code: int, *, batch: int, precond: float, knobs, lrs, target: float,
                max_steps: int = MAX_STEPS, flat_tol: float = 0.01) -> np.ndarray:
     """:func:`_grid` on a problem: ``lrs[j]`` is the learning-rate grid at ``knobs[j]`` (searched in order)."""
-    return _grid(optimizer_code, problem.h, problem.c, problem.s0, _weight(problem), float(batch), float(precond),
+    return _grid(optimizer_code, problem.h, problem.c, problem.s0, problem.weight, float(batch), float(precond),
                  np.asarray(knobs, dtype=np.float64), np.asarray(lrs, dtype=np.float64), float(target), int(max_steps),
                  float(flat_tol))
 
 
-def _weight(problem: NQMProblem):
-    return 0.5 * problem.counts * problem.h
-
-
 def closed_form_loss(problem: NQMProblem, system: LinearSystem, steps) -> np.ndarray:
     """Expected loss ½Σ w h E(output)² after each of ``steps`` steps, from the Lucas closed form (O(d) per step)."""
-    steps = np.asarray(steps, dtype=np.int64)
-    if steps.ndim != 1 or np.any(steps < 0):
-        raise errors.InvalidParameter("steps", "a 1-d list of non-negative integers", steps.tolist())
-    return _losses(*system, _weight(problem), steps)
-
-
-def fractional_system_steps(problem: NQMProblem, system: LinearSystem, target: float, max_steps: int) -> float:
-    """The fractional first crossing (inf if none), without argument checks: the tuner's inner loop."""
-    k, before, after = _crossing(*system, _weight(problem), target, max_steps)
-    result = _result(int(k), before, after, target)
-    return math.inf if result.fractional is None else result.fractional
+    return _losses(*system, problem.weight, _steps(steps))
 
 
 def system_steps_to_target(problem: NQMProblem, system: LinearSystem, *, target: float,
@@ -351,5 +337,5 @@ def system_steps_to_target(problem: NQMProblem, system: LinearSystem, *, target:
     """
     target = errors.real("target", target, gt=0)
     max_steps = errors.integer("max_steps", max_steps)
-    k, before, after = _crossing(*system, _weight(problem), target, max_steps)
+    k, before, after = _crossing(*system, problem.weight, target, max_steps)
     return _result(int(k), before, after, target)

@@ -213,14 +213,9 @@ def steps_curves(problem: NQMProblem, *, optimizer: str = "sgd", preconds=(0.0,)
         fit = (fit_steps(np.array(batches)[finite], fractional[finite], b_opt=batches[first], overhead=overhead)
                if finite.sum() >= 2 else None)
         reference = rows[first]
-        if optimizer == "sgd":
-            state = sgd_second_moments(problem, lr=reference["lr"], batch=batches[first], step=reference["steps"],
-                                       precond=precond)
-        else:
-            system = linear_system(problem, optimizer, lr=reference["lr"], batch=batches[first],
-                                   knob=reference["knob"], precond=precond)
-            state = system_second_moments(problem, system, reference["steps"])
-        b_simple, b_noise = gradient_noise_scales(problem.h, problem.c, problem.counts, state, precond)
+        (b_simple,), (b_noise,) = gradient_noise_path(problem, lr=reference["lr"], batch=batches[first],
+                                                      steps=[reference["steps"]], optimizer=optimizer,
+                                                      knob=reference["knob"] or 0.0, precond=precond)
         curves.append(StepsCurve(
             optimizer, precond, target, lr_grid, np.array(batches, dtype=np.float64),
             np.array([-1 if r["steps"] is None else r["steps"] for r in rows]), fractional,

@@ -134,16 +134,22 @@ def system_arrays(code, h, c, s0, lr, batch, knob, precond):
     return F, g, noise, z0, trace, det, disc, at_one, at_minus_one, steady
 
 
-def linear_system(problem: NQMProblem, optimizer: str, *, lr: float, batch: int, knob: float,
-                  precond: float = 0.0) -> LinearSystem:
-    """The :class:`LinearSystem` of ``optimizer`` ('momentum', 'nesterov' or 'ema'; ``knob`` = β or γ in [0, 1])."""
+def optimizer_code(optimizer: str, knob: float) -> tuple[int, float]:
+    """(code, knob) of ``optimizer``: 'momentum', 'nesterov', 'ema', or 'sgd' (heavy ball with β = 0; knob ignored)."""
+    if optimizer == "sgd":
+        return CODES["momentum"], 0.0
     if optimizer not in CODES:
-        raise errors.InvalidParameter("optimizer", "one of " + ", ".join(CODES), optimizer)
+        raise errors.InvalidParameter("optimizer", "one of sgd, " + ", ".join(CODES), optimizer)
+    return CODES[optimizer], errors.real("decay" if optimizer == "ema" else "momentum", knob, ge=0, le=1)
+
+
+def linear_system(problem: NQMProblem, optimizer: str, *, lr: float, batch: int, knob: float = 0.0,
+                  precond: float = 0.0) -> LinearSystem:
+    """The :class:`LinearSystem` of ``optimizer`` ('sgd', 'momentum', 'nesterov' or 'ema'; ``knob`` = β or γ)."""
+    code, knob = optimizer_code(optimizer, knob)
     lr = errors.real("lr", lr, gt=0)
     batch = errors.integer("batch", batch)
-    knob = errors.real("decay" if optimizer == "ema" else "momentum", knob, ge=0, le=1)
     precond = errors.real("precond", precond, ge=0, le=1)
-    code = CODES[optimizer]
     F, g, noise, z0, *rest = system_arrays(code, problem.h, problem.c, problem.s0, lr, float(batch), knob, precond)
     return LinearSystem(F, g, noise, z0, _OUTPUT[code], *rest)
 
@@ -201,8 +207,7 @@ def system_steady_loss(problem: NQMProblem, system: LinearSystem) -> float:
 
 def system_loss(problem: NQMProblem, system: LinearSystem, steps) -> np.ndarray:
     """Exact expected loss ½Σ w h E(output)² after each of ``steps`` steps, by binary powering of the moment map."""
-    return _losses(system.F, system.g, system.noise, system.z0, 0.5 * problem.counts * problem.h, system.output,
-                   _steps(steps))
+    return _losses(system.F, system.g, system.noise, system.z0, problem.weight, system.output, _steps(steps))
 
 
 def momentum_loss(problem: NQMProblem, *, lr: float, batch: int, momentum: float, steps,

@@ -94,7 +94,7 @@ def piecewise_monte_carlo(problem: NQMProblem, systems, ends, steps, *, reps: in
     g = np.stack([system.g for system in systems])
     sd = np.sqrt(np.stack([system.noise for system in systems]))
     follow = first.z0[:, 2] / first.z0[:, 0]  # y_0 = θ_0(1, follow): 0 for momentum (u_0 = 0), 1 for EMA (θ̃_0 = θ_0)
-    weight = 0.5 * problem.counts * problem.h
+    weight = problem.weight
     ends = np.asarray(ends, dtype=np.int64)
 
     def one(rng):

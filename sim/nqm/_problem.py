@@ -74,6 +74,11 @@ class NQMProblem:
     def dim(self) -> float:
         return float(self.counts.sum())
 
+    @property
+    def weight(self) -> np.ndarray:
+        """½ counts_i h_i: the expected loss is Σ weight_i E θ_i²."""
+        return 0.5 * self.counts * self.h
+
     def loss(self, second_moments) -> float:
         """Expected loss ½ Σ counts_i h_i s_i for second moments s_i = E θ_i²."""
-        return float(0.5 * np.dot(self.counts * self.h, second_moments))
+        return float(np.dot(self.weight, second_moments))

@@ -31,7 +31,7 @@ from sim import errors
 from sim._numba import jit
 from sim.nqm._crossing import _eigen, _lucas
 from sim.nqm._exact import _dimensions, _second_moment
-from sim.nqm._linear import _FOLLOW, _OUTPUT, CODES, linear_system, system_arrays
+from sim.nqm._linear import _FOLLOW, _OUTPUT, linear_system, optimizer_code, system_arrays
 from sim.nqm._montecarlo import NQMMonteCarlo, piecewise_monte_carlo
 from sim.nqm._problem import NQMProblem
 from sim.sweep import DEFAULT, sweep
@@ -165,14 +165,6 @@ def _propagate(code, h, c, s0, weight, precond, knob, lengths, lrs, batches):
     return out
 
 
-def _optimizer(optimizer: str, knob: float):
-    if optimizer == "sgd":
-        return CODES["momentum"], 0.0
-    if optimizer not in CODES:
-        raise errors.InvalidParameter("optimizer", "one of sgd, " + ", ".join(CODES), optimizer)
-    return CODES[optimizer], errors.real("knob", knob, ge=0, le=1)
-
-
 def schedule_loss(problem: NQMProblem, schedule: Schedule, *, optimizer: str = "sgd", knob: float = 0.0,
                   precond: float = 0.0, steps=None) -> np.ndarray:
     """Exact expected loss ½Σ w h E(output)² under ``schedule``, at the end of every piece (or at ``steps``).
@@ -180,11 +172,11 @@ def schedule_loss(problem: NQMProblem, schedule: Schedule, *, optimizer: str = "
     ``optimizer``: 'sgd', 'momentum', 'nesterov' or 'ema' (``knob`` = β or γ, held fixed); the buffers
     carry over between pieces. Without ``steps`` the result has one entry per piece end, after step 0.
     """
-    code, knob = _optimizer(optimizer, knob)
+    code, knob = optimizer_code(optimizer, knob)
     precond = errors.real("precond", precond, ge=0, le=1)
     split, index = (schedule, None) if steps is None else schedule.split_at(steps)
-    losses = _propagate(code, problem.h, problem.c, problem.s0, 0.5 * problem.counts * problem.h, precond, knob,
-                        split.lengths, split.lr, split.batch)
+    losses = _propagate(code, problem.h, problem.c, problem.s0, problem.weight, precond, knob, split.lengths,
+                        split.lr, split.batch)
     return losses if index is None else losses[index]
 
 
@@ -193,9 +185,7 @@ def schedule_monte_carlo(problem: NQMProblem, schedule: Schedule, steps, *, opti
                          workers: int | None = None) -> NQMMonteCarlo:
     """Monte Carlo loss under ``schedule`` after each of ``steps`` (as :func:`schedule_loss`; replicate streams as
     :func:`sim.nqm.system_monte_carlo`)."""
-    _, knob = _optimizer(optimizer, knob)
-    name = "momentum" if optimizer == "sgd" else optimizer
-    systems = [linear_system(problem, name, lr=lr, batch=int(batch), knob=knob, precond=precond)
+    systems = [linear_system(problem, optimizer, lr=lr, batch=int(batch), knob=knob, precond=precond)
                for lr, batch in zip(schedule.lr, schedule.batch)]
     if np.any(np.asarray(steps) > schedule.total_steps):
         raise errors.InvalidParameter("steps", f"at most the schedule's {schedule.total_steps} steps", list(steps))
@@ -214,7 +204,7 @@ def _sgd_final_loss(h, c, s0, counts, log_lrs, batch, lengths, precond):
     """SGD's loss after the pieces (log learning rates, lengths), by the SGD engine's closed form per piece."""
     s = s0.copy()
     for j in range(lengths.size):
-        weight, n, r, log_r, _ = _dimensions(h, c, s0, counts, math.exp(log_lrs[j]), batch, precond)
+        _, n, r, log_r, _ = _dimensions(h, c, s0, counts, math.exp(log_lrs[j]), batch, precond)
         for i in range(h.size):
             s[i] = _second_moment(s[i], n[i], r[i], log_r[i], lengths[j])
     return np.sum(0.5 * counts * h * s)

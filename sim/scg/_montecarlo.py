@@ -17,7 +17,7 @@ import numpy as np
 from sim import errors
 from sim._numba import jit
 from sim.parallel import map_replicates
-from sim.scg._lmo import l1_lmo, l2_lmo, linf_lmo
+from sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo
 from sim.scg._problems import VECTOR_NORMS, QuadraticProblem
 from sim.seeding import replicate_rngs
 from theory.scg import bound_eq26
@@ -166,8 +166,7 @@ def eq26_for_run(problem: QuadraticProblem, *, lmo: str, batch: int, seq: int, t
     x0 = np.zeros(problem.dim) if x0 is None else np.asarray(x0, dtype=np.float64)
     c = beta * iterations
     broken = []
-    norm = {"l2": np.linalg.norm(x0), "linf": np.max(np.abs(x0)), "l1": np.sum(np.abs(x0))}[lmo]
-    if 2 * norm > radius:
+    if 2 * NORMS[lmo].norm(x0) > radius:
         broken.append("2||x0|| <= eta")
     if iterations < 2 * c:
         broken.append("K >= 2c (beta <= 1/2)")

@@ -12,18 +12,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim import errors
+from sim.scg._lmo import NORMS
 
 VECTOR_NORMS = ("l2", "linf", "l1")
 
 
-def _dual(name, g):
-    return {"l2": lambda v: np.linalg.norm(v, axis=-1), "linf": lambda v: np.sum(np.abs(v), axis=-1),
-            "l1": lambda v: np.max(np.abs(v), axis=-1)}[name](g)
-
-
-def _primal(name, x):
-    return {"l2": lambda v: np.linalg.norm(v, axis=-1), "linf": lambda v: np.max(np.abs(v), axis=-1),
-            "l1": lambda v: np.sum(np.abs(v), axis=-1)}[name](x)
+def _rows(function, points):
+    """``function`` (a norm or dual norm of :data:`sim.scg.NORMS`) of each row of ``points``."""
+    return np.apply_along_axis(function, -1, points)
 
 
 @dataclass(frozen=True)
@@ -81,22 +77,23 @@ class QuadraticProblem:
         radius = errors.real("radius", radius, gt=0)
         L = {"l2": self.a.max(), "linf": self.a.sum(), "l1": self.a.max()}[norm]
         rho = {"l2": 1.0, "linf": math.sqrt(self.dim), "l1": 1.0}[norm]
-        mu = 2.0 / (radius + float(_primal(norm, self.x_star)))
+        mu = 2.0 / (radius + NORMS[norm].norm(self.x_star))
         return {"L": float(L), "mu": mu, "rho": rho, "f_star": 0.0}
 
     def check_assumptions(self, norm: str, radius: float, *, samples: int = 2000, seed: int = 0) -> dict:
         """Worst sampled ratios on the ball: ‖∇f(x) − ∇f(y)‖_*/(L‖x − y‖), ‖v‖_*/(ρ‖v‖₂) (both must be ≤ 1) and
         ‖∇f(x)‖_*/(μ(f(x) − f*)) (must be ≥ 1), over ``samples`` random pairs of points of the ball."""
         constants = self.constants(norm, radius)
+        primal, dual = NORMS[norm].norm, NORMS[norm].dual
         rng = np.random.default_rng(seed)
 
         def points(n):  # random directions, radius uniform in [0, η]: the whole ball, its centre included
             v = rng.standard_normal((n, self.dim))
-            return radius * rng.random((n, 1)) * v / _primal(norm, v)[:, None]
+            return radius * rng.random((n, 1)) * v / _rows(primal, v)[:, None]
 
         x, y = points(samples), points(samples)
-        smooth = _dual(norm, self.gradient(x) - self.gradient(y)) / (constants["L"] * _primal(norm, x - y))
+        smooth = _rows(dual, self.gradient(x) - self.gradient(y)) / (constants["L"] * _rows(primal, x - y))
         v = rng.standard_normal((samples, self.dim))
-        equivalence = _dual(norm, v) / (constants["rho"] * np.linalg.norm(v, axis=-1))
-        kl = _dual(norm, self.gradient(x)) / (constants["mu"] * self.value(x))
+        equivalence = _rows(dual, v) / (constants["rho"] * np.linalg.norm(v, axis=-1))
+        kl = _rows(dual, self.gradient(x)) / (constants["mu"] * self.value(x))
         return {"smoothness": float(smooth.max()), "equivalence": float(equivalence.max()), "kl": float(kl.min())}
