@@ -1,17 +1,20 @@
 """Stochastic conditional gradient (SCG, uSCG: Scion/Muon-like LMO methods) under μ-KL (Islamov et al. 2026).
 
-So far: the linear minimisation oracles and their norms (:mod:`sim.scg._lmo`), a quadratic test problem with
-proved constants (:mod:`sim.scg._problems`) and the Monte Carlo engine of Algorithms 1 and 2
-(:mod:`sim.scg._montecarlo`), the U-curve experiment (:mod:`sim.scg._ucurve`) and the paper's constant
-estimators (:mod:`sim.scg._estimators`); the theory is in :mod:`theory.scg`.
+The linear minimisation oracles and their norms (:mod:`sim.scg._lmo`); test problems with proved constants
+(:mod:`sim.scg._problems`: quadratics in the ℓ2/ℓ∞/ℓ1 geometries, matrix least squares in the spectral one,
+logistic and exponential loss on separable data); the Monte Carlo engine of Algorithms 1 and 2 with stages and
+restarts (:mod:`sim.scg._montecarlo`); the U-curve experiment (:mod:`sim.scg._ucurve`) and the paper's constant
+estimators (:mod:`sim.scg._estimators`). The theory is in :mod:`theory.scg`.
 """
 
 from sim.scg._estimators import estimate_constants, estimator_bias, huber_slope
-from sim.scg._lmo import NORMS, Norm, l1_lmo, l2_lmo, linf_lmo, newton_schulz, product
-from sim.scg._montecarlo import SCGRun, beta_schedule, eq26_for_run, scg_monte_carlo, scg_trajectory
-from sim.scg._problems import QuadraticProblem
+from sim.scg._lmo import NORMS, Norm, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor, product
+from sim.scg._montecarlo import (SCGRun, Stage, beta_schedule, eq26_for_run, noise_sigma, scg_monte_carlo, scg_stages,
+                                 scg_trajectory)
+from sim.scg._problems import Problem, QuadraticProblem, SeparableProblem, problem_from_spec
 from sim.scg._ucurve import STANDARD, UCurve, bst_exponent, u_curves
 
-__all__ = ["NORMS", "STANDARD", "Norm", "QuadraticProblem", "SCGRun", "UCurve", "beta_schedule", "bst_exponent",
-           "eq26_for_run", "estimate_constants", "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo",
-           "newton_schulz", "product", "scg_monte_carlo", "scg_trajectory", "u_curves"]
+__all__ = ["NORMS", "STANDARD", "Norm", "Problem", "QuadraticProblem", "SCGRun", "SeparableProblem", "Stage",
+           "UCurve", "beta_schedule", "bst_exponent", "eq26_for_run", "estimate_constants", "estimator_bias",
+           "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo", "newton_schulz", "noise_sigma", "polar_factor",
+           "problem_from_spec", "product", "scg_monte_carlo", "scg_stages", "scg_trajectory", "u_curves"]

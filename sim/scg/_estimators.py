@@ -19,7 +19,7 @@ from scipy.optimize import least_squares
 from sim import errors
 from sim.scg._lmo import NORMS
 from sim.scg._montecarlo import scg_trajectory
-from sim.scg._problems import QuadraticProblem
+from sim.scg._problems import Problem
 
 
 def huber_slope(x, y, rounds: int = 5) -> float:
@@ -36,7 +36,7 @@ def huber_slope(x, y, rounds: int = 5) -> float:
     return float(params[0])
 
 
-def estimate_constants(problem: QuadraticProblem, *, lmo: str, batch: int, seq: int, tokens: int, beta: float,
+def estimate_constants(problem: Problem, *, lmo: str, batch: int, seq: int, tokens: int, beta: float,
                        alpha: float, radius: float, sigma_star: float = 1.0, last: int = 100, large: int = 64,
                        draws: int = 200, seed: int = 0) -> dict:
     """L̂, μ̂, ρ̂ from one run of Algorithm 1 (see the module docstring)."""
@@ -46,8 +46,8 @@ def estimate_constants(problem: QuadraticProblem, *, lmo: str, batch: int, seq: 
                                     radius=radius, sigma_star=sigma_star, seed=seed)
     norm = NORMS[lmo]
     k = np.arange(max(1, gs.shape[0] - last), gs.shape[0])
-    smooth = [norm.dual(gs[i] - gs[i - 1]) / norm.norm(xs[i] - xs[i - 1]) for i in k]
-    mu = huber_slope(values[:-1], [norm.dual(g) for g in gs])
+    smooth = problem.norm_of(norm.dual, gs[k] - gs[k - 1]) / problem.norm_of(norm.norm, xs[k] - xs[k - 1])
+    mu = huber_slope(values[:-1], problem.norm_of(norm.dual, gs))
     rng = np.random.default_rng([seed, 1])
     sigma = sigma_star / math.sqrt(batch * seq)
     noise_sd = np.sqrt(problem.noise)
@@ -57,11 +57,11 @@ def estimate_constants(problem: QuadraticProblem, *, lmo: str, batch: int, seq: 
     for _ in range(draws):
         small = sigma * noise_sd * rng.standard_normal(problem.dim)
         big = sigma / math.sqrt(large) * noise_sd * rng.standard_normal(problem.dim)
-        ratios.append(norm.dual(small - big) / np.linalg.norm(small - big))  # the gradient itself cancels in g − G
+        ratios.append(problem.norm_of(norm.dual, small - big)[0] / np.linalg.norm(small - big))  # the gradient itself cancels in g − G
     return {"L": float(np.mean(smooth)), "mu": mu, "rho": float(np.mean(ratios))}
 
 
-def estimator_bias(problem: QuadraticProblem, **run) -> dict:
+def estimator_bias(problem: Problem, **run) -> dict:
     """Each estimate over the true constant of ``problem`` in the run's geometry (1 = unbiased)."""
     estimates = estimate_constants(problem, **run)
     truth = problem.constants(run["lmo"], run["radius"])

@@ -15,7 +15,8 @@ bundles the primal norm, its dual and its LMO:
 * :func:`product`: the max-over-layers norm ‖x‖ = max_ℓ ‖x_ℓ‖_ℓ/η_ℓ with per-layer radii η_ℓ, whose LMO is
   the layers' LMOs scaled by η_ℓ and whose dual is Σ_ℓ η_ℓ‖g_ℓ‖_{*,ℓ} (eq. 14).
 
-Vector LMOs are compiled (:mod:`sim._numba`) so the Monte Carlo kernels call the same functions.
+The LMOs (and the polar factor and Newton–Schulz iteration) are compiled (:mod:`sim._numba`) so the Monte Carlo
+kernels call the same functions.
 """
 
 import math
@@ -48,23 +49,28 @@ def l1_lmo(g):
     return d
 
 
-def _polar(G):
-    U, _, Vt = np.linalg.svd(np.asarray(G, dtype=np.float64), full_matrices=False)
+@jit
+def polar_factor(G):
+    """UVᵀ of the thin SVD G = UΣVᵀ (float64 matrix)."""
+    U, _, Vt = np.linalg.svd(G, full_matrices=False)
     return U @ Vt
 
 
-def newton_schulz(G, steps: int = 5):
+@jit
+def newton_schulz(G, steps=5):
     """Muon's quintic Newton–Schulz iteration towards the polar factor UVᵀ (float64, on the shorter side)."""
-    X = np.asarray(G, dtype=np.float64)
-    transpose = X.shape[0] > X.shape[1]
-    if transpose:
-        X = X.T
+    transpose = G.shape[0] > G.shape[1]
+    X = np.ascontiguousarray(G.T) if transpose else G.copy()
     X = X / (np.linalg.norm(X) + 1e-7)
     a, b, c = NEWTON_SCHULZ
     for _ in range(steps):
-        A = X @ X.T
+        A = X @ np.ascontiguousarray(X.T)
         X = a * X + (b * A + c * A @ A) @ X
-    return X.T if transpose else X
+    return np.ascontiguousarray(X.T) if transpose else X
+
+
+def _matrix(G):
+    return np.ascontiguousarray(G, dtype=np.float64)
 
 
 def _singular(G):
@@ -95,11 +101,11 @@ NORMS = {
     "l1": Norm("l1", lambda x: float(np.sum(np.abs(x))), lambda g: float(np.max(np.abs(g))),
                lambda g: l1_lmo(np.asarray(g, dtype=np.float64).ravel()).reshape(np.shape(g))),
     "spectral": Norm("spectral", lambda X: float(_singular(X)[0]), lambda G: float(np.sum(_singular(G))),
-                     lambda G: -_polar(G)),
+                     lambda G: -polar_factor(_matrix(G))),
     "spectral-ns": Norm("spectral-ns", lambda X: float(_singular(X)[0]), lambda G: float(np.sum(_singular(G))),
-                        lambda G: -newton_schulz(G), exact=False),
+                        lambda G: -newton_schulz(_matrix(G)), exact=False),
     "rms": Norm("rms", lambda X: float(_singular(X)[0]) / _rms_scale(X),
-                lambda G: _rms_scale(G) * float(np.sum(_singular(G))), lambda G: -_rms_scale(G) * _polar(G)),
+                lambda G: _rms_scale(G) * float(np.sum(_singular(G))), lambda G: -_rms_scale(G) * polar_factor(_matrix(G))),
     "sign": Norm("sign", lambda X: np.shape(X)[1] * float(np.max(np.abs(X))),
                  lambda G: float(np.sum(np.abs(G))) / np.shape(G)[1], lambda G: -np.sign(G) / np.shape(G)[1]),
 }

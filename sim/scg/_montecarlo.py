@@ -1,12 +1,20 @@
-"""Monte Carlo of SCG (Algorithm 1) and uSCG (Algorithm 2) on vector problems, O(d) per step.
+"""Monte Carlo of SCG (Algorithm 1) and uSCG (Algorithm 2) on the test problems of :mod:`sim.scg._problems`.
 
 Algorithm 1: m_{k+1} = (1 − α)m_k + α g(x_k; ξ_k), d_{k+1} = lmo(m_{k+1}), x_{k+1} = (1 − β_k)x_k + β_k η d_{k+1};
 the momentum buffer starts at a fresh stochastic gradient m_0 = g(x_0; ξ_0) (the theorem's choice) or at zero
 (Scion's code). Algorithm 2 (uSCG): the last line is x_{k+1} = x_k + η d_{k+1}, as the reference states it
-(η is then the step length and β is not used). A batch of B sequences of S tokens is one Gaussian draw
-g = ∇f(x) + σξ with σ = σ*/√(B·S) and E‖ξ‖₂² = 1 (the problem's noise shape): exact in law for Gaussian
-per-token noise. Replicate r uses :func:`sim.seeding.replicate_rngs` (seed, r); replicates run on a thread pool,
-so the numbers do not depend on the number of threads. A run whose loss overflows is reported as diverged.
+(η is then the step length and β is not used).
+
+Noise: a batch of B sequences of S tokens is one Gaussian draw g = ∇f(x) + σξ with E‖ξ‖₂² = 1 (the problem's
+noise shape) and σ from :func:`noise_sigma` (σ*/√(B·S) for independent tokens): exact in law for Gaussian
+per-token noise. For the separable problems, ``sampling="finite-sum"`` instead averages the gradients of B·S
+examples drawn with replacement (the noise then depends on x, and σ* is not a parameter). A run is a sequence of
+:class:`Stage` s (batch size, sequence length and step schedules, with restarts).
+
+Cost per step: O(d) for quadratics, O(n·d) for the separable problems (O(B·S·d) with finite-sum sampling), an SVD
+of the d_out × d_in matrix for the spectral LMO. Replicate r uses :func:`sim.seeding.replicate_rngs` (seed, r);
+replicates run on a thread pool, so the numbers do not depend on the number of threads. A run whose loss
+overflows is reported as diverged.
 """
 
 import math
@@ -17,56 +25,104 @@ import numpy as np
 from sim import errors
 from sim._numba import jit
 from sim.parallel import map_replicates
-from sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo
-from sim.scg._problems import VECTOR_NORMS, QuadraticProblem
+from sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor
+from sim.scg._problems import Problem
 from sim.seeding import replicate_rngs
 from theory.scg import bound_eq26
 
-LMO_CODES = {name: code for code, name in enumerate(VECTOR_NORMS)}  # l2 0, linf 1, l1 2
+LMO_CODES = {"l2": 0, "linf": 1, "l1": 2, "spectral": 3, "spectral-ns": 4}
 
 
 @jit
-def _lmo(code, g):
+def _lmo(code, g, rows):
     if code == 0:
         return l2_lmo(g)
     if code == 1:
         return linf_lmo(g)
-    return l1_lmo(g)
+    if code == 2:
+        return l1_lmo(g)
+    G = g.reshape(rows, g.size // rows)
+    return -(polar_factor(G) if code == 3 else newton_schulz(G)).ravel()
 
 
 @jit
-def _replicate(rng, a, x_star, noise_sd, x0, code, sigma, betas, alpha, eta, fresh, constrained, record_at, xs, gs):
+def _phi(kind, m):
+    """The loss of one margin m (kind 1 logistic, 2 exponential) and its derivative φ'(m)."""
+    if kind == 1:
+        soft = math.log1p(math.exp(-m)) if m > 0 else -m + math.log1p(math.exp(m))
+        return soft, -1.0 / (1.0 + math.exp(m))
+    e = math.exp(-m)
+    return e, -e
+
+
+@jit
+def _value(kind, a, x_star, examples, x):
+    """f(x) − f*."""
+    value = 0.0
+    if kind == 0:
+        for i in range(x.size):
+            value += 0.5 * a[i] * (x[i] - x_star[i]) ** 2
+        return value
+    for j in range(examples.shape[0]):
+        value += _phi(kind, np.dot(examples[j], x))[0]
+    return value / examples.shape[0]
+
+
+@jit
+def _stochastic_gradient(rng, kind, a, x_star, examples, noise_sd, sigma, draws, x, g):
+    """g ← ∇f(x) + σ·noise_sd·ξ (``draws`` = 0), or the mean gradient of ``draws`` examples drawn with replacement."""
+    if kind == 0:  # coordinate by coordinate, the order the NumPy transcription in the tests draws in
+        for i in range(x.size):
+            g[i] = a[i] * (x[i] - x_star[i]) + sigma * noise_sd[i] * rng.standard_normal()
+        return
+    n = examples.shape[0]
+    g[:] = 0.0
+    if draws == 0:
+        for j in range(n):
+            g += _phi(kind, np.dot(examples[j], x))[1] / n * examples[j]
+        for i in range(x.size):
+            g[i] += sigma * noise_sd[i] * rng.standard_normal()
+        return
+    for _ in range(draws):
+        j = rng.integers(0, n)
+        g += _phi(kind, np.dot(examples[j], x))[1] / draws * examples[j]
+
+
+@jit
+def _replicate(rng, kind, a, x_star, examples, noise_sd, x0, code, rows, sigmas, draws, resets, betas, alpha, eta,
+               fresh, constrained, record_at, xs, gs):
     """One run; f(x_k) − f* at each step in ``record_at`` (sorted, ≤ len(betas)); nan once it has overflowed.
 
-    ``xs`` (K + 1, d) and ``gs`` (K, d), when not empty, receive every iterate x_k and the stochastic gradient
-    g(x_k; ξ_k) the step used (the constant estimators of §6.4 read them)."""
-    d = a.size
+    Step k uses σ = ``sigmas[k]`` (or ``draws[k]`` > 0 examples), FW step ``betas[k]``; where ``resets[k]`` the
+    momentum buffer restarts before step k (at a fresh stochastic gradient, or zero). ``xs`` (K + 1, d) and
+    ``gs`` (K, d), when not empty, receive every iterate x_k and the stochastic gradient g(x_k; ξ_k) the step used
+    (the constant estimators of §6.4 read them)."""
+    d = x0.size
     trace = xs.shape[0] > 0
     x = x0.copy()
     m = np.zeros(d)
     g = np.empty(d)
-    if fresh:
-        for i in range(d):
-            m[i] = a[i] * (x[i] - x_star[i]) + sigma * noise_sd[i] * rng.standard_normal()
     out = np.full(record_at.size, np.nan)
     r = 0
     for k in range(betas.size + 1):
         if trace:
             xs[k] = x
         while r < record_at.size and record_at[r] == k:
-            value = 0.0
-            for i in range(d):
-                value += 0.5 * a[i] * (x[i] - x_star[i]) ** 2
+            value = _value(kind, a, x_star, examples, x)
             out[r] = value if math.isfinite(value) else np.nan
             r += 1
         if k == betas.size or (r == record_at.size and not trace):
             break
+        if resets[k]:
+            m[:] = 0.0
+            if fresh:
+                _stochastic_gradient(rng, kind, a, x_star, examples, noise_sd, sigmas[k], draws[k], x, m)
+        _stochastic_gradient(rng, kind, a, x_star, examples, noise_sd, sigmas[k], draws[k], x, g)
         for i in range(d):
-            g[i] = a[i] * (x[i] - x_star[i]) + sigma * noise_sd[i] * rng.standard_normal()
             m[i] = (1.0 - alpha) * m[i] + alpha * g[i]
         if trace:
             gs[k] = g
-        direction = _lmo(code, m)
+        direction = _lmo(code, m, rows)
         if constrained:
             x = (1.0 - betas[k]) * x + betas[k] * eta * direction
         else:
@@ -80,6 +136,7 @@ class SCGRun:
 
     steps: np.ndarray
     values: np.ndarray = field(repr=False)
+    tokens: np.ndarray | None = None  # tokens consumed by each of ``steps`` (runs through stages)
 
     @property
     def diverged(self) -> int:
@@ -108,68 +165,148 @@ def beta_schedule(beta: float, iterations: int, schedule: str = "constant", warm
     return betas
 
 
-def scg_monte_carlo(problem: QuadraticProblem, *, lmo: str = "l2", batch: int, seq: int, tokens: int, beta: float,
-                    alpha: float, radius: float, sigma_star: float = 1.0, x0=None, reps: int = 100, seed: int = 0,
-                    schedule: str = "constant", m0: str = "fresh", algorithm: str = "scg", steps=None,
-                    workers: int | None = None) -> SCGRun:
-    """``reps`` runs of K = tokens // (batch·seq) iterations; f(x) − f* at ``steps`` (default: the last iterate)."""
-    if lmo not in LMO_CODES:
-        raise errors.InvalidParameter("lmo", "one of " + ", ".join(LMO_CODES), lmo)
-    batch, seq = errors.integer("batch", batch), errors.integer("seq", seq)
-    iterations = errors.integer("tokens", tokens, ge=batch * seq) // (batch * seq)
-    beta, alpha = errors.real("beta", beta, gt=0, le=1), errors.real("alpha", alpha, gt=0, le=1)
+def noise_sigma(sigma_star: float, batch: int, seq: int, correlation: float = 0.0) -> float:
+    """σ of a batch of B sequences of S tokens whose token noises are √ϱ·u_b + √(1 − ϱ)·v_{b,s} (u_b shared by the
+    tokens of sequence b, every u and v independent with E‖·‖₂² = σ*²): σ² = σ*²(ϱ/B + (1 − ϱ)/(BS)). ϱ = 0 is the
+    paper's σ*²/(BS); with ϱ > 0, B·S tokens are worth only BS/(1 + ϱ(S − 1)) independent ones."""
+    return sigma_star * math.sqrt(correlation / batch + (1.0 - correlation) / (batch * seq))
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stretch of constant settings: ``tokens`` tokens in steps of B = ``batch`` sequences of S = ``seq`` tokens,
+    FW step β = ``beta`` (constant, or the linear warmdown of :func:`beta_schedule` over this stage)."""
+
+    batch: int
+    seq: int
+    tokens: int
+    beta: float
+    schedule: str = "constant"
+
+    @property
+    def iterations(self) -> int:
+        return self.tokens // (self.batch * self.seq)
+
+
+def _kernel_args(problem: Problem, stages: list, *, lmo: str, alpha: float, radius: float, sigma_star: float,
+                 correlation: float = 0.0, sampling: str = "gaussian", x0=None, m0: str = "fresh",
+                 algorithm: str = "scg", reset: str = "none") -> tuple:
+    """Validate, and lay the stages out step by step: (the arguments of :func:`_replicate` after ``rng`` and before
+    ``record_at``, the number of steps K)."""
+    if lmo not in problem.norms:
+        raise errors.InvalidParameter("lmo", "one of " + ", ".join(problem.norms) + " for this problem", lmo)
+    alpha = errors.real("alpha", alpha, gt=0, le=1)
     radius, sigma_star = errors.real("radius", radius, gt=0), errors.real("sigma_star", sigma_star, ge=0)
-    if m0 not in ("fresh", "zero"):
-        raise errors.InvalidParameter("m0", "'fresh' or 'zero'", m0)
-    if algorithm not in ("scg", "uscg"):
-        raise errors.InvalidParameter("algorithm", "'scg' or 'uscg'", algorithm)
+    correlation = errors.real("correlation", correlation, ge=0, le=1)
+    for name, value, allowed in (("m0", m0, ("fresh", "zero")), ("algorithm", algorithm, ("scg", "uscg")),
+                                 ("sampling", sampling, ("gaussian", "finite-sum")),
+                                 ("reset", reset, ("none", "momentum"))):
+        if value not in allowed:
+            raise errors.InvalidParameter(name, " or ".join(repr(a) for a in allowed), value)
+    if sampling == "finite-sum" and (problem.kind == 0 or correlation > 0):
+        raise errors.InvalidParameter("sampling", "'gaussian' for quadratic problems and correlated tokens",
+                                      sampling)
+    betas, sigmas, draws, resets = [], [], [], []
+    for stage in stages:
+        batch, seq = errors.integer("batch", stage.batch), errors.integer("seq", stage.seq)
+        iterations = errors.integer("tokens", stage.tokens, ge=batch * seq) // (batch * seq)
+        betas.append(beta_schedule(errors.real("beta", stage.beta, gt=0, le=1), iterations, stage.schedule))
+        sigmas.append(np.full(iterations, noise_sigma(sigma_star, batch, seq, correlation)))
+        draws.append(np.full(iterations, batch * seq if sampling == "finite-sum" else 0, dtype=np.int64))
+        resets.append(np.zeros(iterations, dtype=np.bool_))
+        resets[-1][0] = len(resets) == 1 or reset == "momentum"
     x0 = np.zeros(problem.dim) if x0 is None else errors.vector("x0", x0, length=problem.dim)
+    examples = getattr(problem, "examples", np.empty((0, problem.dim)))
+    betas = np.concatenate(betas)
+    return (problem.kind, problem.a, problem.x_star, examples, np.sqrt(problem.noise), x0, LMO_CODES[lmo],
+            (problem.shape or (1,))[0], np.concatenate(sigmas), np.concatenate(draws), np.concatenate(resets), betas,
+            alpha, radius, m0 == "fresh", algorithm == "scg"), betas.size
+
+
+def _record_at(steps, iterations: int) -> np.ndarray:
     record_at = np.array([iterations] if steps is None else sorted(steps), dtype=np.int64)
     if record_at.size == 0 or record_at[0] < 0 or record_at[-1] > iterations:
         raise errors.InvalidParameter("steps", f"step counts in [0, {iterations}]", list(record_at))
-    betas = beta_schedule(beta, iterations, schedule)
-    sigma = sigma_star / math.sqrt(batch * seq)
-    noise_sd = np.sqrt(problem.noise)
+    return record_at
 
-    none = np.empty((0, problem.dim))
+
+def _simulate(problem: Problem, stages: list, *, steps=None, reps: int, seed: int, workers, **settings):
+    """``reps`` replicates of :func:`_replicate` through ``stages``: (record_at, values)."""
+    args, iterations = _kernel_args(problem, stages, **settings)
+    record_at, none = _record_at(steps, iterations), np.empty((0, problem.dim))
 
     def one(rng):
-        return _replicate(rng, problem.a, problem.x_star, noise_sd, x0, LMO_CODES[lmo], sigma, betas, alpha, radius,
-                          m0 == "fresh", algorithm == "scg", record_at, none, none)
+        return _replicate(rng, *args, record_at, none, none)
 
     values = np.array(map_replicates(one, replicate_rngs(errors.integer("seed", seed, ge=0),
                                                          errors.integer("reps", reps, ge=2)), workers))
-    return SCGRun(record_at, values)
+    return record_at, values
 
 
-def scg_trajectory(problem: QuadraticProblem, *, lmo: str = "l2", batch: int, seq: int, tokens: int, beta: float,
+def scg_monte_carlo(problem: Problem, *, lmo: str = "l2", batch: int, seq: int, tokens: int, beta: float,
+                    alpha: float, radius: float, sigma_star: float = 1.0, correlation: float = 0.0,
+                    sampling: str = "gaussian", x0=None, reps: int = 100, seed: int = 0, schedule: str = "constant",
+                    m0: str = "fresh", algorithm: str = "scg", steps=None, workers: int | None = None) -> SCGRun:
+    """``reps`` runs of K = tokens // (batch·seq) iterations; f(x) − f* at ``steps`` (default: the last iterate).
+
+    Noise: Gaussian of variance :func:`noise_sigma` ² (``correlation`` ϱ between the tokens of one sequence), or
+    ``sampling="finite-sum"``: the mean gradient of B·S examples drawn with replacement (separable problems)."""
+    record, values = _simulate(problem, [Stage(batch, seq, tokens, beta, schedule)], lmo=lmo, alpha=alpha,
+                               radius=radius, sigma_star=sigma_star, correlation=correlation, sampling=sampling, x0=x0,
+                               m0=m0, algorithm=algorithm, steps=steps, reps=reps, seed=seed, workers=workers)
+    return SCGRun(record, values)
+
+
+def scg_stages(problem: Problem, stages: list, *, lmo: str = "l2", alpha: float, radius: float,
+               sigma_star: float = 1.0, reset: str = "none", points: int = 40, reps: int = 100, seed: int = 0,
+               m0: str = "fresh", workers: int | None = None) -> SCGRun:
+    """Runs through consecutive :class:`Stage` s (a batch-size, sequence-length and step schedule): at a stage
+    boundary the iterate carries over, and the momentum buffer too (``reset="none"``) or it restarts as at step 0
+    (``"momentum"``; the paper does not say what a restart resets). f(x) − f* at about ``points`` steps per stage,
+    evenly spaced, and at every boundary; ``SCGRun.tokens`` gives the tokens consumed at each."""
+    stages = list(stages)
+    if not stages:
+        raise errors.InvalidParameter("stages", "at least one Stage", stages)
+    points = errors.integer("points", points)
+    record, start = {0}, 0
+    for stage in stages:
+        record |= {start + round(j * stage.iterations / points) for j in range(1, points + 1)}
+        start += stage.iterations
+    steps, values = _simulate(problem, stages, lmo=lmo, alpha=alpha, radius=radius, sigma_star=sigma_star, m0=m0,
+                              reset=reset, steps=record, reps=reps, seed=seed, workers=workers)
+    consumed = np.concatenate([[0], np.cumsum(np.concatenate([np.full(s.iterations, s.batch * s.seq)
+                                                              for s in stages]))])
+    return SCGRun(steps, values, consumed[steps])
+
+
+def scg_trajectory(problem: Problem, *, lmo: str = "l2", batch: int, seq: int, tokens: int, beta: float,
                    alpha: float, radius: float, sigma_star: float = 1.0, seed: int = 0):
     """One run of Algorithm 1 (m_0 fresh, constant β, x_0 = 0): iterates x_0..x_K, the stochastic gradients
     g(x_k; ξ_k) of steps 0..K−1, and f(x_k) − f* for k = 0..K (replicate 0 of ``seed``, as in :func:`scg_monte_carlo`)."""
-    if lmo not in LMO_CODES:
-        raise errors.InvalidParameter("lmo", "one of " + ", ".join(LMO_CODES), lmo)
-    iterations = errors.integer("tokens", tokens, ge=batch * seq) // (batch * seq)
+    args, iterations = _kernel_args(problem, [Stage(batch, seq, tokens, beta)], lmo=lmo, alpha=alpha, radius=radius,
+                                    sigma_star=sigma_star)
     xs, gs = np.empty((iterations + 1, problem.dim)), np.empty((iterations, problem.dim))
     (rng,) = replicate_rngs(errors.integer("seed", seed, ge=0), 1)
-    _replicate(rng, problem.a, problem.x_star, np.sqrt(problem.noise), np.zeros(problem.dim), LMO_CODES[lmo],
-               sigma_star / math.sqrt(batch * seq), np.full(iterations, beta), alpha, radius, True, True,
-               np.array([iterations], dtype=np.int64), xs, gs)
+    _replicate(rng, *args, _record_at(None, iterations), xs, gs)
     return xs, gs, problem.value(xs)
 
 
-def eq26_for_run(problem: QuadraticProblem, *, lmo: str, batch: int, seq: int, tokens: int, beta: float, alpha: float,
+def eq26_for_run(problem: Problem, *, lmo: str, batch: int, seq: int, tokens: int, beta: float, alpha: float,
                  radius: float, sigma_star: float = 1.0, x0=None) -> tuple[float, list[str]]:
     """eq. 26 with the problem's constants for this run (c = βK, σ = σ*/√(BS)), and the theorem's conditions that
-    the run breaks (empty when it is inside them: 2‖x_0‖ ≤ η, K ≥ 2c; constant β and m_0 fresh are the caller's)."""
+    the run breaks (empty when it is inside them: 2‖x_0‖ ≤ η, K ≥ 2c, an exact LMO; constant β, m_0 fresh and
+    Gaussian uncorrelated noise are the caller's)."""
     iterations = tokens // (batch * seq)
     constants = problem.constants(lmo, radius)
     x0 = np.zeros(problem.dim) if x0 is None else np.asarray(x0, dtype=np.float64)
     c = beta * iterations
     broken = []
-    if 2 * NORMS[lmo].norm(x0) > radius:
+    if 2 * problem.norm_of(NORMS[lmo].norm, x0)[0] > radius:
         broken.append("2||x0|| <= eta")
+    if not NORMS[lmo].exact:
+        broken.append("an exact LMO")
     if iterations < 2 * c:
         broken.append("K >= 2c (beta <= 1/2)")
     bound = bound_eq26(iterations, c, radius, alpha, constants["L"], constants["mu"], constants["rho"],
-                       sigma_star / math.sqrt(batch * seq), float(problem.value(x0)))
+                       sigma_star / math.sqrt(batch * seq), float(problem.value(x0)) - constants["f_star"])
     return bound, broken

@@ -16,7 +16,7 @@ import numpy as np
 from sim import errors
 from sim.critical_batch import log_parabola_argmin, loglog_slope
 from sim.scg._montecarlo import scg_monte_carlo
-from sim.scg._problems import QuadraticProblem
+from sim.scg._problems import Problem, problem_from_spec
 from sim.sweep import DEFAULT, sweep
 from sim.tuning import minimize_on_grid
 
@@ -29,7 +29,7 @@ STANDARD = dict(tokens=[2**16, 2**18, 2**20, 2**22], bs=[2**k for k in range(4, 
 def ucurve_task(problem: dict, lmo: str, tokens: int, bs: int, c_grid: list, alpha: float, radius: float,
                 sigma_star: float, reps: int, seed: int) -> dict:
     """Sweep task: the tuned error at one (T, B·S), with the mean and standard error at every c of the grid."""
-    model = QuadraticProblem.power_law(**problem)
+    model = problem_from_spec(problem)
     iterations = tokens // bs
     means, stderrs = {}, {}
 
@@ -63,12 +63,12 @@ class UCurve:
     at_edge: bool
 
 
-def u_curves(problem: QuadraticProblem, *, lmo: str = "l2", tokens, bs, c_grid=(0.25, 0.5, 1, 2, 4, 8),
+def u_curves(problem: Problem, *, lmo: str = "l2", tokens, bs, c_grid=(0.25, 0.5, 1, 2, 4, 8),
              alpha: float = 0.1, radius: float = 2.0, sigma_star: float = 1.0, reps: int = 32, seed: int = 0,
              cache=DEFAULT, workers: int | None = None) -> list[UCurve]:
     """:class:`UCurve` for every budget in ``tokens`` over the B·S values ``bs`` (each ≤ the budget), one sweep."""
     if problem.spec is None:
-        raise errors.InvalidParameter("problem", "built by QuadraticProblem.power_law (cacheable)", "explicit arrays")
+        raise errors.InvalidParameter("problem", "built by a classmethod (with a spec, cacheable)", "explicit arrays")
     tokens = sorted({errors.integer("tokens", t) for t in tokens})
     bs = sorted({errors.integer("bs", b) for b in bs})
     if bs[-1] > tokens[0]:
