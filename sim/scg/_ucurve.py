@@ -88,6 +88,39 @@ def u_curves(problem: Problem, *, lmo: str = "l2", tokens, bs, c_grid=(0.25, 0.5
     return curves
 
 
+@dataclass(frozen=True)
+class AlphaScan:
+    """Tuned error (c = βK tuned) against the momentum weight α at one budget and B·S; ``alpha`` the grid's argmin."""
+
+    tokens: int
+    bs: int
+    alphas: np.ndarray
+    error: np.ndarray
+    stderr: np.ndarray
+    alpha: float
+
+
+def tuned_alpha(problem: Problem, points, *, lmo: str = "l2", alphas=(0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.0),
+                c_grid=(0.25, 0.5, 1, 2, 4, 8), radius: float = 2.0, sigma_star: float = 1.0, reps: int = 32,
+                seed: int = 0, cache=DEFAULT, workers: int | None = None) -> list[AlphaScan]:
+    """For each (T, B·S) of ``points``, the error with c tuned per α over ``alphas`` (the tasks of :func:`u_curves`
+    at other α, one sweep)."""
+    if problem.spec is None:
+        raise errors.InvalidParameter("problem", "built by a classmethod (with a spec, cacheable)", "explicit arrays")
+    points = [(errors.integer("tokens", t), errors.integer("bs", b)) for t, b in points]
+    alphas = sorted(errors.real("alphas", a, gt=0, le=1) for a in alphas)
+    configs = [dict(problem=problem.spec, lmo=lmo, tokens=t, bs=b, c_grid=sorted(c_grid), alpha=a, radius=radius,
+                    sigma_star=sigma_star, reps=reps, seed=seed) for t, b in points for a in alphas]
+    records = iter(sweep(ucurve_task, configs, cache=cache, workers=workers, desc="SCG: tuned alpha"))
+    scans = []
+    for t, b in points:
+        rows = [next(records) for _ in alphas]
+        error = np.array([math.nan if r["error"] is None else r["error"] for r in rows])
+        scans.append(AlphaScan(t, b, np.array(alphas), error, np.array([r["stderr"] or math.nan for r in rows]),
+                               alphas[int(np.nanargmin(error))]))
+    return scans
+
+
 def bst_exponent(curves: list[UCurve]) -> float:
     """Log-log slope of the measured BS*(T) over the budgets (nan with fewer than two)."""
     return loglog_slope([c.tokens for c in curves], [c.bs_star for c in curves])

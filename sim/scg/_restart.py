@@ -1,0 +1,46 @@
+"""The restart schedule of §5.3 (the "delayed data" setting) against the two fixed alternatives.
+
+Only T₀ tokens are there at first; the run is tuned for them: B·S = B₀S₀, β = β₀ (the BST point at T₀). More data
+arrives, for a total of T₁. Three ways to spend it, all from x₀ = 0 (single-token sequences, S = 1):
+
+* ``fixed``: keep (B₀S₀, β₀) for all T₁ tokens (the μP-style choice: nothing is retuned);
+* ``restart``: (B₀S₀, β₀) for the first T₀ tokens, then the settings of eqs. 7–8 for the total budget,
+  B₁S₁ = B₀S₀(T₁/T₀)^{2/3} and β₁ = β₀(B₁S₁/B₀S₀)(T₀/T₁), for the remaining T₁ − T₀ (``reset``: whether the
+  momentum buffer restarts, which the paper leaves open);
+* ``large``: (B₁S₁, β₁) from the start (a fixed large-batch run; the right choice had T₁ been known at the start).
+"""
+
+from dataclasses import dataclass
+
+from sim import errors
+from sim.scg._montecarlo import Stage, scg_stages
+from sim.scg._problems import Problem
+from theory.scg import transfer_bst
+
+STRATEGIES = ("fixed", "restart", "large")
+
+
+@dataclass(frozen=True)
+class RestartRuns:
+    """One :class:`SCGRun` (with ``tokens``) per strategy, and the second-stage settings (B₁S₁, β₁) of eqs. 7–8."""
+
+    runs: dict
+    bs_large: int
+    beta_large: float
+
+
+def restart_runs(problem: Problem, *, tokens_from: int, tokens_to: int, bs: int, beta: float, lmo: str = "l2",
+                 alpha: float, radius: float, sigma_star: float = 1.0, reset: str = "none", reps: int = 64,
+                 seed: int = 0, points: int = 40) -> RestartRuns:
+    """The three strategies of the module docstring, from the tuned (``bs``, ``beta``) at ``tokens_from`` to the
+    total ``tokens_to``, every run on the same replicate streams."""
+    tokens_from = errors.integer("tokens_from", tokens_from, ge=bs)
+    tokens_to = errors.integer("tokens_to", tokens_to, ge=tokens_from + 1)
+    large, beta_large = transfer_bst(bs, beta, tokens_from, tokens_to)
+    large = max(1, round(large))
+    stages = {"fixed": [Stage(bs, 1, tokens_to, beta)],
+              "restart": [Stage(bs, 1, tokens_from, beta), Stage(large, 1, tokens_to - tokens_from, beta_large)],
+              "large": [Stage(large, 1, tokens_to, beta_large)]}
+    runs = {name: scg_stages(problem, stages[name], lmo=lmo, alpha=alpha, radius=radius, sigma_star=sigma_star,
+                             reset=reset, reps=reps, seed=seed, points=points) for name in STRATEGIES}
+    return RestartRuns(runs, large, beta_large)
