@@ -180,6 +180,23 @@ def theorem_alpha_at_bst():
             "across budgets as the paper says, but the theorem's constant is 1, i.e. no momentum averaging, not 0.1")
 
 
+def restart_settings():
+    """§6.5: the restarted 1B run keeps the base settings for the first 1.3B tokens, then uses B·S ×4 and β/2 for the
+    10.8B total (eqs. 7–8, "same model, larger budget": eq. 13)."""
+    ratio = 10.8e9 / T0
+    bs, beta = scg.transfer_bst(1.0, 1.0, 1.0, ratio)
+    one_b = TABLE3["1B"]
+    rho = rho_law(one_b["n_layer"], one_b["n_embd"], 4 * B0) / rho_law(one_b["n_layer"], one_b["n_embd"], B0)
+    bs_rho, beta_rho = scg.transfer_bst(1.0, 1.0, 1.0, ratio, rho=(1.0, rho))
+    ok = abs(bs / 4 - 1) < 0.05 and abs(beta / 0.5 - 1) < 0.05
+    return ("restart: B·S ×4, β ×0.5 from 1.3B to 10.8B tokens",
+            f"eq. 13 with ρ fixed: B·S ×{bs:.3f}, β ×{beta:.3f} (eq. 8: βK kept); with the fitted ρ law's change "
+            f"for B 256 → 1024 (×{rho:.3f}): B·S ×{bs_rho:.3f}, β ×{beta_rho:.3f}", "match" if ok else "mismatch",
+            f"the paper's ×4 and ×½ are eq. 13 with ρ held fixed, rounded ({bs / 4 - 1:.1%} and {1 - beta / 0.5:.1%}); "
+            f"the fitted ρ law would ask for {bs_rho / bs - 1:.0%} more B·S. batchlab's restart experiment "
+            "(sim.scg.restart_runs) runs this schedule")
+
+
 CHECKS = (table3_multipliers, one_b_batch_and_beta, section67_budget_transfer, appendix_c1_square_root_rule,
           beta_times_iterations, fitted_laws_against_tables, tables_1_and_2_agree, best_configuration,
-          theorem_alpha_at_bst)
+          theorem_alpha_at_bst, restart_settings)

@@ -57,26 +57,47 @@ def scg_transfer(args) -> dict:
             "L": list(pairs["L"]), "mu": list(pairs["mu"]), "rho": list(pairs["rho"])}
 
 
-PROBLEMS = {"quadratic": dict(anisotropic=False), "quadratic-anisotropic": dict(anisotropic=True)}
+PROBLEMS = {"quadratic": dict(family="power_law", anisotropic=False),
+            "quadratic-anisotropic": dict(family="power_law", anisotropic=True),
+            "matrix": dict(family="matrix"),
+            "logistic": dict(family="separable", loss="logistic"),
+            "exponential": dict(family="separable", loss="exponential")}
+DEFAULT_DIM = {"power_law": 100, "matrix": 16, "separable": 16}
+
+
+def _problem(args):
+    """The test problem the flags name (``--dim``: d, or d_out = d_in for the matrix problem)."""
+    from sim.scg import problem_from_spec
+
+    spec = dict(PROBLEMS[args.problem])
+    dim = errors.integer("dim", DEFAULT_DIM[spec["family"]] if args.dim is None else args.dim)
+    if spec["family"] == "matrix":
+        return problem_from_spec(spec | {"d_out": dim, "d_in": dim})
+    if spec["family"] == "separable":
+        return problem_from_spec(spec | {"dim": dim, "examples": args.examples, "margin": args.margin})
+    return problem_from_spec(spec | {"dim": dim})
 
 
 def scg_simulate(args) -> dict:
-    from sim.scg import QuadraticProblem, eq26_for_run, scg_monte_carlo
+    from sim.scg import eq26_for_run, scg_monte_carlo
 
-    problem = QuadraticProblem.power_law(errors.integer("dim", args.dim), **PROBLEMS[args.problem])
+    problem = _problem(args)
     run_args = dict(lmo=args.lmo, batch=args.batch, seq=args.seq, tokens=args.tokens, beta=args.beta,
-                    alpha=args.alpha, radius=args.radius, sigma_star=args.sigma_star)
+                    alpha=args.alpha, radius=args.radius, sigma_star=args.sigma_star, correlation=args.correlation)
     run = scg_monte_carlo(problem, **run_args, reps=args.reps, seed=args.seed, schedule=args.schedule, m0=args.m0,
-                          algorithm=args.algorithm)
+                          algorithm=args.algorithm, sampling=args.sampling)
     bound, broken = eq26_for_run(problem, **run_args)
     broken += [condition for condition, ok in (("constant beta", args.schedule == "constant"),
                                                ("m0 a fresh gradient", args.m0 == "fresh"),
-                                               ("algorithm 1 (scg)", args.algorithm == "scg")) if not ok]
+                                               ("algorithm 1 (scg)", args.algorithm == "scg"),
+                                               ("Gaussian noise of known sigma", args.sampling == "gaussian"))
+               if not ok]
     diverged = run.diverged > 0
     constants = problem.constants(args.lmo, args.radius)
-    return {"problem": args.problem, "dim": problem.dim, "lmo": args.lmo, "batch": args.batch, "seq": args.seq,
-            "tokens": args.tokens, "beta": args.beta, "alpha": args.alpha, "radius": args.radius,
-            "sigma_star": args.sigma_star, "schedule": args.schedule, "m0": args.m0, "algorithm": args.algorithm,
+    return {"problem": args.problem, "dim": problem.dim, "spec": problem.spec, "lmo": args.lmo, "batch": args.batch,
+            "seq": args.seq, "tokens": args.tokens, "beta": args.beta, "alpha": args.alpha, "radius": args.radius,
+            "sigma_star": args.sigma_star, "correlation": args.correlation, "sampling": args.sampling,
+            "schedule": args.schedule, "m0": args.m0, "algorithm": args.algorithm,
             "iterations": int(run.steps[-1]), "reps": args.reps, "seed": args.seed,
             "suboptimality": None if diverged else float(run.mean[-1]),
             "stderr": None if diverged else float(run.stderr[-1]), "diverged": diverged,
@@ -128,15 +149,21 @@ def add_parsers(systems) -> None:
 
     simulate = verbs.add_parser(
         "simulate", allow_abbrev=False, help="Monte Carlo of SCG on a test problem with known constants, vs eq. 26",
-        description="Runs Algorithm 1 (or uSCG) for K = tokens // (batch*seq) iterations on a quadratic "
-                    "f(x) = 1/2 sum_i i^-1 (x_i - x*_i)^2 (d = --dim, ||x*||_2 = 0.5, x_0 = 0) with Gaussian stochastic "
-                    "gradients of variance sigma*^2/(B S) (isotropic, or shaped like the curvature), and reports the "
-                    "mean last-iterate suboptimality with its standard error and Theorem 4.1's eq. 26 evaluated with "
-                    "the problem's L, mu, rho in the LMO's geometry (and which of the theorem's conditions the run "
-                    "breaks, if any).")
+        description="Runs Algorithm 1 (or uSCG) for K = tokens // (batch*seq) iterations from x_0 = 0 on a test "
+                    "problem with proved constants: a quadratic f(x) = 1/2 sum_i i^-1 (x_i - x*_i)^2 (d = --dim, "
+                    "||x*||_2 = 0.5; noise isotropic or shaped like the curvature), matrix least squares "
+                    "1/2 sum_j j^-1 ||X_j - X*_j||^2 (--dim x --dim, LMO spectral, spectral-ns or l2), or logistic or "
+                    "exponential loss on --examples separable points (f* = 0). Stochastic gradients are Gaussian of "
+                    "variance sigma*^2 (rho/B + (1 - rho)/(B S)) with rho = --correlation between the tokens of one "
+                    "sequence (0: the paper's sigma*^2/(B S)), or --sampling finite-sum (separable problems: the mean "
+                    "gradient of B S examples). Reports the mean last-iterate suboptimality with its standard error "
+                    "and Theorem 4.1's eq. 26 with the problem's L, mu, rho in the LMO's geometry (and which of the "
+                    "theorem's conditions the run breaks, if any).")
     add = simulate.add_argument
     add("--problem", choices=sorted(PROBLEMS), default="quadratic", help="test problem (default quadratic)")
-    add("--lmo", choices=["l2", "linf", "l1"], required=True, help="unit-ball LMO: l2, linf (sign) or l1")
+    add("--lmo", choices=["l2", "linf", "l1", "spectral", "spectral-ns"], required=True,
+        help="unit-ball LMO: l2, linf (sign) or l1 (vector problems); spectral (SVD), spectral-ns (5 Newton-Schulz "
+             "steps) or l2 (matrix problem)")
     add("--batch", type=int, required=True, help="batch size B (sequences)")
     add("--seq", type=int, required=True, help="sequence length S (tokens per sequence)")
     add("--tokens", type=int, required=True, help="token budget T = K B S")
@@ -144,7 +171,12 @@ def add_parsers(systems) -> None:
     add("--alpha", type=float, required=True, help="momentum weight alpha in (0, 1] (1: no averaging)")
     add("--radius", type=float, required=True, help="LMO radius eta")
     add("--sigma-star", type=float, default=1.0, help="noise per token sigma* (default 1)")
-    add("--dim", type=int, default=100, help="problem dimension (default 100)")
+    add("--dim", type=int, help="dimension d (default 100 for quadratics, 16 otherwise; matrix: d x d)")
+    add("--examples", type=int, default=64, help="examples of a separable problem (default 64)")
+    add("--margin", type=float, default=0.5, help="margin of a separable problem's data (default 0.5)")
+    add("--correlation", type=float, default=0.0, help="noise correlation of the tokens of one sequence, in [0, 1]")
+    add("--sampling", choices=["gaussian", "finite-sum"], default="gaussian",
+        help="noise model (finite-sum: separable problems only)")
     add("--schedule", choices=["constant", "warmdown"], default="constant",
         help="constant beta (the theory) or the experiments' linear warmdown over the last 28%%")
     add("--m0", choices=["fresh", "zero"], default="fresh", help="momentum start: fresh gradient (theory) or 0 (Scion)")

@@ -243,9 +243,28 @@ def test_scg_simulate_contract(capsys):
     assert scion["bound_conditions_broken"] == ["constant beta", "m0 a fresh gradient"]
 
 
+@pytest.mark.parametrize("problem, lmo, extra", [("matrix", "spectral", []), ("matrix", "spectral-ns", []),
+                                                 ("logistic", "l1", ["--sampling", "finite-sum"]),
+                                                 ("exponential", "l2", ["--correlation", "0.5"])])
+def test_scg_simulate_every_problem(capsys, problem, lmo, extra):
+    """Each test problem from the command line; the bound holds where the run is inside the theorem's conditions,
+    and the conditions an inexact LMO or finite-sum noise break are listed."""
+    args = with_changes(SIMULATE, {"--lmo": lmo, "--dim": "6"}) + ["--problem", problem] + extra
+    payload = run_json(capsys, args)
+    assert payload["diverged"] is False and payload["spec"]["family"] in ("matrix", "separable")
+    broken = {"spectral-ns": ["an exact LMO"], "l1": ["Gaussian noise of known sigma"]}.get(lmo, [])
+    assert payload["bound_conditions_broken"] == broken
+    if not broken:
+        assert payload["suboptimality"] + 3 * payload["stderr"] <= payload["bound_eq26"]
+
+
 @pytest.mark.parametrize("change, flag", [({"--beta": "1.5"}, "--beta"), ({"--alpha": "0"}, "--alpha"),
                                           ({"--tokens": "8"}, "--tokens"), ({"--radius": "-1"}, "--radius"),
-                                          ({"--reps": "1"}, "--reps")])
+                                          ({"--reps": "1"}, "--reps"), ({"--lmo": "spectral"}, "--lmo"),
+                                          ({"--correlation": "1.5"}, "--correlation"),
+                                          ({"--sampling": "finite-sum"}, "--sampling"),
+                                          ({"--margin": "0", "--problem": "logistic"}, "--margin"),
+                                          ({"--dim": "0"}, "--dim")])
 def test_scg_simulate_bad_input(capsys, change, flag):
     assert main(with_changes(SIMULATE, change)) == 2
     err = capsys.readouterr().err

@@ -27,7 +27,7 @@ EXPECTED = {("cbs2024", name): status for name, status in {
         "table3_multipliers": "match", "one_b_batch_and_beta": "match", "section67_budget_transfer": "mismatch",
         "appendix_c1_square_root_rule": "mismatch", "beta_times_iterations": "match",
         "fitted_laws_against_tables": "mismatch", "tables_1_and_2_agree": "mismatch", "best_configuration": "inconclusive",
-        "theorem_alpha_at_bst": "mismatch"}.items()}
+        "theorem_alpha_at_bst": "mismatch", "restart_settings": "match"}.items()}
 
 
 def test_every_check_has_its_pinned_status():

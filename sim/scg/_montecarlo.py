@@ -282,7 +282,8 @@ def scg_stages(problem: Problem, stages: list, *, lmo: str = "l2", alpha: float,
 def scg_trajectory(problem: Problem, *, lmo: str = "l2", batch: int, seq: int, tokens: int, beta: float,
                    alpha: float, radius: float, sigma_star: float = 1.0, seed: int = 0):
     """One run of Algorithm 1 (m_0 fresh, constant β, x_0 = 0): iterates x_0..x_K, the stochastic gradients
-    g(x_k; ξ_k) of steps 0..K−1, and f(x_k) − f* for k = 0..K (replicate 0 of ``seed``, as in :func:`scg_monte_carlo`)."""
+    g(x_k; ξ_k) of steps 0..K−1, and f(x_k) − f* for k = 0..K (replicate 0 of ``seed``, as in
+    :func:`scg_monte_carlo`)."""
     args, iterations = _kernel_args(problem, [Stage(batch, seq, tokens, beta)], lmo=lmo, alpha=alpha, radius=radius,
                                     sigma_star=sigma_star)
     xs, gs = np.empty((iterations + 1, problem.dim)), np.empty((iterations, problem.dim))
@@ -292,10 +293,10 @@ def scg_trajectory(problem: Problem, *, lmo: str = "l2", batch: int, seq: int, t
 
 
 def eq26_for_run(problem: Problem, *, lmo: str, batch: int, seq: int, tokens: int, beta: float, alpha: float,
-                 radius: float, sigma_star: float = 1.0, x0=None) -> tuple[float, list[str]]:
-    """eq. 26 with the problem's constants for this run (c = βK, σ = σ*/√(BS)), and the theorem's conditions that
-    the run breaks (empty when it is inside them: 2‖x_0‖ ≤ η, K ≥ 2c, an exact LMO; constant β, m_0 fresh and
-    Gaussian uncorrelated noise are the caller's)."""
+                 radius: float, sigma_star: float = 1.0, correlation: float = 0.0, x0=None) -> tuple[float, list[str]]:
+    """eq. 26 with the problem's constants for this run (c = βK, σ = :func:`noise_sigma`), and the theorem's
+    conditions that the run breaks (empty when it is inside them: 2‖x_0‖ ≤ η, K ≥ 2c, an exact LMO; constant β, m_0 fresh and
+    Gaussian noise are the caller's)."""
     iterations = tokens // (batch * seq)
     constants = problem.constants(lmo, radius)
     x0 = np.zeros(problem.dim) if x0 is None else np.asarray(x0, dtype=np.float64)
@@ -308,5 +309,5 @@ def eq26_for_run(problem: Problem, *, lmo: str, batch: int, seq: int, tokens: in
     if iterations < 2 * c:
         broken.append("K >= 2c (beta <= 1/2)")
     bound = bound_eq26(iterations, c, radius, alpha, constants["L"], constants["mu"], constants["rho"],
-                       sigma_star / math.sqrt(batch * seq), float(problem.value(x0)) - constants["f_star"])
+                       noise_sigma(sigma_star, batch, seq, correlation), float(problem.value(x0)) - constants["f_star"])
     return bound, broken

@@ -60,7 +60,8 @@ class Problem:
             return radius * rng.random((n, 1)) * v / self.norm_of(primal, v)[:, None]
 
         x, y = points(samples), points(samples)
-        smooth = self.norm_of(dual, self.gradient(x) - self.gradient(y)) / (constants["L"] * self.norm_of(primal, x - y))
+        smooth = (self.norm_of(dual, self.gradient(x) - self.gradient(y))
+                  / (constants["L"] * self.norm_of(primal, x - y)))
         v = rng.standard_normal((samples, self.dim))
         equivalence = self.norm_of(dual, v) / (constants["rho"] * np.linalg.norm(v, axis=-1))
         kl = self.norm_of(dual, self.gradient(x)) / (constants["mu"] * (self.value(x) - constants["f_star"]))
