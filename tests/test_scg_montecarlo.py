@@ -118,7 +118,8 @@ def test_correlated_tokens_noise_variance_matches_its_formula():
 
 def test_stages_continue_one_stream_and_a_momentum_reset_changes_the_run():
     """A run split into two stages of the same settings is the single run, draw for draw (the stream, iterate and
-    momentum carry over); resetting the momentum at the boundary changes it. Tokens are counted per stage."""
+    momentum carry over); resetting the momentum at the boundary changes it. Tokens are counted per stage. Growing
+    the sequence length instead of the batch at the same B·S changes the run only when tokens are correlated."""
     problem = QuadraticProblem.power_law(20)
     settings = dict(lmo="l2", alpha=0.1, radius=2.0, reps=4, seed=2)
     whole = scg_monte_carlo(problem, batch=8, seq=2, tokens=16 * 300, beta=0.01, **settings)
@@ -127,9 +128,15 @@ def test_stages_continue_one_stream_and_a_momentum_reset_changes_the_run():
     assert np.array_equal(carried.values[:, -1], whole.values[:, 0]) and carried.tokens[-1] == 16 * 300
     reset = scg_stages(problem, split, reset="momentum", **settings)
     assert not np.array_equal(reset.values[:, -1], whole.values[:, 0])
-    grown = scg_stages(problem, [Stage(8, 2, 1600, 0.01), Stage(32, 2, 6400, 0.005)], points=4, **settings)
-    assert list(grown.steps) == [0, 25, 50, 75, 100, 125, 150, 175, 200]
-    assert list(grown.tokens) == [0, 400, 800, 1200, 1600, 3200, 4800, 6400, 8000]
+    grown = [Stage(8, 2, 1600, 0.01), Stage(32, 2, 6400, 0.005)]
+    run = scg_stages(problem, grown, points=4, **settings)
+    assert list(run.steps) == [0, 25, 50, 75, 100, 125, 150, 175, 200]
+    assert list(run.tokens) == [0, 400, 800, 1200, 1600, 3200, 4800, 6400, 8000]
+    longer = [Stage(8, 2, 1600, 0.01), Stage(16, 4, 6400, 0.005)]  # the same B·S, in longer sequences
+    for correlation, same in ((0.0, True), (0.2, False)):
+        runs = [scg_stages(problem, schedule, points=4, correlation=correlation, **settings).values
+                for schedule in (grown, longer)]
+        assert np.array_equal(*runs) == same
 
 
 def test_reproducible_whatever_the_workers_and_deterministic_without_noise():

@@ -258,10 +258,11 @@ def scg_monte_carlo(problem: Problem, *, lmo: str = "l2", batch: int, seq: int, 
 
 
 def scg_stages(problem: Problem, stages: list, *, lmo: str = "l2", alpha: float, radius: float,
-               sigma_star: float = 1.0, reset: str = "none", points: int = 40, reps: int = 100, seed: int = 0,
-               m0: str = "fresh", workers: int | None = None) -> SCGRun:
-    """Runs through consecutive :class:`Stage` s (a batch-size, sequence-length and step schedule): at a stage
-    boundary the iterate carries over, and the momentum buffer too (``reset="none"``) or it restarts as at step 0
+               sigma_star: float = 1.0, correlation: float = 0.0, reset: str = "none", points: int = 40,
+               reps: int = 100, seed: int = 0, m0: str = "fresh", workers: int | None = None) -> SCGRun:
+    """Runs through consecutive :class:`Stage` s (a batch-size, sequence-length and step schedule; the sequence
+    length matters apart from B·S through ``correlation``, see :func:`noise_sigma`): at a stage boundary the
+    iterate carries over, and the momentum buffer too (``reset="none"``) or it restarts as at step 0
     (``"momentum"``; the paper does not say what a restart resets). f(x) − f* at about ``points`` steps per stage,
     evenly spaced, and at every boundary; ``SCGRun.tokens`` gives the tokens consumed at each."""
     stages = list(stages)
@@ -272,8 +273,9 @@ def scg_stages(problem: Problem, stages: list, *, lmo: str = "l2", alpha: float,
     for stage in stages:
         record |= {start + round(j * stage.iterations / points) for j in range(1, points + 1)}
         start += stage.iterations
-    steps, values = _simulate(problem, stages, lmo=lmo, alpha=alpha, radius=radius, sigma_star=sigma_star, m0=m0,
-                              reset=reset, steps=record, reps=reps, seed=seed, workers=workers)
+    steps, values = _simulate(problem, stages, lmo=lmo, alpha=alpha, radius=radius, sigma_star=sigma_star,
+                              correlation=correlation, m0=m0, reset=reset, steps=record, reps=reps, seed=seed,
+                              workers=workers)
     consumed = np.concatenate([[0], np.cumsum(np.concatenate([np.full(s.iterations, s.batch * s.seq)
                                                               for s in stages]))])
     return SCGRun(steps, values, consumed[steps])
