@@ -23,7 +23,8 @@ def compute() -> dict:
     curves = u_curves(problem, lmo="l2", **STANDARD)
     k = problem.constants("l2", STANDARD["radius"])
     constants = (k["L"], k["mu"], k["rho"], STANDARD["sigma_star"])
-    points = {flag: [scg.bst_point(*constants, c.tokens, 1.0, constants=flag) for c in curves] for flag in (True, False)}
+    points = {flag: [scg.bst_point(*constants, c.tokens, 1.0, constants=flag) for c in curves]
+              for flag in (True, False)}
     fine = np.geomspace(STANDARD["bs"][0], STANDARD["bs"][-1], 200)
     bound = {flag: [[scg.budget_error(*constants, c.tokens, b, 1.0, constants=flag)[0] for b in fine] for c in curves]
              for flag in (True, False)}

@@ -16,8 +16,8 @@ from sim.scg._problems import Problem, QuadraticProblem, SeparableProblem, probl
 from sim.scg._restart import RestartRuns, restart_runs
 from sim.scg._ucurve import OTHER_PROBLEMS, STANDARD, UCurve, bst_exponent, tuned_alpha, u_curves
 
-__all__ = ["NORMS", "OTHER_PROBLEMS", "STANDARD", "Norm", "Problem", "QuadraticProblem", "RestartRuns", "SCGRun", "SeparableProblem",
-           "Stage", "UCurve", "beta_schedule", "bst_exponent", "eq26_for_run", "estimate_constants", "estimator_bias",
-           "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo", "newton_schulz", "noise_sigma", "polar_factor",
-           "problem_from_spec", "product", "restart_runs", "scg_monte_carlo", "scg_stages", "scg_trajectory",
-           "tuned_alpha", "u_curves"]
+__all__ = ["NORMS", "OTHER_PROBLEMS", "STANDARD", "Norm", "Problem", "QuadraticProblem", "RestartRuns", "SCGRun",
+           "SeparableProblem", "Stage", "UCurve", "beta_schedule", "bst_exponent", "eq26_for_run", "estimate_constants",
+           "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo", "newton_schulz", "noise_sigma",
+           "polar_factor", "problem_from_spec", "product", "restart_runs", "scg_monte_carlo", "scg_stages",
+           "scg_trajectory", "tuned_alpha", "u_curves"]

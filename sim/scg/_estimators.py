@@ -57,7 +57,8 @@ def estimate_constants(problem: Problem, *, lmo: str, batch: int, seq: int, toke
     for _ in range(draws):
         small = sigma * noise_sd * rng.standard_normal(problem.dim)
         big = sigma / math.sqrt(large) * noise_sd * rng.standard_normal(problem.dim)
-        ratios.append(problem.norm_of(norm.dual, small - big)[0] / np.linalg.norm(small - big))  # the gradient itself cancels in g − G
+        # the gradient itself cancels in g − G
+        ratios.append(problem.norm_of(norm.dual, small - big)[0] / np.linalg.norm(small - big))
     return {"L": float(np.mean(smooth)), "mu": mu, "rho": float(np.mean(ratios))}
 
 

@@ -105,7 +105,8 @@ NORMS = {
     "spectral-ns": Norm("spectral-ns", lambda X: float(_singular(X)[0]), lambda G: float(np.sum(_singular(G))),
                         lambda G: -newton_schulz(_matrix(G)), exact=False),
     "rms": Norm("rms", lambda X: float(_singular(X)[0]) / _rms_scale(X),
-                lambda G: _rms_scale(G) * float(np.sum(_singular(G))), lambda G: -_rms_scale(G) * polar_factor(_matrix(G))),
+                lambda G: _rms_scale(G) * float(np.sum(_singular(G))),
+                lambda G: -_rms_scale(G) * polar_factor(_matrix(G))),
     "sign": Norm("sign", lambda X: np.shape(X)[1] * float(np.max(np.abs(X))),
                  lambda G: float(np.sum(np.abs(G))) / np.shape(G)[1], lambda G: -np.sign(G) / np.shape(G)[1]),
 }

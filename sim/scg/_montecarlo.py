@@ -297,8 +297,8 @@ def scg_trajectory(problem: Problem, *, lmo: str = "l2", batch: int, seq: int, t
 def eq26_for_run(problem: Problem, *, lmo: str, batch: int, seq: int, tokens: int, beta: float, alpha: float,
                  radius: float, sigma_star: float = 1.0, correlation: float = 0.0, x0=None) -> tuple[float, list[str]]:
     """eq. 26 with the problem's constants for this run (c = βK, σ = :func:`noise_sigma`), and the theorem's
-    conditions that the run breaks (empty when it is inside them: 2‖x_0‖ ≤ η, K ≥ 2c, an exact LMO; constant β, m_0 fresh and
-    Gaussian noise are the caller's)."""
+    conditions that the run breaks (empty when it is inside them: 2‖x_0‖ ≤ η, K ≥ 2c, an exact LMO; constant β,
+    m_0 fresh and Gaussian noise are the caller's)."""
     iterations = tokens // (batch * seq)
     constants = problem.constants(lmo, radius)
     x0 = np.zeros(problem.dim) if x0 is None else np.asarray(x0, dtype=np.float64)
