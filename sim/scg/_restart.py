@@ -30,17 +30,19 @@ class RestartRuns:
 
 
 def restart_runs(problem: Problem, *, tokens_from: int, tokens_to: int, bs: int, beta: float, lmo: str = "l2",
-                 alpha: float, radius: float, sigma_star: float = 1.0, reset: str = "none", reps: int = 64,
-                 seed: int = 0, points: int = 40) -> RestartRuns:
+                 alpha: float, radius: float, sigma_star: float = 1.0, reset: str = "none",
+                 schedule: str = "constant", reps: int = 64, seed: int = 0, points: int = 40) -> RestartRuns:
     """The three strategies of the module docstring, from the tuned (``bs``, ``beta``) at ``tokens_from`` to the
-    total ``tokens_to``, every run on the same replicate streams."""
+    total ``tokens_to``, every run on the same replicate streams. ``schedule="warmdown"`` gives every stage the
+    experiments' linear warmdown (the restart's first stage decays at T₀, as a run planned for T₀ would)."""
     tokens_from = errors.integer("tokens_from", tokens_from, ge=bs)
     tokens_to = errors.integer("tokens_to", tokens_to, ge=tokens_from + 1)
     large, beta_large = transfer_bst(bs, beta, tokens_from, tokens_to)
     large = max(1, round(large))
-    stages = {"fixed": [Stage(bs, 1, tokens_to, beta)],
-              "restart": [Stage(bs, 1, tokens_from, beta), Stage(large, 1, tokens_to - tokens_from, beta_large)],
-              "large": [Stage(large, 1, tokens_to, beta_large)]}
+    stages = {"fixed": [Stage(bs, 1, tokens_to, beta, schedule)],
+              "restart": [Stage(bs, 1, tokens_from, beta, schedule),
+                          Stage(large, 1, tokens_to - tokens_from, beta_large, schedule)],
+              "large": [Stage(large, 1, tokens_to, beta_large, schedule)]}
     runs = {name: scg_stages(problem, stages[name], lmo=lmo, alpha=alpha, radius=radius, sigma_star=sigma_star,
                              reset=reset, reps=reps, seed=seed, points=points) for name in STRATEGIES}
     return RestartRuns(runs, large, beta_large)
