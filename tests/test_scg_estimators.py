@@ -1,4 +1,5 @@
-"""The paper's §6.4 estimators of L, μ, ρ on the quadratic, whose constants are proved: how biased they are."""
+"""The paper's §6.4 estimators of L, μ, ρ on the quadratic and matrix problems, whose constants are proved: how
+biased they are."""
 
 import math
 
@@ -48,3 +49,14 @@ def test_huber_slope_ignores_outliers():
     y[::10] += 50.0
     assert huber_slope(x, y) == pytest.approx(2.0, rel=1e-3)
     assert abs(np.polyfit(x, y, 1)[0] - 2.0) > 0.05  # least squares is pulled away
+
+
+def test_in_the_spectral_geometry_the_estimators_behave_as_in_l2():
+    """Matrix least squares 16 × 16, spectral LMO (true L = Σs, ρ = 4, proved): L̂ is 0.93 L without noise and 58× L
+    with it; μ̂ is 13–21× μ; ρ̂ = E‖ξ‖_nuc/‖ξ‖_F over √16 is 0.842, near the Marchenko–Pastur limit 8/(3π) = 0.849
+    of a square Gaussian matrix, not the worst case 1."""
+    problem = QuadraticProblem.matrix(16, 16)
+    quiet, noisy = (estimator_bias(problem, lmo="spectral", **RUN, sigma_star=s) for s in (0.0, 1.0))
+    assert 0.9 < quiet["L"] <= 1.0 + 1e-12 and noisy["L"] > 20
+    assert min(quiet["mu"], noisy["mu"]) > 2
+    assert noisy["rho"] == pytest.approx(8 / (3 * math.pi), abs=0.02)
