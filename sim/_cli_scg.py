@@ -154,7 +154,7 @@ def add_parsers(systems) -> None:
                     "||x*||_2 = 0.5; noise isotropic or shaped like the curvature), matrix least squares "
                     "1/2 sum_j j^-1 ||X_j - X*_j||^2 (--dim x --dim, LMO spectral, spectral-ns or l2), or logistic or "
                     "exponential loss on --examples separable points (f* = 0). Stochastic gradients are Gaussian of "
-                    "variance sigma*^2 (rho/B + (1 - rho)/(B S)) with rho = --correlation between the tokens of one "
+                    "variance sigma*^2 (r/B + (1 - r)/(B S)) with r = --correlation shared by the tokens of one "
                     "sequence (0: the paper's sigma*^2/(B S)), or --sampling finite-sum (separable problems: the mean "
                     "gradient of B S examples). Reports the mean last-iterate suboptimality with its standard error "
                     "and Theorem 4.1's eq. 26 with the problem's L, mu, rho in the LMO's geometry (and which of the "
