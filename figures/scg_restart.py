@@ -24,8 +24,7 @@ def compute() -> dict:
     problem = QuadraticProblem.power_law(100)
     curves = {c.tokens: c for c in u_curves(problem, lmo="l2", **STANDARD)}
     base = curves[TOKENS_FROM]
-    k = int(np.argmin(np.abs(np.log(base.bs / base.bs_star))))
-    bs, beta = int(base.bs[k]), base.c[k] * base.bs[k] / TOKENS_FROM
+    bs, beta = int(base.bs[base.nearest]), base.beta[base.nearest]
     kwargs = dict(tokens_from=TOKENS_FROM, tokens_to=TOKENS_TO, bs=bs, beta=beta, lmo="l2", alpha=STANDARD["alpha"],
                   radius=STANDARD["radius"], sigma_star=STANDARD["sigma_star"], reps=64, seed=7)
     panels = {}

@@ -21,12 +21,11 @@ ALPHAS = (0.025, 0.05, 0.07, 0.1, 0.14, 0.2, 0.4, 0.8, 1.0)
 def compute() -> dict:
     problem = QuadraticProblem.power_law(100)
     curves = u_curves(problem, lmo="l2", **STANDARD)
-    nearest = [int(np.argmin(np.abs(np.log(c.bs / c.bs_star)))) for c in curves]
     settings = {k: STANDARD[k] for k in ("c_grid", "radius", "sigma_star", "reps", "seed")}
-    scans = tuned_alpha(problem, [(c.tokens, int(c.bs[k])) for c, k in zip(curves, nearest)], lmo="l2",
-                        alphas=ALPHAS, **settings)
-    return dict(curves=[dict(tokens=c.tokens, bs=c.bs, c=c.c, bs_star=c.bs_star, bs_near=c.bs[k], c_near=c.c[k])
-                        for c, k in zip(curves, nearest)],
+    scans = tuned_alpha(problem, [(c.tokens, int(c.bs[c.nearest])) for c in curves], lmo="l2", alphas=ALPHAS,
+                        **settings)
+    return dict(curves=[dict(tokens=c.tokens, bs=c.bs, c=c.c, bs_star=c.bs_star, bs_near=c.bs[c.nearest],
+                             c_near=c.c[c.nearest], beta_near=c.beta[c.nearest]) for c in curves],
                 scans=[dict(tokens=s.tokens, bs=s.bs, alphas=s.alphas, error=s.error, stderr=s.stderr, alpha=s.alpha)
                        for s in scans])
 
@@ -45,7 +44,7 @@ def plot(data):
     c_ax.legend(fontsize=8)
 
     tokens = np.array([c["tokens"] for c in data["curves"]], dtype=float)
-    grid = np.array([c["c_near"] * c["bs_near"] / c["tokens"] for c in data["curves"]])
+    grid = np.array([c["beta_near"] for c in data["curves"]])
     star = np.array([c["c_near"] * c["bs_star"] / c["tokens"] for c in data["curves"]])
     slope = np.polyfit(np.log(tokens), np.log(star), 1)[0]
     beta_ax.plot(tokens, star, "k*-", ms=11, label=f"tuned c / K at the measured BS* (slope {slope:.3f})")

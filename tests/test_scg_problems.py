@@ -22,7 +22,7 @@ def test_matrix_least_squares_follows_the_bst_rule(curves):
     matrix = curves["matrix"]
     assert not any(curve.at_edge for curve in matrix)
     assert abs(bst_exponent(matrix) - 2 / 3) < 0.15
-    assert len({curve.c[int(np.argmin(np.abs(np.log(curve.bs / curve.bs_star))))] for curve in matrix}) == 1
+    assert len({curve.c[curve.nearest] for curve in matrix}) == 1
 
 
 def test_on_separable_data_bs_star_grows_as_the_budget_not_its_two_thirds(curves):

@@ -193,8 +193,7 @@ def _kernel_args(problem: Problem, stages: list, *, lmo: str, alpha: float, radi
                  algorithm: str = "scg", reset: str = "none") -> tuple:
     """Validate, and lay the stages out step by step: (the arguments of :func:`_replicate` after ``rng`` and before
     ``record_at``, the number of steps K)."""
-    if lmo not in problem.norms:
-        raise errors.InvalidParameter("lmo", "one of " + ", ".join(problem.norms) + " for this problem", lmo)
+    lmo = problem.check_norm(lmo)
     alpha = errors.real("alpha", alpha, gt=0, le=1)
     radius, sigma_star = errors.real("radius", radius, gt=0), errors.real("sigma_star", sigma_star, ge=0)
     correlation = errors.real("correlation", correlation, ge=0, le=1)

@@ -37,7 +37,8 @@ class Problem:
     def dim(self) -> int:
         return int(self.noise.size)
 
-    def _check_norm(self, norm: str) -> str:
+    def check_norm(self, norm: str) -> str:
+        """``norm`` if this problem has it (as an LMO and a geometry for its constants), else a one-line error."""
         if norm not in self.norms:
             raise errors.InvalidParameter("lmo", "one of " + ", ".join(self.norms) + " for this problem", norm)
         return norm
@@ -139,7 +140,7 @@ class QuadraticProblem(Problem):
     def constants(self, norm: str, radius: float) -> dict:
         """L, μ and ρ (see the class docstring) for the primal ``norm`` on the ball of radius ``radius``; the
         Newton–Schulz LMO gets the spectral norm's constants (the theorem does not cover an inexact LMO)."""
-        norm = "spectral" if self._check_norm(norm) == "spectral-ns" else norm
+        norm = "spectral" if self.check_norm(norm) == "spectral-ns" else norm
         radius = errors.real("radius", radius, gt=0)
         if norm == "spectral":
             L, rho = self.a[:self.shape[1]].sum(), math.sqrt(min(self.shape))
@@ -228,7 +229,7 @@ class SeparableProblem(Problem):
     def constants(self, norm: str, radius: float) -> dict:
         """L, μ and ρ (see the class docstring) for the primal ``norm`` on the ball of radius ``radius``."""
         radius = errors.real("radius", radius, gt=0)
-        primal, dual = NORMS[self._check_norm(norm)].norm, NORMS[norm].dual
+        primal, dual = NORMS[self.check_norm(norm)].norm, NORMS[norm].dual
         M = self.norm_of(dual, self.examples)
         gamma = float(np.min(self.examples @ self.direction)) / primal(self.direction)
         if self.loss == "logistic":

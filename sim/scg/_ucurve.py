@@ -77,30 +77,49 @@ class UCurve:
     bs_star: float
     at_edge: bool
 
+    @property
+    def nearest(self) -> int:
+        """Index of the grid point nearest BS* (in log B·S)."""
+        return int(np.argmin(np.abs(np.log(self.bs / self.bs_star))))
+
+    @property
+    def beta(self) -> np.ndarray:
+        """The tuned Frank–Wolfe step β = c/K at every B·S (K = T/(B·S))."""
+        return self.c * self.bs / self.tokens
+
+
+def _spec(problem: Problem) -> dict:
+    if problem.spec is None:
+        raise errors.InvalidParameter("problem", "built by a classmethod (with a spec, cacheable)", "explicit arrays")
+    return problem.spec
+
+
+def _column(rows: list, key: str) -> np.ndarray:
+    """``row[key]`` of the sweep records, nan where a record has None (every c diverged)."""
+    return np.array([math.nan if row[key] is None else row[key] for row in rows])
+
 
 def u_curves(problem: Problem, *, lmo: str = "l2", tokens, bs, c_grid=(0.25, 0.5, 1, 2, 4, 8),
              alpha: float = 0.1, radius: float = 2.0, sigma_star: float = 1.0, reps: int = 32, seed: int = 0,
              cache=DEFAULT, workers: int | None = None) -> list[UCurve]:
     """:class:`UCurve` for every budget in ``tokens`` over the B·S values of ``bs`` up to that budget, one sweep."""
-    if problem.spec is None:
-        raise errors.InvalidParameter("problem", "built by a classmethod (with a spec, cacheable)", "explicit arrays")
+    spec = _spec(problem)
     tokens = sorted({errors.integer("tokens", t) for t in tokens})
     bs = sorted({errors.integer("bs", b) for b in bs})
     if bs[0] > tokens[0]:
         raise errors.InvalidParameter("bs", f"values up to the smallest budget {tokens[0]}", bs[0])
     c_grid = sorted(errors.real("c_grid", c, gt=0) for c in c_grid)
     grids = {t: [b for b in bs if b <= t] for t in tokens}
-    configs = [dict(problem=problem.spec, lmo=lmo, tokens=t, bs=b, c_grid=c_grid, alpha=alpha, radius=radius,
+    configs = [dict(problem=spec, lmo=lmo, tokens=t, bs=b, c_grid=c_grid, alpha=alpha, radius=radius,
                     sigma_star=sigma_star, reps=reps, seed=seed) for t in tokens for b in grids[t]]
     records = iter(sweep(ucurve_task, configs, cache=cache, workers=workers, desc="SCG: U-curves"))
     curves = []
     for t in tokens:
         rows = [next(records) for _ in grids[t]]
-        error = np.array([math.nan if r["error"] is None else r["error"] for r in rows])
+        error = _column(rows, "error")
         grid, refined, edge = log_parabola_argmin(grids[t], error)
-        curves.append(UCurve(t, np.array(grids[t], dtype=np.float64), error,
-                             np.array([math.nan if r["stderr"] is None else r["stderr"] for r in rows]),
-                             np.array([math.nan if r["c"] is None else r["c"] for r in rows]), grid, refined, edge))
+        curves.append(UCurve(t, np.array(grids[t], dtype=np.float64), error, _column(rows, "stderr"),
+                             _column(rows, "c"), grid, refined, edge))
     return curves
 
 
@@ -121,19 +140,17 @@ def tuned_alpha(problem: Problem, points, *, lmo: str = "l2", alphas=(0.025, 0.0
                 seed: int = 0, cache=DEFAULT, workers: int | None = None) -> list[AlphaScan]:
     """For each (T, B·S) of ``points``, the error with c tuned per α over ``alphas`` (the tasks of :func:`u_curves`
     at other α, one sweep)."""
-    if problem.spec is None:
-        raise errors.InvalidParameter("problem", "built by a classmethod (with a spec, cacheable)", "explicit arrays")
+    spec = _spec(problem)
     points = [(errors.integer("tokens", t), errors.integer("bs", b)) for t, b in points]
     alphas = sorted(errors.real("alphas", a, gt=0, le=1) for a in alphas)
-    configs = [dict(problem=problem.spec, lmo=lmo, tokens=t, bs=b, c_grid=sorted(c_grid), alpha=a, radius=radius,
+    configs = [dict(problem=spec, lmo=lmo, tokens=t, bs=b, c_grid=sorted(c_grid), alpha=a, radius=radius,
                     sigma_star=sigma_star, reps=reps, seed=seed) for t, b in points for a in alphas]
     records = iter(sweep(ucurve_task, configs, cache=cache, workers=workers, desc="SCG: tuned alpha"))
     scans = []
     for t, b in points:
         rows = [next(records) for _ in alphas]
-        error = np.array([math.nan if r["error"] is None else r["error"] for r in rows])
-        scans.append(AlphaScan(t, b, np.array(alphas), error, np.array([r["stderr"] or math.nan for r in rows]),
-                               alphas[int(np.nanargmin(error))]))
+        error = _column(rows, "error")
+        scans.append(AlphaScan(t, b, np.array(alphas), error, _column(rows, "stderr"), alphas[int(np.nanargmin(error))]))
     return scans
 
 
