@@ -14,10 +14,10 @@ from sim.scg._montecarlo import (SCGRun, Stage, beta_schedule, eq26_for_run, noi
                                  scg_trajectory)
 from sim.scg._problems import Problem, QuadraticProblem, SeparableProblem, problem_from_spec
 from sim.scg._restart import RestartRuns, restart_runs
-from sim.scg._ucurve import OTHER_PROBLEMS, STANDARD, UCurve, bst_exponent, tuned_alpha, u_curves
+from sim.scg._ucurve import OTHER_PROBLEMS, STANDARD, AlphaScan, UCurve, bst_exponent, tuned_alpha, u_curves
 
-__all__ = ["NORMS", "OTHER_PROBLEMS", "STANDARD", "Norm", "Problem", "QuadraticProblem", "RestartRuns", "SCGRun",
-           "SeparableProblem", "Stage", "UCurve", "beta_schedule", "bst_exponent", "eq26_for_run", "estimate_constants",
-           "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo", "newton_schulz", "noise_sigma",
-           "polar_factor", "problem_from_spec", "product", "restart_runs", "scg_monte_carlo", "scg_stages",
-           "scg_trajectory", "tuned_alpha", "u_curves"]
+__all__ = ["NORMS", "OTHER_PROBLEMS", "STANDARD", "AlphaScan", "Norm", "Problem", "QuadraticProblem", "RestartRuns",
+           "SCGRun", "SeparableProblem", "Stage", "UCurve", "beta_schedule", "bst_exponent", "eq26_for_run",
+           "estimate_constants", "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo", "newton_schulz",
+           "noise_sigma", "polar_factor", "problem_from_spec", "product", "restart_runs", "scg_monte_carlo",
+           "scg_stages", "scg_trajectory", "tuned_alpha", "u_curves"]
