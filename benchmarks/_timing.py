@@ -1,4 +1,4 @@
-"""Timing helper shared by the benchmark scripts (run as ``python benchmarks/NAME.py``, so this folder is on the path)."""
+"""Timing helper shared by the benchmark scripts (run as ``python benchmarks/NAME.py``: this folder is on the path)."""
 
 import statistics
 import time

@@ -14,7 +14,7 @@ import statistics
 import tempfile
 import time
 
-from sim.linreg import LinRegProblem, default_batches, measure_cbs_scaling
+from batchlab.sim.linreg import LinRegProblem, default_batches, measure_cbs_scaling
 
 SAMPLES = [3 * 2**k for k in range(5, 17)]
 

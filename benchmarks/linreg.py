@@ -17,11 +17,12 @@ import argparse
 
 import numpy as np
 
+from batchlab.sim._numba import jit
+from batchlab.sim.linreg import LinRegProblem, exact_risk
+from batchlab.sim.linreg._montecarlo import naive_replicate, suffstat_replicate
+from batchlab.sim.linreg._problem import tail_start
+
 from _timing import median_time
-from sim._numba import jit
-from sim.linreg import LinRegProblem, exact_risk
-from sim.linreg._montecarlo import naive_replicate, suffstat_replicate
-from sim.linreg._problem import tail_start
 
 
 def numpy_naive(problem, lr, batch, steps, rng):

@@ -15,10 +15,11 @@ import time
 
 import numpy as np
 
+from batchlab.sim._numba import jit
+from batchlab.sim.scg import STANDARD, QuadraticProblem, SeparableProblem, scg_monte_carlo, u_curves
+from batchlab.sim.scg._montecarlo import LMO_CODES, _lmo, _stochastic_gradient
+
 from _timing import median_time
-from sim._numba import jit
-from sim.scg import STANDARD, QuadraticProblem, SeparableProblem, scg_monte_carlo, u_curves
-from sim.scg._montecarlo import LMO_CODES, _lmo, _stochastic_gradient
 
 
 @jit

@@ -10,11 +10,24 @@ import sys
 import matplotlib.pyplot as plt
 from tqdm import tqdm
 
-from figures import (linreg_bias_variance, linreg_cbs_scaling, linreg_cbs_steps, linreg_lr_over_batch, nqm_ema,
-                     nqm_momentum, nqm_noise_scale, nqm_schedules, nqm_sgd_steps, scg_bound, scg_problems, scg_restart,
-                     scg_step_size, scg_ucurve)
-from figures._save import save
-from sim.errors import InvalidParameter
+from batchlab.figures import (
+    linreg_bias_variance,
+    linreg_cbs_scaling,
+    linreg_cbs_steps,
+    linreg_lr_over_batch,
+    nqm_ema,
+    nqm_momentum,
+    nqm_noise_scale,
+    nqm_schedules,
+    nqm_sgd_steps,
+    scg_bound,
+    scg_problems,
+    scg_restart,
+    scg_step_size,
+    scg_ucurve,
+)
+from batchlab.figures._save import save
+from batchlab.sim.errors import InvalidParameter
 
 REGISTRY = {module.NAME: module for module in (linreg_lr_over_batch, linreg_bias_variance, linreg_cbs_steps,
                                                 linreg_cbs_scaling, nqm_sgd_steps, nqm_momentum, nqm_ema,

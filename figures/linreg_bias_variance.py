@@ -3,14 +3,14 @@
 For each case (b ≤ a; a < b < 2a + 1; b > 2a + 1) the learning rate follows the
 corollary's optimal scaling γ/B = γ₀·D^{a/min(b, 2a+1) − 1} at B = 1 (only γ/B
 matters, Theorem 7; for b ≤ a this is γ = γ₀ at every D). Exact bias and variance
-are drawn against the predicted slopes from :func:`theory.linreg.corollary8_rate_exponents`
+are drawn against the predicted slopes from :func:`batchlab.theory.linreg.corollary8_rate_exponents`
 (both equal for b > a: the balance that defines the CBS; bias dominates for b ≤ a).
 """
 
 import numpy as np
 
-from sim.linreg import LinRegProblem, exact_risk
-from theory.linreg import corollary8_case, corollary8_rate_exponents, lr_over_batch_exponent, step_size_scale
+from batchlab.sim.linreg import LinRegProblem, exact_risk
+from batchlab.theory.linreg import corollary8_case, corollary8_rate_exponents, lr_over_batch_exponent, step_size_scale
 
 NAME = "linreg_bias_variance"
 # (a, b, d): b ≤ a, a < b < 2a+1, b > 2a+1. For b ≤ a the bias is the spectrum's tail

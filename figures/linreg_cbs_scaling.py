@@ -10,9 +10,9 @@ panel titles give R(D, B*)/R_opt and R(D, 4B*)/R_opt over the last six D (the fi
 
 import numpy as np
 
-from sim.critical_batch import loglog_slope
-from sim.linreg import LinRegProblem, measure_cbs_scaling
-from theory.linreg import cbs_exponent, corollary8_case
+from batchlab.sim.critical_batch import loglog_slope
+from batchlab.sim.linreg import LinRegProblem, measure_cbs_scaling
+from batchlab.theory.linreg import cbs_exponent, corollary8_case
 
 NAME = "linreg_cbs_scaling"
 CASES = ((2.0, 1.5), (1.5, 2.5), (1.5, 6.0))  # b ≤ a; a < b < 2a+1; b > 2a+1
@@ -42,7 +42,8 @@ def plot(data):
     for top, bottom, panel in zip(axes[0], axes[1], data["panels"]):
         for key, marker, label in (("paper", "o", "Definition 3 (paper)"), ("noise", "s", "McCandlish B_noise")):
             values = panel[key]
-            top.plot(D, values, marker + "-", ms=4, label=f"{label}: slope {loglog_slope(D[-6:], values[-6:]):.3f} (last 6 D)")
+            slope = loglog_slope(D[-6:], values[-6:])
+            top.plot(D, values, marker + "-", ms=4, label=f"{label}: slope {slope:.3f} (last 6 D)")
         anchor = panel["paper"][-1]
         top.plot(D, anchor * (D / D[-1]) ** panel["predicted"], "k:", lw=1.5,
                  label=f"Corollary 8: slope {panel['predicted']:.3f}")
@@ -55,7 +56,8 @@ def plot(data):
         bottom.set(xscale="log", yscale="log", xlabel="B / B*(D)  (Definition 3)", ylabel="R(D, B) / R_opt(D)",
                    ylim=(0.95, 50))
         bottom.set_title(f"last 6 D: R(D, B*) = {panel['at_cbs'][-6:].min():.2f}–{panel['at_cbs'][-6:].max():.2f} "
-                         f"R_opt\nR(D, 4B*) = {panel['at_4cbs'][-6:].min():.2f}–{panel['at_4cbs'][-6:].max():.2f} R_opt",
+                         f"R_opt\nR(D, 4B*) = {panel['at_4cbs'][-6:].min():.2f}–"
+                         f"{panel['at_4cbs'][-6:].max():.2f} R_opt",
                          fontsize=9)
     sm = plt.cm.ScalarMappable(cmap="viridis", norm=plt.matplotlib.colors.LogNorm(D[0], D[-1]))
     fig.colorbar(sm, ax=axes[1], label="D", shrink=0.8)

@@ -8,7 +8,7 @@ band; the fitted forms a + b/B^α (α = 1 and fitted); and the B* of each defini
 
 import numpy as np
 
-from sim.linreg import LinRegProblem, measure_cbs
+from batchlab.sim.linreg import LinRegProblem, measure_cbs
 
 NAME = "linreg_cbs_steps"
 A, B_SRC, DIM, SAMPLES, SIGMA = 1.5, 2.5, 1000, 24576, 1.0  # also a point of linreg_cbs_scaling (cached)

@@ -9,8 +9,8 @@ is not a function of γ/B: at B = 1 the limit is ≈ 2/tr(H), at large B ≈ 2/�
 
 import numpy as np
 
-from sim.linreg import LinRegProblem, exact_risk, monte_carlo_risk
-from theory.linreg import ms_stability_limit, theorem7_terms
+from batchlab.sim.linreg import LinRegProblem, exact_risk, monte_carlo_risk
+from batchlab.theory.linreg import ms_stability_limit, theorem7_terms
 
 NAME = "linreg_lr_over_batch"
 A, B_SRC, DIM, SAMPLES, SIGMA = 1.5, 2.0, 500, 4096, 1.0

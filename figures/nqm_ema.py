@@ -9,7 +9,7 @@ noise away and lets the learning rate stay near the stability cap, and ≈ 1 at 
 
 import numpy as np
 
-from sim.nqm import NQMProblem, steps_curves
+from batchlab.sim.nqm import NQMProblem, steps_curves
 
 NAME = "nqm_ema"
 PRECONDS = (0.0, 0.25, 0.5, 0.75)

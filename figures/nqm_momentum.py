@@ -10,7 +10,7 @@ equal at small batch, far above SGD's stability cap 2/max h^{1−p} at large bat
 
 import numpy as np
 
-from sim.nqm import NQMProblem, stability_cap, steps_curves
+from batchlab.sim.nqm import NQMProblem, stability_cap, steps_curves
 
 NAME = "nqm_momentum"
 PRECONDS = (0.0, 0.25, 0.5, 0.75)

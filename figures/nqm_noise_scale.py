@@ -12,8 +12,8 @@ without changing what small-batch training looks like.
 
 import numpy as np
 
-from sim.critical_batch import linear_scaling_cbs
-from sim.nqm import NQMProblem, steps_curves
+from batchlab.sim.critical_batch import linear_scaling_cbs
+from batchlab.sim.nqm import NQMProblem, steps_curves
 
 NAME = "nqm_noise_scale"
 PRECONDS = (0.0, 0.25, 0.5, 0.75)

@@ -11,7 +11,7 @@ the batch (with 10 pieces the first, longer piece at B = 4 sits below the cap: 0
 
 import numpy as np
 
-from sim.nqm import NQMProblem, schedule_curves
+from batchlab.sim.nqm import NQMProblem, schedule_curves
 
 NAME = "nqm_schedules"
 PRECONDS = (0.0, 0.5)

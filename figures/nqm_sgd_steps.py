@@ -9,8 +9,8 @@ Right: the optimal learning rate, linear in B until it stops below the stability
 
 import numpy as np
 
-from sim.nqm import NQMProblem, steps_curves, stability_cap
-from theory.nqm import information_lower_bound_steps
+from batchlab.sim.nqm import NQMProblem, stability_cap, steps_curves
+from batchlab.theory.nqm import information_lower_bound_steps
 
 NAME = "nqm_sgd_steps"
 PRECONDS = (0.0, 0.25, 0.5, 0.75)

@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from sim.scg import QuadraticProblem, eq26_for_run, scg_monte_carlo
+from batchlab.sim.scg import QuadraticProblem, eq26_for_run, scg_monte_carlo
 
 NAME = "scg_bound"
 TOKENS = 2**18

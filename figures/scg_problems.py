@@ -11,7 +11,7 @@ BS* sits at that cliff: it grows as T (a constant number of steps), not T^{2/3}.
 
 import numpy as np
 
-from sim.scg import OTHER_PROBLEMS, STANDARD, QuadraticProblem, bst_exponent, problem_from_spec, u_curves
+from batchlab.sim.scg import OTHER_PROBLEMS, STANDARD, QuadraticProblem, bst_exponent, problem_from_spec, u_curves
 
 NAME = "scg_problems"
 LABELS = {"quadratic": "quadratic, ℓ2 (the standard experiment)", "matrix": "matrix least squares, spectral",

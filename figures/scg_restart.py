@@ -13,7 +13,7 @@ below the large-batch run, and the fixed settings 3× above it.
 
 import numpy as np
 
-from sim.scg import STANDARD, QuadraticProblem, restart_runs, u_curves
+from batchlab.sim.scg import STANDARD, QuadraticProblem, restart_runs, u_curves
 
 NAME = "scg_restart"
 TOKENS_FROM, TOKENS_TO = 2**18, 2**22

@@ -12,7 +12,7 @@ tuned α stays near 0.1 (0.14 to 0.07 over a 64× budget; the paper finds α ≈
 
 import numpy as np
 
-from sim.scg import STANDARD, QuadraticProblem, tuned_alpha, u_curves
+from batchlab.sim.scg import STANDARD, QuadraticProblem, tuned_alpha, u_curves
 
 NAME = "scg_step_size"
 ALPHAS = (0.025, 0.05, 0.07, 0.1, 0.14, 0.2, 0.4, 0.8, 1.0)

@@ -12,8 +12,8 @@ The bound predicts a flat floor below BS*; the simulation keeps improving with B
 
 import numpy as np
 
-from sim.scg import STANDARD, QuadraticProblem, bst_exponent, u_curves
-from theory import scg
+from batchlab.sim.scg import STANDARD, QuadraticProblem, bst_exponent, u_curves
+from batchlab.theory import scg
 
 NAME = "scg_ucurve"
 

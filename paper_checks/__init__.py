@@ -7,8 +7,8 @@ One module per source paper, each with ``PAPER`` (a short name), ``TITLE`` and `
 
 from dataclasses import asdict, dataclass
 
-from paper_checks import critical_batch_2024, nqm_2019, scg_2026
-from sim.errors import InvalidParameter
+from batchlab.paper_checks import critical_batch_2024, nqm_2019, scg_2026
+from batchlab.sim.errors import InvalidParameter
 
 STATUSES = ("match", "mismatch", "inconclusive")
 

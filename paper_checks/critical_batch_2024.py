@@ -11,9 +11,9 @@ import math
 import numpy as np
 import sympy as sp
 
-from theory import critical_batch as cb
-from theory import gaussian_moments as gm
-from theory.linreg import cbs_exponent, corollary8_rate_exponents
+from batchlab.theory import critical_batch as cb
+from batchlab.theory import gaussian_moments as gm
+from batchlab.theory.linreg import cbs_exponent, corollary8_rate_exponents
 
 PAPER = "cbs2024"
 TITLE = "How Does Critical Batch Size Scale in Pre-training? (Zhang et al. 2024)"
@@ -65,7 +65,8 @@ def table6_fitted_alpha():
         ends = [math.log2(cb.table6_cbs(a, b, alpha + s, B_OPT, OVERHEAD)) for s in (0.005, -0.005)]
         ok &= ends[0] - 0.005 <= printed <= ends[1] + 0.005
         rows.append(f"{name} [{ends[0]:.3f}, {ends[1]:.3f}]")
-    return (", ".join(f"{r[0]} {r[4]:.2f}" for r in TABLE6_FITTED), "caption formula over α ± 0.005: " + ", ".join(rows),
+    return (", ".join(f"{r[0]} {r[4]:.2f}" for r in TABLE6_FITTED),
+            "caption formula over α ± 0.005: " + ", ".join(rows),
             _status(ok), "every printed value lies in the range the rounded α allows (the caption formula is what "
                          "the table used; see table6_caption_formula_vs_transition for whether it is right)")
 
@@ -90,7 +91,8 @@ def fixed_vs_fitted_alpha_agree():
     """§3.2: 'both strategies [α = 1 and fitted α] yield nearly identical forecasting results'."""
     gaps = [abs(f[3] - g[4]) for f, g in zip(TABLE6_FIXED, TABLE6_FITTED)]
     return ("nearly identical forecasts with α = 1 and fitted α",
-            "|Δ log2 B*| between Table 6(a) and 6(b): " + ", ".join(f"{r[0]} {g:.2f}" for r, g in zip(TABLE6_FIXED, gaps)),
+            "|Δ log2 B*| between Table 6(a) and 6(b): "
+            + ", ".join(f"{r[0]} {g:.2f}" for r, g in zip(TABLE6_FIXED, gaps)),
             "inconclusive",
             f"the paper's own tables differ by {min(gaps):.2f}–{max(gaps):.2f} in log2 B* (factors "
             f"{2**min(gaps):.2f}–{2**max(gaps):.2f}), in both directions; whether that is 'nearly identical' is a "
@@ -182,7 +184,8 @@ def corollary8_exponent():
     got = [cbs_exponent(a, b) for a, b in points]
     want = [max(0.0, 1 - a / min(b, 2 * a + 1)) for a, b in points]
     return ("B* ≈ D^{1 − a/min{b, 2a+1}} (b > a); B* = 1 (b ≤ a)",
-            "sympy derivation from Theorem 7: " + ", ".join(f"(a={a}, b={b}) {g:.4f}" for (a, b), g in zip(points, got)),
+            "sympy derivation from Theorem 7: "
+            + ", ".join(f"(a={a}, b={b}) {g:.4f}" for (a, b), g in zip(points, got)),
             _status(np.allclose(got, want, atol=1e-12)),
             "the minimisation in the proof is right; measured on the exact engine the exponent is approached "
             "only slowly (batchlab linreg cbs; README)")

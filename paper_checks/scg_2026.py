@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from theory import scg
+from batchlab.theory import scg
 
 PAPER = "scg"
 TITLE = "On the Role of Batch Size in Stochastic Conditional Gradient Methods (Islamov et al. 2026)"
@@ -79,13 +79,16 @@ def section67_budget_transfer():
         for key, (b_rule, beta_rule) in {"fixed": (plain_bs / S0, plain_beta), "law": (b1, beta1)}.items():
             off[key][0] = max(off[key][0], abs(batch / b_rule - 1))
             off[key][1] = max(off[key][1], abs(beta / beta_rule - 1))
-        rows.append(f"T = {tokens / 1e9:.1f}B: ρ fixed B = {plain_bs / S0:.0f}, β = {plain_beta:.3g}; ρ law B = {b1:.0f}, "
+        rows.append(f"T = {tokens / 1e9:.1f}B: ρ fixed B = {plain_bs / S0:.0f}, β = {plain_beta:.3g}; "
+                    f"ρ law B = {b1:.0f}, "
                     f"β = {beta1:.3g} (claimed {batch}, {beta:.2g})")
     ok = any(max(pair) < 0.03 for pair in off.values())
     return ("B = 416 / 672 / 896, β = 3.0 / 2.4 / 2.1 e-4", "; ".join(rows), "match" if ok else "mismatch",
-            f"neither reading of eq. 13 gives both columns: with ρ held fixed B is off by up to {off['fixed'][0]:.1%} and "
+            "neither reading of eq. 13 gives both columns: with ρ held fixed B is off by up to "
+            f"{off['fixed'][0]:.1%} and "
             f"β by {off['fixed'][1]:.1%}; with ρ from the fitted law (its batch term, which eq. 13 is for) B by "
-            f"{off['law'][0]:.1%} and β by {off['law'][1]:.1%}: the B column is closer to ρ fixed, the β column to the law")
+            f"{off['law'][0]:.1%} and β by {off['law'][1]:.1%}: the B column is closer to ρ fixed, the β column to "
+            "the law")
 
 
 def appendix_c1_square_root_rule():

@@ -1,7 +1,9 @@
-"""batchlab simulators and measurement: what the dynamics actually do.
+"""batchlab's simulators and measurement: what the dynamics actually do.
 
-Subpackages: :mod:`sim.linreg` (power-law linear regression), :mod:`sim.nqm` (the noisy quadratic model). Shared pieces: :mod:`sim.seeding`,
-:mod:`sim.parallel`, :mod:`sim.errors`, and the measurement toolkit every system uses:
-:mod:`sim.targets` (steps to a target), :mod:`sim.tuning` (hyperparameter tuning),
-:mod:`sim.critical_batch` (the CBS definitions) and :mod:`sim.sweep` (parallel cached sweeps).
+One subpackage per system: :mod:`batchlab.sim.linreg` (power-law linear regression), :mod:`batchlab.sim.nqm`
+(the noisy quadratic model), :mod:`batchlab.sim.scg` (stochastic conditional gradient). Shared pieces:
+:mod:`batchlab.sim.seeding`, :mod:`batchlab.sim.parallel`, :mod:`batchlab.sim.errors`, and the measurement
+toolkit every system uses: :mod:`batchlab.sim.targets` (steps to a target), :mod:`batchlab.sim.tuning`
+(hyperparameter tuning), :mod:`batchlab.sim.critical_batch` (the CBS definitions) and :mod:`batchlab.sim.sweep`
+(parallel cached sweeps).
 """

@@ -5,11 +5,11 @@ increasing): ``risks[k]``, the best loss reachable with D samples at batch B_k (
 hyperparameters tuned), and ``steps[k]``, the fewest steps (hyperparameters tuned) at which
 batch B_k reaches a target (``nan`` or ``inf`` where it never does within the budget).
 These functions are system-agnostic; McCandlish's gradient-noise scales need gradient
-statistics and live with each system (e.g. :func:`theory.linreg.gradient_noise_scales`).
+statistics and live with each system (e.g. :func:`batchlab.theory.linreg.gradient_noise_scales`).
 
 1. :func:`definition3`: Definition 3 of the seed paper (Zhang et al. 2024, §3.1), and its rule
    :func:`linear_scaling_cbs` for curves with a target but no data size.
-2. :func:`fit_steps` + :func:`theory.critical_batch.transition_cbs`: the fitted form of §3.2/App. H.
+2. :func:`fit_steps` + :func:`batchlab.theory.critical_batch.transition_cbs`: the fitted form of §3.2/App. H.
 3. :func:`sfo_cbs`: the SFO-complexity CBS of the Iiduka group, argmin_B B·K(B).
 """
 
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import least_squares
 
-from sim import errors
-from theory.critical_batch import table6_cbs, transition_cbs
+from batchlab.sim import errors
+from batchlab.theory.critical_batch import table6_cbs, transition_cbs
 
 
 def _grid(batch_sizes, *curves):

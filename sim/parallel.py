@@ -1,7 +1,7 @@
 """Run replicate kernels on a thread pool.
 
 Kernels are ``nogil`` Numba functions, one call per replicate with that
-replicate's own Generator (see :mod:`sim.seeding`), so threads give real
+replicate's own Generator (see :mod:`batchlab.sim.seeding`), so threads give real
 speed-up and the results are identical whatever the worker count: each result
 is stored at its replicate's index and no state is shared between replicates.
 """

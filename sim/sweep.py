@@ -33,7 +33,7 @@ import numpy as np
 import scipy
 from tqdm import tqdm
 
-from sim.parallel import default_workers
+from batchlab.sim.parallel import default_workers
 
 DEFAULT = "default"
 

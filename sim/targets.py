@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import errors
+from batchlab.sim import errors
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ def steps_to_target(losses, target: float, *, first_step: int = 1) -> StepsToTar
 def crossing_share(before: float, after: float, target: float) -> float:
     """Where in (0, 1] between two steps the loss crosses ``target``, log-linearly (before > target ≥ after).
 
-    Plain arithmetic, so compiled kernels use this very function (:mod:`sim.nqm._crossing`).
+    Plain arithmetic, so compiled kernels use this very function (:mod:`batchlab.sim.nqm._crossing`).
     """
     if after > 0.0:
         return (math.log(before) - math.log(target)) / (math.log(before) - math.log(after))

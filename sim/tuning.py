@@ -2,7 +2,8 @@
 
 ``minimize_on_grid`` evaluates the criterion on given points (a published protocol's grid, say),
 optionally refines around the best one with bounded Brent in log x (scipy's
-``minimize_scalar(method="bounded")``); ``minimize_log`` does so on a geometric grid. Both report the optimum together with how flat the criterion is around it: the range of x
+``minimize_scalar(method="bounded")``); ``minimize_log`` does so on a geometric grid. Both report the optimum together
+with how flat the criterion is around it: the range of x
 over which it stays within (1 + ``flat_tol``) of the optimum. A criterion returns ``inf``
 where it has no value (a diverged run, a target never reached); those points lose.
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-from sim import errors
+from batchlab.sim import errors
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,8 @@ class Tuned:
 
     ``argmin``/``value``: the best evaluated point (None/inf if no point had a finite value).
     ``points``/``values``: every evaluation, sorted by x; a value is inf where the criterion has
-    none or where a pruned evaluation showed only that it exceeds (1 + ``flat_tol``)·``value``. ``flat_range``: (lo, hi) where the
+    none or where a pruned evaluation showed only that it exceeds (1 + ``flat_tol``)·``value``. ``flat_range``: (lo, hi)
+    where the
     criterion is ≤ (1 + ``flat_tol``)·value, interpolated log-linearly between evaluated points
     (an end is the search bound when the criterion is still flat there). ``at_edge``: the
     optimum sits at a search bound, so the true optimum may lie outside [low, high].

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import build_parser, main
+from batchlab.cli import build_parser, main
+
 from tolerances import K_SE
 
 RISK = ["linreg", "risk", "--a", "1.5", "--b", "2", "--dim", "50", "--samples", "256", "--batch", "8", "--lr", "0.4"]
@@ -63,7 +64,8 @@ def test_human_readable_output(capsys):
 
 @pytest.mark.parametrize(
     "change, flag",
-    [({"--lr": "-1"}, "--lr"), ({"--lr": "nan"}, "--lr"), ({"--batch": "0"}, "--batch"), ({"--samples": "100"}, "--samples"),
+    [({"--lr": "-1"}, "--lr"), ({"--lr": "nan"}, "--lr"), ({"--batch": "0"}, "--batch"),
+     ({"--samples": "100"}, "--samples"),
      ({"--dim": "0"}, "--dim"), ({"--a": "1"}, "--a"), ({"--a": "0.5"}, "--a"), ({"--b": "nan"}, "--b"),
      ({"--sigma": "-0.1"}, "--sigma"), ({"--samples": "0"}, "--samples")],
 )
@@ -128,7 +130,8 @@ def test_cbs_human_readable_and_bad_input(capsys):
 
 
 def test_cbs_scaling_json_and_its_agreement_with_cbs(capsys, tmp_path):
-    argv = ["linreg", "cbs-scaling", "--a", "1.5", "--b", "2.5", "--dim", "60", "--lr-grid", "8", "--cache", str(tmp_path)]
+    argv = ["linreg", "cbs-scaling", "--a", "1.5", "--b", "2.5", "--dim", "60", "--lr-grid", "8",
+            "--cache", str(tmp_path)]
     payload = run_json(capsys, argv + ["--samples", "384", "768"])
     assert payload["samples"] == [384, 768] and len(payload["cbs"]) == 2 and payload["predicted_exponent"] == 0.4
     want = math.log(payload["cbs"][1] / payload["cbs"][0]) / math.log(2)
@@ -139,7 +142,7 @@ def test_cbs_scaling_json_and_its_agreement_with_cbs(capsys, tmp_path):
 
 
 def test_cli_definition_choices_are_the_librarys():
-    from sim.linreg import DEFINITIONS
+    from batchlab.sim.linreg import DEFINITIONS
 
     cbs = build_parser()._subparsers._group_actions[0].choices["linreg"]._subparsers._group_actions[0].choices["cbs"]
     (definition,) = [a for a in cbs._actions if a.dest == "definition"]
@@ -197,7 +200,8 @@ BST = ["scg", "bst", "--L", "7.2", "--mu", "3.1", "--rho", "62.7", "--sigma-star
 def test_scg_bst_contract(capsys):
     """The issue's keys; the headline with the theorem's constants unless --no-constants; the other variant nested."""
     payload = run_json(capsys, BST)
-    assert {"bs_star", "iterations", "beta", "alpha", "error", "bs_noise_boundary", "bs_starved_boundary"} <= payload.keys()
+    expected = {"bs_star", "iterations", "beta", "alpha", "error", "bs_noise_boundary", "bs_starved_boundary"}
+    assert expected <= payload.keys()
     assert payload["theorem_constants"] and not payload["without_constants"]["theorem_constants"]
     assert payload["iterations"] * payload["bs_star"] == pytest.approx(1.3e9)
     assert payload["beta"] == pytest.approx(1.0 / payload["iterations"])
@@ -211,7 +215,8 @@ def test_scg_transfer_contract(capsys):
     argv = ["scg", "transfer", "--tokens-from", "124", "--tokens-to", "1000", "--batch", "256", "--seq", "1024",
             "--beta", "3.6e-4", "--L", "7.2", "10.6", "--mu", "3.1", "2.9", "--rho", "62.7", "111.9"]
     payload = run_json(capsys, argv)
-    assert payload["bs"] / 2**18 == pytest.approx(4.37, abs=0.005) and payload["beta"] / 3.6e-4 == pytest.approx(0.54, abs=0.005)
+    assert payload["bs"] / 2**18 == pytest.approx(4.37, abs=0.005)
+    assert payload["beta"] / 3.6e-4 == pytest.approx(0.54, abs=0.005)
     assert payload["beta_times_iterations"] == pytest.approx(payload["beta_times_iterations_from"])
     sqrt_rule = run_json(capsys, argv[:-9] + ["--rule", "sqrt"])
     assert sqrt_rule["bs"] == pytest.approx(2**18 * (1000 / 124) ** 0.5)
@@ -221,7 +226,8 @@ def test_scg_transfer_contract(capsys):
                                         (["scg", "transfer", "--tokens-from", "1", "--tokens-to", "2", "--batch", "0",
                                           "--seq", "1", "--beta", "0.1"], "--batch"),
                                         (["scg", "transfer", "--tokens-from", "1", "--tokens-to", "2", "--batch", "1",
-                                          "--seq", "1", "--beta", "0.1", "--rho", "1", "2", "--rule", "sqrt"], "--rule")])
+                                          "--seq", "1", "--beta", "0.1", "--rho", "1", "2", "--rule", "sqrt"],
+                                         "--rule")])
 def test_scg_bad_input_is_one_line_exit_2(capsys, argv, flag):
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -8,9 +8,9 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.critical_batch import definition3, fit_steps, sfo_cbs
-from sim.errors import InvalidParameter
-from theory import critical_batch as th
+from batchlab.sim.critical_batch import definition3, fit_steps, sfo_cbs
+from batchlab.sim.errors import InvalidParameter
+from batchlab.theory import critical_batch as th
 
 FINE = 2.0 ** np.arange(0, 16, 0.125)  # a 2^(1/8) grid
 

@@ -2,8 +2,8 @@
 
 import matplotlib.pyplot as plt
 
-from figures import REGISTRY
-from figures._save import save
+from batchlab.figures import REGISTRY
+from batchlab.figures._save import save
 
 
 def test_saved_files_are_byte_identical_for_identical_data(tmp_path):

@@ -6,10 +6,20 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from sim.linreg import (LinRegProblem, LrSearch, default_batches, exact_risk, measure_cbs, measure_cbs_scaling, risk_path,
-                        tuned_risk, tuned_steps)
-from theory import gaussian_moments as gm
-from theory.linreg import cbs_exponent, gradient_noise_scales, ms_stability_limit
+from batchlab.sim.linreg import (
+    LinRegProblem,
+    LrSearch,
+    default_batches,
+    exact_risk,
+    measure_cbs,
+    measure_cbs_scaling,
+    risk_path,
+    tuned_risk,
+    tuned_steps,
+)
+from batchlab.theory import gaussian_moments as gm
+from batchlab.theory.linreg import cbs_exponent, gradient_noise_scales, ms_stability_limit
+
 from tolerances import EXACT_RTOL
 
 PROBLEM = LinRegProblem.power_law(1.5, 2.5, 200)

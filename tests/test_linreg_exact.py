@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from scipy.stats import ortho_group
 
-from sim.errors import InvalidParameter
-from sim.linreg import LinRegProblem, exact_risk
+from batchlab.sim.errors import InvalidParameter
+from batchlab.sim.linreg import LinRegProblem, exact_risk
+
 from tolerances import EXACT_RTOL
 
 
@@ -24,7 +25,8 @@ def dense_reference(eigenvalues, w_star, sigma, lr, batch, steps, rotation):
     covs = [S]
     for _ in range(steps):
         HSH = H @ S @ H
-        S = S - lr * (H @ S + S @ H) + lr**2 * (HSH + (HSH + np.trace(H @ S) * H) / batch) + lr**2 * sigma**2 * H / batch
+        S = (S - lr * (H @ S + S @ H) + lr**2 * (HSH + (HSH + np.trace(H @ S) * H) / batch)
+             + lr**2 * sigma**2 * H / batch)
         covs.append(S)
 
     def averaged(first, last):
@@ -71,7 +73,8 @@ def test_paths_are_prefix_risks():
 
 def test_divergence_is_reported_not_overflowed():
     problem = LinRegProblem.power_law(1.5, 2.0, 100)
-    stable = exact_risk(problem, lr=0.9 * exact_risk(problem, lr=0.1, batch=4, samples=4).lr_max, batch=4, samples=4 * 5000)
+    lr_max = exact_risk(problem, lr=0.1, batch=4, samples=4).lr_max
+    stable = exact_risk(problem, lr=0.9 * lr_max, batch=4, samples=4 * 5000)
     assert stable.stable and not stable.diverged and np.isfinite(stable.averaged)
     blown = exact_risk(problem, lr=3 * stable.lr_max, batch=4, samples=4 * 5000)
     assert not blown.stable and blown.diverged and 1 <= blown.diverged_at < 5000
@@ -100,7 +103,8 @@ def test_invalid_arguments_name_the_parameter(kwargs, name):
 
 
 @pytest.mark.parametrize("kwargs, name", [(dict(a=1.0, b=2, dim=5), "a"), (dict(a=2, b=2, dim=0), "dim"),
-                                          (dict(a=2, b=float("inf"), dim=5), "b"), (dict(a=2, b=2, dim=5, sigma=-1), "sigma")])
+                                          (dict(a=2, b=float("inf"), dim=5), "b"),
+                                          (dict(a=2, b=2, dim=5, sigma=-1), "sigma")])
 def test_invalid_problem_names_the_parameter(kwargs, name):
     with pytest.raises(InvalidParameter, match=f"^{name}: must be"):
         LinRegProblem.power_law(**kwargs)

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from sim.linreg import LinRegProblem, exact_risk, monte_carlo_risk
+from batchlab.sim.linreg import LinRegProblem, exact_risk, monte_carlo_risk
+
 from tolerances import K_SE
 
 # (a, b, dim, lr as a fraction of the stability limit, batch, steps, sigma): B = 1 and

@@ -8,10 +8,11 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.errors import InvalidParameter
-from sim.nqm import NQMProblem, sgd_loss, sgd_monte_carlo, sgd_steady_loss, sgd_steps_to_target
-from theory import nqm as th
-from theory.nqm_symbolic import derive_sgd, k, n, s0, x
+from batchlab.sim.errors import InvalidParameter
+from batchlab.sim.nqm import NQMProblem, sgd_loss, sgd_monte_carlo, sgd_steady_loss, sgd_steps_to_target
+from batchlab.theory import nqm as th
+from batchlab.theory.nqm_symbolic import derive_sgd, k, n, s0, x
+
 from tolerances import K_SE
 
 
@@ -123,7 +124,8 @@ def test_lower_bound_and_paper_scale_sanity():
     assert best[16] > best[64]
 
 
-@pytest.mark.parametrize("kwargs, name", [(dict(lr=0.0), "lr"), (dict(batch=0), "batch"), (dict(precond=1.5), "precond"),
+@pytest.mark.parametrize("kwargs, name", [(dict(lr=0.0), "lr"), (dict(batch=0), "batch"),
+                                          (dict(precond=1.5), "precond"),
                                           (dict(target=-1.0), "target"), (dict(max_steps=0), "max_steps")])
 def test_invalid_arguments_are_named(kwargs, name):
     args = dict(lr=0.1, batch=4, target=0.1, precond=0.0) | kwargs
@@ -131,7 +133,8 @@ def test_invalid_arguments_are_named(kwargs, name):
         sgd_steps_to_target(NQMProblem.paper(10), **args)
 
 
-@pytest.mark.parametrize("binned, precond, lr, batch", [(False, 0.0, 0.5, 1), (False, 0.5, 0.05, 16), (True, 0.0, 1.2, 4),
+@pytest.mark.parametrize("binned, precond, lr, batch", [(False, 0.0, 0.5, 1), (False, 0.5, 0.05, 16),
+                                                       (True, 0.0, 1.2, 4),
                                                          (True, 0.75, 0.02, 64), (False, 1.0, 0.3, 2)])
 def test_monte_carlo_agrees_with_the_exact_engine(binned, precond, lr, batch):
     """Within K_SE = 4 standard errors at every recorded step (fixed seed, 3000 replicates), for every p."""
@@ -154,7 +157,7 @@ def test_monte_carlo_streams_do_not_depend_on_threads():
 
 def test_engine_coefficients_are_the_theorys():
     """The compiled engine computes x, r, n itself; they must be theory.nqm's, bit for bit up to rounding."""
-    from sim.nqm._exact import _dimensions
+    from batchlab.sim.nqm._exact import _dimensions
 
     problem = NQMProblem.paper(500, binned=True, bins=40)
     for lr, batch, precond in ((0.3, 4, 0.0), (0.01, 1024, 0.75), (1.9, 1, 1.0)):

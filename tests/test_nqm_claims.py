@@ -8,9 +8,16 @@ The CBS is Definition 3's overhead rule (1.2) with linear scaling from B = 4.
 import numpy as np
 import pytest
 
-from sim.nqm import (NQMProblem, ema_loss, gradient_noise_path, sgd_steady_loss, stability_cap, steps_curves,
-                     tuned_steps)
-from theory.nqm import ema_steady, information_lower_bound_steps, linear_steady_loss_ratio
+from batchlab.sim.nqm import (
+    NQMProblem,
+    ema_loss,
+    gradient_noise_path,
+    sgd_steady_loss,
+    stability_cap,
+    steps_curves,
+    tuned_steps,
+)
+from batchlab.theory.nqm import ema_steady, information_lower_bound_steps, linear_steady_loss_ratio
 
 PRECONDS = (0.0, 0.25, 0.5, 0.75)
 
@@ -82,7 +89,7 @@ def test_mccandlish_noise_scale_tracks_the_measured_cbs(curves):
     steps (which is B_noise exactly under McCandlish's S = S_min(1 + B_noise/B)). Measured ratios 0.62, 0.78,
     1.51, 2.10 for p = 0..0.75: same ordering and growth with p, within a factor 2.5, but not equal — the NQM's
     curve is not McCandlish's one-parameter shape."""
-    from sim.critical_batch import linear_scaling_cbs
+    from batchlab.sim.critical_batch import linear_scaling_cbs
 
     _, all_curves = curves
     noise = np.array([c.b_noise for c in all_curves])
@@ -118,7 +125,8 @@ def test_claim3_momentum_helps_only_at_large_batch(by_optimizer):
 def test_claim3_at_small_batch_momentum_is_sgd_with_the_effective_learning_rate():
     """B = 4, p = 0: over β ≤ 1 − 10⁻⁴ the best momentum run needs the steps of SGD on its fine grid (within 1%;
     measured 0.5% fewer; every such β the grid searched in full within 2%) at an effective rate α/(1 − β) within
-    10% of SGD's optimal rate (measured 4.6%). The notebook grid's last β, 1 − 10⁻⁵, is 12.6% faster: a memory of 10⁵ steps leaves every dimension
+    10% of SGD's optimal rate (measured 4.6%). The notebook grid's last β, 1 − 10⁻⁵, is 12.6% faster: a memory of 10⁵
+    steps leaves every dimension
     underdamped, decaying at the one rate 1 − β whatever its curvature: outside the small-step regime where
     momentum equals SGD, and outside the paper's argument."""
     problem = NQMProblem.paper(binned=True)

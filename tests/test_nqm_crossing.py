@@ -6,8 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.nqm import (NQMProblem, closed_form_loss, ema_system, moment_map, momentum_system, nesterov_system,
-                     sgd_steps_to_target, system_loss, system_steps_to_target)
+from batchlab.sim.nqm import (
+    NQMProblem,
+    closed_form_loss,
+    ema_system,
+    moment_map,
+    momentum_system,
+    nesterov_system,
+    sgd_steps_to_target,
+    system_loss,
+    system_steps_to_target,
+)
 
 BUILDERS = {"momentum": (momentum_system, "momentum"), "nesterov": (nesterov_system, "momentum"),
             "ema": (ema_system, "decay")}

@@ -6,10 +6,22 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.nqm import (NQMProblem, affine_power, closed_form_loss, ema_loss, linear_system, moment_map, momentum_loss,
-                     sgd_loss, system_loss, system_monte_carlo, system_steady_loss)
-from theory import nqm as th
-from theory.nqm_symbolic import OPTIMIZERS, a, beta, derive_linear, derive_momentum, n, x
+from batchlab.sim.nqm import (
+    NQMProblem,
+    affine_power,
+    closed_form_loss,
+    ema_loss,
+    linear_system,
+    moment_map,
+    momentum_loss,
+    sgd_loss,
+    system_loss,
+    system_monte_carlo,
+    system_steady_loss,
+)
+from batchlab.theory import nqm as th
+from batchlab.theory.nqm_symbolic import OPTIMIZERS, a, beta, derive_linear, derive_momentum, n, x
+
 from tolerances import K_SE
 
 

@@ -7,10 +7,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.errors import InvalidParameter
-from sim.nqm import (NQMProblem, Schedule, linear_system, moment_map, optimise_schedule, schedule_cap, schedule_loss,
-                     schedule_monte_carlo, schedule_steps, system_loss)
-from sim.nqm._schedule import _sgd_final_loss
+from batchlab.sim.errors import InvalidParameter
+from batchlab.sim.nqm import (
+    NQMProblem,
+    Schedule,
+    linear_system,
+    moment_map,
+    optimise_schedule,
+    schedule_cap,
+    schedule_loss,
+    schedule_monte_carlo,
+    schedule_steps,
+    system_loss,
+)
+from batchlab.sim.nqm._schedule import _sgd_final_loss
+
 from tolerances import K_SE
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "ema")
@@ -87,7 +98,8 @@ def test_schedule_constructors_and_errors():
     split, index = Schedule([3, 4], [0.1, 0.2], [1, 1]).split_at([0, 2, 3, 5, 7])
     assert split.lengths.tolist() == [2, 1, 2, 2] and index.tolist() == [0, 1, 2, 3, 4]
     for bad, name in ((lambda: Schedule([0], [0.1], [1]), "lengths"), (lambda: Schedule([1], [-0.1], [1]), "lr"),
-                      (lambda: Schedule([1], [0.1], [0.5]), "batch"), (lambda: Schedule.piecewise([1, 2], 1, 1), "steps"),
+                      (lambda: Schedule([1], [0.1], [0.5]), "batch"),
+                      (lambda: Schedule.piecewise([1, 2], 1, 1), "steps"),
                       (lambda: schedule_loss(NQMProblem.paper(10), Schedule.constant(0.1, 1, 5), steps=[6]), "steps"),
                       (lambda: schedule_loss(NQMProblem.paper(10), Schedule.constant(0.1, 1, 5), optimizer="adam"),
                        "optimizer")):

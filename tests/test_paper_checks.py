@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from paper_checks import PAPERS, CheckResult, run
-from sim.cli import main
+from batchlab.cli import main
+from batchlab.paper_checks import PAPERS, CheckResult, run
 
 EXPECTED = {("cbs2024", name): status for name, status in {
     "table6_fixed_alpha": "match", "table6_fitted_alpha": "match", "table6_caption_formula_vs_transition": "mismatch",
@@ -26,7 +26,8 @@ EXPECTED = {("cbs2024", name): status for name, status in {
     ("scg", name): status for name, status in {
         "table3_multipliers": "match", "one_b_batch_and_beta": "match", "section67_budget_transfer": "mismatch",
         "appendix_c1_square_root_rule": "mismatch", "beta_times_iterations": "match",
-        "fitted_laws_against_tables": "mismatch", "tables_1_and_2_agree": "mismatch", "best_configuration": "inconclusive",
+        "fitted_laws_against_tables": "mismatch", "tables_1_and_2_agree": "mismatch",
+        "best_configuration": "inconclusive",
         "theorem_alpha_at_bst": "mismatch", "restart_settings": "match"}.items()}
 
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.scg import QuadraticProblem, estimator_bias, huber_slope
+from batchlab.sim.scg import QuadraticProblem, estimator_bias, huber_slope
 
 RUN = dict(batch=16, seq=32, tokens=512 * 2000, beta=0.0005, alpha=0.1, radius=2.0, seed=0)
 

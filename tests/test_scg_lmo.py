@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.scg import NORMS, newton_schulz, product
+from batchlab.sim.scg import NORMS, newton_schulz, product
 
 VECTOR = ("l2", "linf", "l1")
 MATRIX = ("spectral", "rms", "sign")
@@ -62,7 +62,7 @@ def test_product_norm_is_max_over_layers_with_a_summed_dual(data):
     ⟨g, lmo(g)⟩ = −Σ η_ℓ‖g_ℓ‖_{*,ℓ}."""
     radii = [50.0, 3000.0]
     layered = product([NORMS["spectral"], NORMS["sign"]], radii)
-    gs = [data.draw(arrays(np.float64, (3, 4), elements=entries)), data.draw(arrays(np.float64, (5, 3), elements=entries))]
+    gs = [data.draw(arrays(np.float64, shape, elements=entries)) for shape in ((3, 4), (5, 3))]
     ds = layered.lmo(gs)
     assert layered.norm(ds) == pytest.approx(1.0, rel=1e-10)
     assert sum(np.sum(g * d) for g, d in zip(gs, ds)) == pytest.approx(-layered.dual(gs), rel=1e-10)

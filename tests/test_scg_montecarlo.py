@@ -8,9 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.scg import (NORMS, QuadraticProblem, SeparableProblem, Stage, beta_schedule, eq26_for_run, noise_sigma,
-                     scg_monte_carlo, scg_stages)
-from sim.seeding import replicate_rngs
+from batchlab.sim.scg import (
+    NORMS,
+    QuadraticProblem,
+    SeparableProblem,
+    Stage,
+    beta_schedule,
+    eq26_for_run,
+    noise_sigma,
+    scg_monte_carlo,
+    scg_stages,
+)
+from batchlab.sim.seeding import replicate_rngs
 
 
 def numpy_gradient(problem, sigma, draws, rng):

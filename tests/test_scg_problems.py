@@ -4,7 +4,7 @@ follows the BST rule; logistic loss on separable data, whose infimum lies outsid
 import numpy as np
 import pytest
 
-from sim.scg import OTHER_PROBLEMS, bst_exponent, problem_from_spec, u_curves
+from batchlab.sim.scg import OTHER_PROBLEMS, bst_exponent, problem_from_spec, u_curves
 
 
 @pytest.fixture(scope="module")

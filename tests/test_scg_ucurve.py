@@ -5,8 +5,16 @@ rules."""
 import numpy as np
 import pytest
 
-from sim.scg import STANDARD, QuadraticProblem, bst_exponent, restart_runs, scg_monte_carlo, tuned_alpha, u_curves
-from theory import scg
+from batchlab.sim.scg import (
+    STANDARD,
+    QuadraticProblem,
+    bst_exponent,
+    restart_runs,
+    scg_monte_carlo,
+    tuned_alpha,
+    u_curves,
+)
+from batchlab.theory import scg
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from batchlab.sim import sweep as sw
+
 import sweep_tasks
-from sim import sweep as sw
 
 CONFIGS = [dict(index=i, seed=5, size=50) for i in range(12)]
 
@@ -45,7 +46,7 @@ def test_unreadable_entries_are_recomputed(tmp_path):
 
 def test_a_killed_sweep_resumes_where_it_stopped_with_identical_results(tmp_path):
     """SIGKILL the process at configuration 7 (one worker, so 0..6 are done and stored), then resume."""
-    script = ("import sweep_tasks; from sim.sweep import sweep; "
+    script = ("import sweep_tasks; from batchlab.sim.sweep import sweep; "
               f"sweep(sweep_tasks.noisy_sum, {CONFIGS!r}, cache={str(tmp_path)!r}, workers=1)")
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), "SWEEP_TEST_KILL_AT": "7"}
     killed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.errors import InvalidParameter
-from sim.targets import steps_to_target
-from sim.tuning import minimize_log
+from batchlab.sim.errors import InvalidParameter
+from batchlab.sim.targets import steps_to_target
+from batchlab.sim.tuning import minimize_log
 
 
 def test_first_crossing_is_found_in_a_non_monotone_path():

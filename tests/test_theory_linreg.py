@@ -8,10 +8,12 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sim.linreg import LinRegProblem, exact_risk
-from theory import gaussian_moments as gm
-from theory import linreg as th
-from theory.linreg_symbolic import a as A_SYM, b as B_SYM, derive
+from batchlab.sim.linreg import LinRegProblem, exact_risk
+from batchlab.theory import gaussian_moments as gm
+from batchlab.theory import linreg as th
+from batchlab.theory.linreg_symbolic import a as A_SYM
+from batchlab.theory.linreg_symbolic import b as B_SYM
+from batchlab.theory.linreg_symbolic import derive
 
 
 def dense_second_moment_map(lam, lr, batch):
@@ -147,7 +149,8 @@ def test_corollary8_rates_fitted_on_the_exact_engine(a, b, dim, log2_window):
     problem = LinRegProblem.power_law(a, b, dim)
     lr0 = 0.5 * th.step_size_scale(problem.eigenvalues, 1)
     samples = 2 ** np.arange(log2_window[0], log2_window[1] + 1)
-    runs = [exact_risk(problem, lr=lr0 * d ** th.lr_over_batch_exponent(a, b), batch=1, samples=int(d)) for d in samples]
+    exponent = th.lr_over_batch_exponent(a, b)
+    runs = [exact_risk(problem, lr=lr0 * d**exponent, batch=1, samples=int(d)) for d in samples]
     want_bias, want_variance = th.corollary8_rate_exponents(a, b)
     got_bias = np.polyfit(np.log(samples), np.log([r.bias for r in runs]), 1)[0]
     got_variance = np.polyfit(np.log(samples), np.log([r.variance for r in runs]), 1)[0]

@@ -1,4 +1,4 @@
-"""Theorem 4.1 of the SCG batch-size paper: eq. 34, the regimes and the BST point derived with sympy; eq. 25 ≤ eq. 26."""
+"""Theorem 4.1 of the SCG batch-size paper: eq. 34, its regimes and the BST point derived with sympy; eq. 25 ≤ 26."""
 
 import math
 
@@ -8,15 +8,28 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from theory import scg
-from theory.scg_symbolic import (L, T, b, budget_terms, c, derive_budget_error, derive_recursion, derive_regimes, mu,
-                                 rho, sigma_star)
+from batchlab.theory import scg
+from batchlab.theory.scg_symbolic import (
+    THEOREM_TERMS,
+    L,
+    T,
+    b,
+    budget_terms,
+    c,
+    derive_budget_error,
+    derive_recursion,
+    derive_regimes,
+    mu,
+    rho,
+    sigma_star,
+)
 
 
 def test_eq34_follows_from_the_theorems_iteration_count():
     """Solving each term of Theorem 4.1's K for ε at K = T/b, σ = σ*/√b gives eq. 34 term by term, and the term the
     paper drops (eq. 35) is below the noise term exactly when b ≤ T: their ratio is (b/T)^{2/3}."""
-    starved, flat, noise, dropped = derive_budget_error()
+    terms = derive_budget_error()
+    starved, flat, noise, dropped = (terms[name] for name in THEOREM_TERMS)
     stated = [128 * L * b * sp.exp(3 * c) / (mu**2 * T),
               (128 * L * sp.exp(6 * c) * (32 * rho * sigma_star) ** 2 / (mu**4 * T)) ** sp.Rational(1, 3),
               32 * sp.exp(3 * c / 2) * rho * sigma_star / (mu * (T**2 * b) ** sp.Rational(1, 6))]
@@ -103,7 +116,22 @@ def test_transfer_rules():
 
 
 def test_budget_terms_without_constants_are_the_short_form():
-    starved, flat, noise = budget_terms(False)
+    terms = budget_terms(False)
+    assert tuple(terms) == scg.REGIMES
+    noise, flat, starved = terms.values()
     assert sp.simplify(starved - L * b / (mu**2 * T)) == 0
     assert sp.simplify(noise * mu * (T**2 * b) ** sp.Rational(1, 6) - rho * sigma_star) == 0
     assert flat.free_symbols == {L, rho, sigma_star, mu, T}
+
+
+@pytest.mark.parametrize("constants", [True, False])
+def test_each_numeric_term_is_named_for_its_regime(constants):
+    """The names cannot be swapped: in B·S the noise-dominated term falls (as (B·S)^(-1/6)), the flat one is constant
+    and the iteration-starved one grows linearly, and REGIMES orders them by B·S."""
+    at = [scg.budget_error_terms(7.2, 3.1, 62.7, 1.0, 1.3e9, bs, constants=constants) for bs in (1e3, 64e3)]
+    assert tuple(at[0]) == tuple(at[1]) == scg.REGIMES
+    growth = {name: at[1][name] / at[0][name] for name in scg.REGIMES}
+    assert growth == pytest.approx({"noise-dominated": 64 ** (-1 / 6), "flat": 1.0, "iteration-starved": 64.0},
+                                   rel=1e-12)
+    assert scg.budget_error(7.2, 3.1, 62.7, 1.0, 1.3e9, 1.0, constants=constants)[1] == "noise-dominated"
+    assert scg.budget_error(7.2, 3.1, 62.7, 1.0, 1.3e9, 1e12, constants=constants)[1] == "iteration-starved"

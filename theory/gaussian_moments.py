@@ -19,8 +19,8 @@ import sympy as sp
 def fourth_moment(H, A):
     """E[x xᵀ A x xᵀ] for x ~ N(0, H), entry by entry from Isserlis' theorem (sympy matrices)."""
     d = H.shape[0]
-    return sp.Matrix(d, d, lambda i, l: sum(
-        A[j, k] * (H[i, j] * H[k, l] + H[i, k] * H[j, l] + H[i, l] * H[j, k]) for j in range(d) for k in range(d)))
+    return sp.Matrix(d, d, lambda i, m: sum(
+        A[j, k] * (H[i, j] * H[k, m] + H[i, k] * H[j, m] + H[i, m] * H[j, k]) for j in range(d) for k in range(d)))
 
 
 def true_identity(H, A):

@@ -142,16 +142,16 @@ def cbs_exponent(a: float, b: float) -> float:
 
     0 for b ≤ a (B* = 1), 1 − a/b for a < b < 2a + 1, 1 − a/(2a + 1) for b ≥ 2a + 1,
     i.e. max{0, 1 − a/min{b, 2a + 1}}. Lambdified from the sympy derivation in
-    :mod:`theory.linreg_symbolic` (the single source of this number).
+    :mod:`batchlab.theory.linreg_symbolic` (the single source of this number).
     """
-    from theory.linreg_symbolic import numeric_exponents
+    from batchlab.theory.linreg_symbolic import numeric_exponents
 
     return float(numeric_exponents()["cbs"](a, b))
 
 
 def lr_over_batch_exponent(a: float, b: float) -> float:
     """Corollary 8's optimal γ/B ≈ D^{this}: a/min{b, 2a+1} − 1 for b > a; 0 for b ≤ a (γ ≈ 1, B = 1)."""
-    from theory.linreg_symbolic import numeric_exponents
+    from batchlab.theory.linreg_symbolic import numeric_exponents
 
     return float(numeric_exponents()["lr_over_batch"](a, b))
 

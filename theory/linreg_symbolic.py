@@ -55,7 +55,8 @@ def derive():
         return sp.Piecewise((low, b <= a), (mid, b < 2 * a + 1), (high, True))
 
     return {
-        "bias_exponents": {"head_diverging": sp.simplify(head_diverging), "head_converging": head_converging, "tail": tail},
+        "bias_exponents": {"head_diverging": sp.simplify(head_diverging), "head_converging": head_converging,
+                           "tail": tail},
         "variance_exponent": variance,
         "x_star": by_case(sp.Integer(1), x_mid, x_high),
         "lr_over_batch": by_case(sp.Integer(0), x_mid - 1, x_high - 1),

@@ -6,7 +6,7 @@ preconditioner P = H^{−p}. Per dimension, with x = αh^{1−p} and n = α²h^{
     θ' = (1 − x)θ − αh^{−p}ε,    s' = r·s + n,   s = E θ²,  r = (1 − x)²,
 
 so s(k) = s* + r^k (s(0) − s*) with s* = n/(1 − r) = n/(x(2 − x)), stable iff 0 < x < 2
-(:mod:`theory.nqm_symbolic` derives all three from the recursion with sympy). The expected
+(:mod:`batchlab.theory.nqm_symbolic` derives all three from the recursion with sympy). The expected
 loss is ½ Σ_i w_i h_i s_i, with w_i the number of eigenvalues a dimension stands for (1, or a
 bin count). Every term r^k(s(0) − s*) is monotone in k, which makes the first step at which
 the loss reaches a target exactly computable without assuming the loss is monotone.
@@ -60,7 +60,8 @@ def momentum_stable(x, beta):
     """Heavy-ball momentum is mean-square stable iff 0 ≤ β < 1 and 0 < x < 2(1 + β) (x = αh^{1−p}).
 
     Jury's conditions |δ| < 1, |τ| < 1 + δ for the first-moment roots of λ² − (1 − x + β)λ + β; the
-    second-moment map's eigenvalues are their products λ₁², λ₂², λ₁λ₂ (:func:`theory.nqm_symbolic.derive_linear`).
+    second-moment map's eigenvalues are their products λ₁², λ₂², λ₁λ₂
+    (:func:`batchlab.theory.nqm_symbolic.derive_linear`).
     """
     x, beta = np.asarray(x, dtype=np.float64), np.asarray(beta, dtype=np.float64)
     return (beta >= 0) & (beta < 1) & (x > 0) & (x < 2 * (1 + beta))
@@ -103,7 +104,8 @@ def stable_x_limit(optimizer: str, knob: float = 0.0) -> float:
 def momentum_coefficients(x, beta):
     """Heavy ball on y = (θ, θ_t − θ_{t−1})."""
     root = beta**0.5
-    return (1.0 - x, beta, -x, beta, -1.0, -1.0, 1.0 - x + beta, beta, (x - (1.0 - root) ** 2) * (x - (1.0 + root) ** 2),
+    return (1.0 - x, beta, -x, beta, -1.0, -1.0, 1.0 - x + beta, beta,
+            (x - (1.0 - root) ** 2) * (x - (1.0 + root) ** 2),
             x, 2.0 + 2.0 * beta - x)
 
 

@@ -8,7 +8,7 @@ momentum average, η the LMO radius, ρ the norm-equivalence constant ‖x‖_* 
 * :func:`theorem_parameters`: η, α and K that Theorem 4.1 prescribes for a target ε.
 * :func:`budget_error_terms`, :func:`bst_point`: eq. 34 at a token budget, its three regimes and the BST point
   BS* where the flat and iteration-starved regimes meet, each with the theorem's constants or without them
-  (the paper's short form, eq. 3). Lambdified from :mod:`theory.scg_symbolic`, where they are derived.
+  (the paper's short form, eq. 3). Lambdified from :mod:`batchlab.theory.scg_symbolic`, where they are derived.
 * :func:`transfer_bst`, :func:`transfer_sqrt`: the transfer rules eqs. 7–9 (12–13) and the square-root rule of
   App. C.1 (eqs. 16–17).
 """
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# eq. 34's regimes in order of increasing B·S; every tuple or dict of its terms follows this order.
 REGIMES = ("noise-dominated", "flat", "iteration-starved")
 
 
@@ -31,7 +32,8 @@ def bound_eq26(K, c, eta, alpha, L, mu, rho, sigma, delta0):
     beta = c / K
     grow = math.exp(1.5 * c)
     q = mu * beta * eta / (2.0 * grow)
-    return ((1.0 - q) ** K * delta0 + 2.0 * beta * eta * rho * sigma / alpha + 4.0 * rho * sigma * math.sqrt(alpha) * grow / mu
+    return ((1.0 - q) ** K * delta0 + 2.0 * beta * eta * rho * sigma / alpha
+            + 4.0 * rho * sigma * math.sqrt(alpha) * grow / mu
             + 4.0 * L * beta * eta * grow / mu + 8.0 * L * beta * eta * grow / (alpha * mu))
 
 
@@ -39,7 +41,8 @@ def recursion_eq25(K, c, eta, alpha, L, mu, rho, sigma, delta0) -> np.ndarray:
     """eq. 25 run with equality: e_0 = Δ_0, e_{k+1} = (1 − q)e_k + 2βηρσ(1 − α)^k + 4Lβ²η²/α + 2βηρσ√α + 2Lβ²η²."""
     beta = c / K
     q = mu * beta * eta / (2.0 * math.exp(1.5 * c))
-    constant = 4 * L * beta**2 * eta**2 / alpha + 2 * beta * eta * rho * sigma * math.sqrt(alpha) + 2 * L * beta**2 * eta**2
+    constant = (4 * L * beta**2 * eta**2 / alpha + 2 * beta * eta * rho * sigma * math.sqrt(alpha)
+                + 2 * L * beta**2 * eta**2)
     e = np.empty(K + 1)
     e[0] = delta0
     for k in range(K):
@@ -52,7 +55,8 @@ def theorem_parameters(epsilon, c, L, mu, rho, sigma, delta0) -> dict:
     log_term = math.log(2.0 * delta0 / epsilon)
     eta = 2.0 * math.exp(1.5 * c) / (mu * c) * log_term
     alpha = min(1.0, (epsilon * mu) ** 2 / ((32.0 * rho * sigma) ** 2 * math.exp(3.0 * c)))
-    inner = max(0.5, 128 * L * math.exp(3 * c) / (epsilon * mu**2), 32 * rho * sigma * math.exp(1.5 * c) / (epsilon * mu),
+    inner = max(0.5, 128 * L * math.exp(3 * c) / (epsilon * mu**2),
+                32 * rho * sigma * math.exp(1.5 * c) / (epsilon * mu),
                 128 * L * math.exp(6 * c) * (32 * rho * sigma) ** 2 / (mu * (epsilon * mu) ** 3),
                 (32 * rho * sigma * math.exp(1.5 * c)) ** 3 / (epsilon * mu) ** 3)
     K = max(2.0 * c, inner * log_term)
@@ -63,27 +67,27 @@ def theorem_parameters(epsilon, c, L, mu, rho, sigma, delta0) -> dict:
 def _lambdified(constants: bool):
     import sympy as sp  # lazily: sympy costs half a second to import
 
-    from theory.scg_symbolic import L, T, b, budget_terms, c, derive_regimes, mu, rho, sigma_star
+    from batchlab.theory.scg_symbolic import L, T, b, budget_terms, c, derive_regimes, mu, rho, sigma_star
 
     args = (L, mu, rho, sigma_star, T, c)
     regimes = derive_regimes(constants)
     functions = {name: sp.lambdify(args, regimes[name], "math") for name in
                  ("bst", "noise_boundary", "error_at_bst", "flat_exists_below", "no_flat_minimiser")}
-    functions["terms"] = sp.lambdify(args + (b,), budget_terms(constants), "math")
+    functions["terms"] = sp.lambdify(args + (b,), list(budget_terms(constants).values()), "math")
     return functions
 
 
-def budget_error_terms(L, mu, rho, sigma_star, tokens, bs, c=1.0, constants=True) -> tuple[float, float, float]:
-    """eq. 34's (iteration-starved, flat, noise-dominated) terms at B·S = ``bs`` (log factor dropped)."""
-    return tuple(float(v) for v in _lambdified(constants)["terms"](L, mu, rho, sigma_star, tokens, c, bs))
+def budget_error_terms(L, mu, rho, sigma_star, tokens, bs, c=1.0, constants=True) -> dict[str, float]:
+    """eq. 34's terms at B·S = ``bs`` (log factor dropped), {regime: term} in the order of :data:`REGIMES`."""
+    values = _lambdified(constants)["terms"](L, mu, rho, sigma_star, tokens, c, bs)
+    return {name: float(value) for name, value in zip(REGIMES, values, strict=True)}
 
 
 def budget_error(L, mu, rho, sigma_star, tokens, bs, c=1.0, constants=True) -> tuple[float, str]:
     """eq. 34's ε = max of its terms at B·S = ``bs``, and which regime that term names."""
-    starved, flat, noise = budget_error_terms(L, mu, rho, sigma_star, tokens, bs, c, constants)
-    values = (noise, flat, starved)
-    k = int(np.argmax(values))
-    return values[k], REGIMES[k]
+    terms = budget_error_terms(L, mu, rho, sigma_star, tokens, bs, c, constants)
+    regime = max(terms, key=terms.get)
+    return terms[regime], regime
 
 
 @dataclass(frozen=True)

@@ -33,22 +33,32 @@ def theorem_iteration_terms():
             32 * rho * sigma * sp.exp(3 * c / 2) / (eps * mu)]
 
 
+# The theorem's K-terms in their order, each named for the regime of eq. 34 it becomes (the last is dropped, eq. 35).
+THEOREM_TERMS = ("iteration-starved", "flat", "noise-dominated", "dropped")
+
+
 @functools.cache
-def derive_budget_error():
-    """Solve K_term(ε) = T/b for ε, term by term: [starved, flat, noise, dropped] as in eq. 34 (log factor aside)."""
-    solutions = []
-    for term in theorem_iteration_terms():
+def derive_budget_error() -> dict:
+    """Solve K_term(ε) = T/b for ε, term by term: {regime: ε term} as in eq. 34 (log factor aside), and "dropped"."""
+    solutions = {}
+    for name, term in zip(THEOREM_TERMS, theorem_iteration_terms(), strict=True):
         (root,) = sp.solve(sp.Eq(term, T / b), eps)
-        solutions.append(sp.simplify(root))
+        solutions[name] = sp.simplify(root)
     return solutions
 
 
-def budget_terms(constants: bool = True):
-    """eq. 34's three terms as functions of b (with the theorem's constants, or as in the short form eq. 3)."""
+def budget_terms(constants: bool = True) -> dict:
+    """eq. 34's three terms as functions of b, {regime: term} in the order of :data:`batchlab.theory.scg.REGIMES`
+    (with the theorem's constants, or as in the short form eq. 3)."""
+    from batchlab.theory.scg import REGIMES
+
     if constants:
-        return derive_budget_error()[:3]
-    return [L * b / (mu**2 * T), (L * rho**2 * sigma_star**2 / (mu**4 * T)) ** sp.Rational(1, 3),
-            rho * sigma_star / (mu * (T**2 * b) ** sp.Rational(1, 6))]
+        terms = derive_budget_error()
+    else:
+        terms = {"iteration-starved": L * b / (mu**2 * T),
+                 "flat": (L * rho**2 * sigma_star**2 / (mu**4 * T)) ** sp.Rational(1, 3),
+                 "noise-dominated": rho * sigma_star / (mu * (T**2 * b) ** sp.Rational(1, 6))}
+    return {name: terms[name] for name in REGIMES}
 
 
 def _crossing(lhs, rhs):
@@ -66,7 +76,8 @@ def _crossing(lhs, rhs):
 @functools.cache
 def derive_regimes(constants: bool = True):
     """BST point, noise boundary, error at the BST point, its T-exponent, and the flat regime's existence condition."""
-    starved, flat, noise = budget_terms(constants)
+    terms = budget_terms(constants)
+    starved, flat, noise = terms["iteration-starved"], terms["flat"], terms["noise-dominated"]
     bst, noise_boundary = _crossing(starved, flat), _crossing(flat, noise)
     exponent = sp.simplify(T * sp.diff(bst, T) / bst)
     # The flat regime [noise boundary, b*] is non-empty iff noise_boundary < b*; as a bound on μρσ*/L:
@@ -89,7 +100,8 @@ def derive_recursion():
     beta, eta, alpha, sigma = sp.symbols("beta eta alpha sigma", positive=True)
     q = mu * beta * eta / (2 * sp.exp(3 * c / 2))
     inputs = [4 * L * beta**2 * eta**2 / alpha, 2 * beta * eta * rho * sigma * sp.sqrt(alpha), 2 * L * beta**2 * eta**2]
-    stated = [8 * L * beta * eta * sp.exp(3 * c / 2) / (alpha * mu), 4 * rho * sigma * sp.sqrt(alpha) * sp.exp(3 * c / 2) / mu,
+    stated = [8 * L * beta * eta * sp.exp(3 * c / 2) / (alpha * mu),
+              4 * rho * sigma * sp.sqrt(alpha) * sp.exp(3 * c / 2) / mu,
               4 * L * beta * eta * sp.exp(3 * c / 2) / mu]
     k = sp.symbols("k", integer=True, nonnegative=True)
     momentum_sum = sp.summation((1 - alpha) ** k, (k, 0, sp.oo))

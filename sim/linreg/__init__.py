@@ -5,11 +5,19 @@ Conventions everywhere: excess risk (w − w*)ᵀH(w − w*) with no factor ½; 
 the paper's w̄ = (1/n)Σ_{t=0}^{n−1} w_t.
 """
 
-from sim.linreg._cbs import (DEFINITIONS, CBSMeasurement, LrSearch, default_batches, measure_cbs,
-                              measure_cbs_scaling, tuned_risk, tuned_steps)
-from sim.linreg._exact import ExactRisk, RiskPath, exact_risk, risk_path
-from sim.linreg._montecarlo import MonteCarloRisk, Replicates, monte_carlo_risk
-from sim.linreg._problem import BLOWUP_FACTOR, LinRegProblem, one_pass_steps
+from batchlab.sim.linreg._cbs import (
+                              DEFINITIONS,
+                              CBSMeasurement,
+                              LrSearch,
+                              default_batches,
+                              measure_cbs,
+                              measure_cbs_scaling,
+                              tuned_risk,
+                              tuned_steps,
+)
+from batchlab.sim.linreg._exact import ExactRisk, RiskPath, exact_risk, risk_path
+from batchlab.sim.linreg._montecarlo import MonteCarloRisk, Replicates, monte_carlo_risk
+from batchlab.sim.linreg._problem import BLOWUP_FACTOR, LinRegProblem, one_pass_steps
 
 __all__ = ["BLOWUP_FACTOR", "CBSMeasurement", "DEFINITIONS", "ExactRisk", "LinRegProblem", "LrSearch", "MonteCarloRisk",
            "Replicates", "RiskPath", "default_batches", "exact_risk", "measure_cbs", "measure_cbs_scaling",

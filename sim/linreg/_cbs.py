@@ -3,7 +3,7 @@
 At one data size D, on a grid of batch sizes B (each dividing D):
 
 1. R(D, B) = min_γ E excess(w̄) after D/B steps: the learning rate tuned per B over the
-   mean-square-stable range (fractions of γ_max(B), :func:`theory.linreg.ms_stability_limit`).
+   mean-square-stable range (fractions of γ_max(B), :func:`batchlab.theory.linreg.ms_stability_limit`).
 2. R_opt = min_B R(D, B) and B_opt, then f(B) = min_γ steps for batch B to reach the target
    (R_opt by default, as in Definition 3), learning rate tuned again, training allowed to go
    on past D samples (the paper's runs do) up to ``max_overhead``·D/B steps.
@@ -11,9 +11,9 @@ At one data size D, on a grid of batch sizes B (each dividing D):
    B* = argmin B·f(B), and McCandlish's B_noise and B_simple at the end of the run that
    attains R_opt.
 
-Each (D, B) tuning is one task of a :func:`sim.sweep.sweep`: parallel, cached on disk, resumable.
+Each (D, B) tuning is one task of a :func:`batchlab.sim.sweep.sweep`: parallel, cached on disk, resumable.
 Steps count the paper's way: after m steps the output is w̄_m = (1/m)Σ_{t<m} w_t (w_n for
-``iterate="last"``); f(B) is the fractional crossing of :func:`sim.targets.steps_to_target`.
+``iterate="last"``); f(B) is the fractional crossing of :func:`batchlab.sim.targets.steps_to_target`.
 """
 
 import math
@@ -21,21 +21,21 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from sim import errors
-from sim.critical_batch import FittedForm, SFO, Definition3, definition3, fit_steps, sfo_cbs
-from sim.linreg._exact import risk_path
-from sim.linreg._problem import LinRegProblem, one_pass_steps
-from sim.sweep import DEFAULT, sweep
-from sim.targets import steps_to_target
-from sim.tuning import Tuned, minimize_log
-from theory.linreg import cbs_exponent, gradient_noise_scales, ms_stability_limit
+from batchlab.sim import errors
+from batchlab.sim.critical_batch import SFO, Definition3, FittedForm, definition3, fit_steps, sfo_cbs
+from batchlab.sim.linreg._exact import risk_path
+from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
+from batchlab.sim.sweep import DEFAULT, sweep
+from batchlab.sim.targets import steps_to_target
+from batchlab.sim.tuning import Tuned, minimize_log
+from batchlab.theory.linreg import cbs_exponent, gradient_noise_scales, ms_stability_limit
 
 ITERATES = ("averaged", "last")
 
 
 @dataclass(frozen=True)
 class LrSearch:
-    """Where and how finely to tune γ: fractions ``low``..``high`` of γ_max(B), see :func:`sim.tuning.minimize_log`."""
+    """Where and how finely to tune γ: fractions ``low``..``high`` of γ_max(B), searched by ``minimize_log``."""
 
     low: float = 1e-4
     high: float = 0.999
@@ -231,7 +231,8 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
     ``batches``: the batch grid (each must divide every D; default :func:`default_batches`
     per D). ``target``: the loss f(B) counts steps to (default R_opt(D), Definition 3).
     ``max_overhead``: f(B) is searched up to this many times D/B steps. ``cache``: a folder,
-    :data:`sim.sweep.DEFAULT` or None; ``workers``: threads. ``on_result`` as in :func:`sim.sweep.sweep`.
+    :data:`batchlab.sim.sweep.DEFAULT` or None; ``workers``: threads. ``on_result`` as in
+    :func:`batchlab.sim.sweep.sweep`.
     """
     if iterate not in ITERATES:
         raise errors.InvalidParameter("iterate", "'averaged' or 'last'", iterate)

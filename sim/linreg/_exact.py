@@ -19,10 +19,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import errors
-from sim._numba import jit
-from sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
-from theory.linreg import ms_stability_limit
+from batchlab.sim import errors
+from batchlab.sim._numba import jit
+from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
+from batchlab.theory.linreg import ms_stability_limit
 
 # Indices into the kernel's output vector.
 _PAIR_B, _PAIR_V, _TAIL_B, _TAIL_V, _RISK_B, _RISK_V = range(6)

@@ -14,8 +14,8 @@ r_j = z_jᵀv − ξ_j, and the excess risk is simply ‖v‖².
       Σ a_j r_j = ‖v‖c₁² − σc₁n,   Σ r_j² = (‖v‖c₁ − σn)² + σ²c₂².
   B = 1 has c₂ = 0; v = 0 has no direction and the projection term vanishes.
 
-Each replicate owns a Generator from :func:`sim.seeding.replicate_rngs`; replicates run
-on a thread pool (:mod:`sim.parallel`), so results never depend on the thread count.
+Each replicate owns a Generator from :func:`batchlab.sim.seeding.replicate_rngs`; replicates run
+on a thread pool (:mod:`batchlab.sim.parallel`), so results never depend on the thread count.
 """
 
 import math
@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import errors
-from sim._numba import jit
-from sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
-from sim.parallel import map_replicates
-from sim.seeding import replicate_rngs
+from batchlab.sim import errors
+from batchlab.sim._numba import jit
+from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
+from batchlab.sim.parallel import map_replicates
+from batchlab.sim.seeding import replicate_rngs
 
 
 @jit
@@ -165,7 +165,7 @@ def run_replicates(problem: LinRegProblem, *, lr, batch, steps, reps, seed, stre
 class MonteCarloRisk:
     """Monte Carlo means and standard errors of the excess risk (no factor ½).
 
-    Same conventions as :class:`sim.linreg.ExactRisk`. ``bias`` and ``variance`` come
+    Same conventions as :class:`batchlab.sim.linreg.ExactRisk`. ``bias`` and ``variance`` come
     from two further independent experiments (σ = 0, and w_0 = w*), each with ``reps``
     replicates on their own streams; they are ``None`` when not requested.
     """

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import errors
+from batchlab.sim import errors
 
 # A run has diverged once its (expected or sampled) excess risk exceeds this many
 # times R_0 + σ², the risk scale of the problem (R_0 = ‖w*‖²_H, the excess risk of

@@ -6,22 +6,55 @@ Conventions: loss ½ Σ h_i θ_i² (with the factor ½, as in the paper), expect
 gradient noise; a step is one stochastic-gradient update with a batch of B; P = H^{−p}.
 """
 
-from sim.nqm._crossing import closed_form_loss, system_steps_to_target
-from sim.nqm._curve import (NOTEBOOK_KNOBS, NOTEBOOK_LINEAR_LRS, NOTEBOOK_LRS, OPTIMIZERS, PAPER_BATCHES, StepsCurve,
-                             TunedSteps, gradient_noise_path, stability_cap, steps_curves, tuned_steps)
-from sim.nqm._exact import MAX_STEPS, sgd_loss, sgd_second_moments, sgd_steady_loss, sgd_steps_to_target
-from sim.nqm._linear import (LinearSystem, affine_power, ema_loss, ema_system, linear_system, moment_map,
-                             momentum_loss, momentum_system, nesterov_system, system_loss, system_second_moments,
-                             system_steady_loss)
-from sim.nqm._montecarlo import NQMMonteCarlo, sgd_monte_carlo, system_monte_carlo
-from sim.nqm._problem import NQMProblem
-from sim.nqm._schedule import (OptimisedSchedule, Schedule, ScheduleCurve, ScheduleSteps, optimise_schedule,
-                               schedule_cap, schedule_curves, schedule_loss, schedule_monte_carlo, schedule_steps)
+from batchlab.sim.nqm._crossing import closed_form_loss, system_steps_to_target
+from batchlab.sim.nqm._curve import (
+                             NOTEBOOK_KNOBS,
+                             NOTEBOOK_LINEAR_LRS,
+                             NOTEBOOK_LRS,
+                             OPTIMIZERS,
+                             PAPER_BATCHES,
+                             StepsCurve,
+                             TunedSteps,
+                             gradient_noise_path,
+                             stability_cap,
+                             steps_curves,
+                             tuned_steps,
+)
+from batchlab.sim.nqm._exact import MAX_STEPS, sgd_loss, sgd_second_moments, sgd_steady_loss, sgd_steps_to_target
+from batchlab.sim.nqm._linear import (
+                             LinearSystem,
+                             affine_power,
+                             ema_loss,
+                             ema_system,
+                             linear_system,
+                             moment_map,
+                             momentum_loss,
+                             momentum_system,
+                             nesterov_system,
+                             system_loss,
+                             system_second_moments,
+                             system_steady_loss,
+)
+from batchlab.sim.nqm._montecarlo import NQMMonteCarlo, sgd_monte_carlo, system_monte_carlo
+from batchlab.sim.nqm._problem import NQMProblem
+from batchlab.sim.nqm._schedule import (
+                             OptimisedSchedule,
+                             Schedule,
+                             ScheduleCurve,
+                             ScheduleSteps,
+                             optimise_schedule,
+                             schedule_cap,
+                             schedule_curves,
+                             schedule_loss,
+                             schedule_monte_carlo,
+                             schedule_steps,
+)
 
 __all__ = ["MAX_STEPS", "NOTEBOOK_KNOBS", "NOTEBOOK_LINEAR_LRS", "NOTEBOOK_LRS", "OPTIMIZERS", "PAPER_BATCHES",
-           "LinearSystem", "NQMMonteCarlo", "NQMProblem", "OptimisedSchedule", "Schedule", "ScheduleCurve", "ScheduleSteps", "StepsCurve", "TunedSteps", "affine_power",
-           "closed_form_loss", "ema_loss", "ema_system", "gradient_noise_path", "linear_system", "moment_map", "momentum_loss",
-           "momentum_system", "nesterov_system", "optimise_schedule", "schedule_cap", "schedule_curves", "schedule_loss", "schedule_monte_carlo",
-           "schedule_steps", "sgd_loss", "sgd_monte_carlo", "sgd_second_moments",
-           "sgd_steady_loss", "sgd_steps_to_target", "stability_cap", "steps_curves", "system_loss",
-           "system_monte_carlo", "system_second_moments", "system_steady_loss", "system_steps_to_target", "tuned_steps"]
+           "LinearSystem", "NQMMonteCarlo", "NQMProblem", "OptimisedSchedule", "Schedule", "ScheduleCurve",
+           "ScheduleSteps", "StepsCurve", "TunedSteps", "affine_power", "closed_form_loss", "ema_loss", "ema_system",
+           "gradient_noise_path", "linear_system", "moment_map", "momentum_loss", "momentum_system", "nesterov_system",
+           "optimise_schedule", "schedule_cap", "schedule_curves", "schedule_loss", "schedule_monte_carlo",
+           "schedule_steps", "sgd_loss", "sgd_monte_carlo", "sgd_second_moments", "sgd_steady_loss",
+           "sgd_steps_to_target", "stability_cap", "steps_curves", "system_loss", "system_monte_carlo",
+           "system_second_moments", "system_steady_loss", "system_steps_to_target", "tuned_steps"]

@@ -16,12 +16,12 @@ so a_t = α C_t + γ U_t (α = eᵀv, γ = eᵀKv) and eᵀF^t S F^{tᵀ}e is a 
 C_t and U_t are evaluated per eigenstructure without cancellation: ρ^t cos tθ and ρ^t sin tθ/(ρ sin θ)
 for complex roots; for real roots of one sign |λ₁|^{t−1}(1 − r^t)/(1 − r) with expm1 (r = λ₂/λ₁ → 1
 at critical damping, where U_t → t λ^{t−1}); directly otherwise. The discriminant comes from the
-optimiser in factored form (:class:`sim.nqm.LinearSystem`). So A(t) costs O(1) per dimension at any
+optimiser in factored form (:class:`batchlab.sim.nqm.LinearSystem`). So A(t) costs O(1) per dimension at any
 t, with no eigenvectors (there are none at critical damping). Its accuracy: N(t) is a difference
 S − F^tSF^{tᵀ}, so its absolute error is a few ulps of the steady noise loss, not of N(t) itself.
 
 Exact first crossing: a left-first branch and bound over [0, max_steps], as for SGD
-(:mod:`sim.nqm._exact`), with a lower bound of the loss on a step window [k₁, k₂]:
+(:mod:`batchlab.sim.nqm._exact`), with a lower bound of the loss on a step window [k₁, k₂]:
 
     Σ w (N(k₁) + s_0 min_{k₁≤t≤k₂} a_t²),
 
@@ -37,12 +37,12 @@ import math
 
 import numpy as np
 
-from sim import errors
-from sim._numba import jit
-from sim.nqm._exact import MAX_STEPS, _result
-from sim.nqm._linear import _OUTPUT, LinearSystem, _steps, affine_power, moment_map, system_arrays
-from sim.nqm._problem import NQMProblem
-from sim.targets import StepsToTarget, crossing_share
+from batchlab.sim import errors
+from batchlab.sim._numba import jit
+from batchlab.sim.nqm._exact import MAX_STEPS, _result
+from batchlab.sim.nqm._linear import _OUTPUT, LinearSystem, _steps, affine_power, moment_map, system_arrays
+from batchlab.sim.nqm._problem import NQMProblem
+from batchlab.sim.targets import StepsToTarget, crossing_share
 
 # Eigenstructure of F, per dimension.
 _COMPLEX, _SAME_SIGN, _REAL, _NILPOTENT, _SINGULAR = 0, 1, 2, 3, 4
@@ -219,7 +219,8 @@ def _signal_floor(kind, row, k1, k2):
         a, b = abs(0.5 * row[_SA] + share), abs(0.5 * row[_SA] - share)
         p1, q1 = math.exp(k1 * row[_P1]), math.exp(k2 * row[_P1])
         p2, q2 = math.pow(abs(row[_P3]), k1), math.pow(abs(row[_P3]), k2)
-        floor = max(0.0, _times(a, min(p1, q1)) - _times(b, max(p2, q2)), _times(b, min(p2, q2)) - _times(a, max(p1, q1)))
+        floor = max(0.0, _times(a, min(p1, q1)) - _times(b, max(p2, q2)),
+                    _times(b, min(p2, q2)) - _times(a, max(p1, q1)))
         return floor * floor
     return 0.0
 
@@ -241,7 +242,7 @@ def _window_bound(kind, P, weight, k1, k2):
 def _first_crossing(kind, P, weight, system, target, max_steps):
     """Smallest k in [0, max_steps] with L(k) ≤ target, or −1 (left-first branch and bound).
 
-    The search of :func:`sim.nqm._exact._first_crossing` over another loss and bound. One Numba driver taking
+    The search of :func:`batchlab.sim.nqm._exact._first_crossing` over another loss and bound. One Numba driver taking
     the loss and bound as arguments would serve both, but a function argument makes every caller uncachable
     ("dynamic globals"), so each process would pay the compile time again: the loop stays written twice.
     """
@@ -292,7 +293,7 @@ _share = jit(crossing_share)
 def _grid(code, h, c, s0, weight, batch, precond, knobs, lrs, target, max_steps, flat_tol):
     """Fractional steps to ``target`` for optimiser ``code`` at every (knobs[j], lrs[j, i]), in that order.
 
-    As :func:`sim.tuning.minimize_on_grid` does for one hyperparameter: each search stops at
+    As :func:`batchlab.sim.tuning.minimize_on_grid` does for one hyperparameter: each search stops at
     (1 + ``flat_tol``)·(best so far), and a point above that is inf, so the argmin and every value within
     (1 + flat_tol) of it are exact; the rest only cost less. inf also where the target is never reached.
     """
@@ -333,7 +334,7 @@ def system_steps_to_target(problem: NQMProblem, system: LinearSystem, *, target:
                            max_steps: int = MAX_STEPS) -> StepsToTarget:
     """Exact first step k ≤ ``max_steps`` with expected loss ≤ ``target``; the loss need not be monotone.
 
-    ``fractional`` interpolates log-linearly between steps k − 1 and k (:func:`sim.targets.steps_to_target`).
+    ``fractional`` interpolates log-linearly between steps k − 1 and k (:func:`batchlab.sim.targets.steps_to_target`).
     """
     target = errors.real("target", target, gt=0)
     max_steps = errors.integer("max_steps", max_steps)

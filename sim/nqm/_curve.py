@@ -9,13 +9,13 @@ the stable range instead: for SGD fractions 10⁻⁶..0.999 of 2/max h^{1−p} (
 others, at each β of the notebook's grid, 200 geometric points from an effective learning rate α/(1 − β)
 of 10⁻⁶·2/max h^{1−p} up to 0.999 of that β's own stability limit (a grid in α alone, as the
 notebook's, cannot follow the optimum as β → 1, where α = (1 − β)·α_eff). Steps are the exact first crossing
-(:func:`sim.nqm.sgd_steps_to_target`, :func:`sim.nqm.system_steps_to_target`), fractional for the
+(:func:`batchlab.sim.nqm.sgd_steps_to_target`, :func:`batchlab.sim.nqm.system_steps_to_target`), fractional for the
 tuning, so ties between grid points are broken by how far past the target each gets.
 
 The critical batch size of the curve uses the toolkit's definitions: the overhead rule of
 Definition 3 with linear scaling drawn from the smallest batch size
-(:func:`sim.critical_batch.linear_scaling_cbs`), the fitted form a + b/B^α and the SFO minimiser.
-Every (p, B) tuning is a :func:`sim.sweep.sweep` task: parallel, cached, resumable.
+(:func:`batchlab.sim.critical_batch.linear_scaling_cbs`), the fitted form a + b/B^α and the SFO minimiser.
+Every (p, B) tuning is a :func:`batchlab.sim.sweep.sweep` task: parallel, cached, resumable.
 """
 
 import math
@@ -23,15 +23,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import errors
-from sim.critical_batch import SFO, Definition3, FittedForm, fit_steps, linear_scaling_cbs, sfo_cbs
-from sim.nqm._crossing import grid_steps, system_steps_to_target
-from sim.nqm._exact import MAX_STEPS, fractional_steps, sgd_second_moments, sgd_steps_to_target
-from sim.nqm._linear import CODES, linear_system, system_second_moments
-from sim.nqm._problem import NQMProblem
-from sim.sweep import DEFAULT, sweep
-from sim.tuning import minimize_log, minimize_on_grid
-from theory.nqm import gradient_noise_scales, stable_x_limit
+from batchlab.sim import errors
+from batchlab.sim.critical_batch import SFO, Definition3, FittedForm, fit_steps, linear_scaling_cbs, sfo_cbs
+from batchlab.sim.nqm._crossing import grid_steps, system_steps_to_target
+from batchlab.sim.nqm._exact import MAX_STEPS, fractional_steps, sgd_second_moments, sgd_steps_to_target
+from batchlab.sim.nqm._linear import CODES, linear_system, system_second_moments
+from batchlab.sim.nqm._problem import NQMProblem
+from batchlab.sim.sweep import DEFAULT, sweep
+from batchlab.sim.tuning import minimize_log, minimize_on_grid
+from batchlab.theory.nqm import gradient_noise_scales, stable_x_limit
 
 NOTEBOOK_LRS = np.logspace(-5, 0.5, 100)
 NOTEBOOK_LINEAR_LRS = np.logspace(-8, 1, 100)  # momentum and EMA
@@ -44,7 +44,7 @@ KNOB_NAMES = {"momentum": "momentum", "nesterov": "momentum", "ema": "ema_decay"
 
 
 def stability_cap(problem: NQMProblem, precond: float, optimizer: str = "sgd", knob: float = 0.0) -> float:
-    """The largest stable learning rate: x = αh^{1−p} below :func:`theory.nqm.stable_x_limit` in every dimension."""
+    """The largest stable learning rate: x = αh^{1−p} below :func:`batchlab.theory.nqm.stable_x_limit` everywhere."""
     return float(stable_x_limit(optimizer, knob) / np.max(problem.h ** (1.0 - precond)))
 
 
@@ -82,7 +82,7 @@ class TunedSteps:
 
 def tuned_steps(problem: NQMProblem, *, batch: int, target: float, precond: float = 0.0, optimizer: str = "sgd",
                 lr_grid: str = "notebook", max_steps: int = MAX_STEPS) -> TunedSteps:
-    """min over the hyperparameter grid of the fractional steps to reach ``target`` (inf: never within ``max_steps``)."""
+    """min over the hyperparameter grid of the fractional steps to ``target`` (inf: never within ``max_steps``)."""
     batch, target, precond = _check(optimizer, batch, target, precond, lr_grid)
     max_steps = errors.integer("max_steps", max_steps)
     if optimizer == "sgd":
@@ -131,7 +131,7 @@ def _tuned_sgd(problem, batch, target, precond, lr_grid, max_steps) -> TunedStep
 def gradient_noise_path(problem: NQMProblem, *, lr: float, batch: int, steps, optimizer: str = "sgd",
                         knob: float = 0.0, precond: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """McCandlish's (B_simple, B_noise) along a run, at each of ``steps``, from the exact E θ² (θ: where the gradient
-    is taken; :func:`theory.nqm.gradient_noise_scales`)."""
+    is taken; :func:`batchlab.theory.nqm.gradient_noise_scales`)."""
     batch, _, precond = _check(optimizer, batch, 1.0, precond, "notebook")
     steps = [errors.integer("steps", k, ge=0) for k in np.atleast_1d(steps).tolist()]
     if optimizer == "sgd":
@@ -163,7 +163,8 @@ class StepsCurve:
     ``steps`` are integers (first step at or below the target; −1 where never), ``fractional`` their
     log-linear refinement (inf where the target is never reached), ``lr`` and ``knob`` (β or γ; nan for SGD)
     the tuned hyperparameters. ``linear`` is Definition 3's overhead rule with linear scaling from the
-    smallest batch size. ``b_noise``/``b_simple``: McCandlish's scales (:func:`theory.nqm.gradient_noise_scales`)
+    smallest batch size. ``b_noise``/``b_simple``: McCandlish's scales
+    (:func:`batchlab.theory.nqm.gradient_noise_scales`)
     at the state where the smallest batch size's optimal run first reaches the target, i.e. measured in
     ordinary small-batch training; under his model B_noise is the batch size at 2× the linear-scaling steps.
     """

@@ -1,6 +1,6 @@
 """Exact expected loss of SGD with a power preconditioner on the NQM, and its steps to a target.
 
-Per dimension (:mod:`theory.nqm`) s(k) = r^k s(0) + n·G_k with G_k = Σ_{j<k} r^j = (r^k − 1)/(r − 1)
+Per dimension (:mod:`batchlab.theory.nqm`) s(k) = r^k s(0) + n·G_k with G_k = Σ_{j<k} r^j = (r^k − 1)/(r − 1)
 (k at r = 1), evaluated as two non-negative parts (``expm1`` for G_k): the equivalent form
 s* + r^k(s(0) − s*) cancels catastrophically when the noise floor s* dwarfs s(0) (strong
 preconditioning of small-h dimensions). The loss is L(k) = Σ_i ½w_ih_i s_i(k).
@@ -17,18 +17,21 @@ import math
 
 import numpy as np
 
-from sim import errors
-from sim._numba import jit
-from sim.nqm._problem import NQMProblem
-from sim.targets import StepsToTarget, steps_to_target
-from theory.nqm import sgd_coefficients, sgd_steady_state
+from batchlab.sim import errors
+from batchlab.sim._numba import jit
+from batchlab.sim.nqm._problem import NQMProblem
+from batchlab.sim.targets import StepsToTarget, steps_to_target
+from batchlab.theory.nqm import sgd_coefficients, sgd_steady_state
 
 MAX_STEPS = 10**9  # the NQM notebook's search horizon for SGD
 
 
 @jit
 def _dimensions(h, c, s0, counts, lr, batch, precond):
-    """Per-dimension (½wh, n, r, ln r, non_increasing) of the closed form (as :func:`theory.nqm.sgd_coefficients`)."""
+    """Per-dimension (½wh, n, r, ln r, non_increasing) of the closed form.
+
+    As :func:`batchlab.theory.nqm.sgd_coefficients`, compiled.
+    """
     d = h.size
     weight, n, r, log_r = np.empty(d), np.empty(d), np.empty(d), np.empty(d)
     non_increasing = np.empty(d, dtype=np.bool_)
@@ -153,7 +156,7 @@ def sgd_steps_to_target(problem: NQMProblem, *, lr: float, batch: int, target: f
                         max_steps: int = MAX_STEPS) -> StepsToTarget:
     """Exact first step k ≤ ``max_steps`` with L(k) ≤ ``target`` (loss need not be monotone).
 
-    ``fractional`` interpolates log-linearly between steps k − 1 and k (:func:`sim.targets.steps_to_target`).
+    ``fractional`` interpolates log-linearly between steps k − 1 and k (:func:`batchlab.sim.targets.steps_to_target`).
     """
     lr, batch, precond = _check(lr, batch, precond)
     target = errors.real("target", target, gt=0)

@@ -3,7 +3,7 @@
 Per dimension the optimiser is a linear recursion y' = F y + g ε on a two-component state y
 (ε ~ N(0, c/B)), started at y_0 = θ_0(1, f) with E θ_0² = s_0. The second moments z = (E y₁², E y₂², E y₁y₂)
 then follow an affine map z' = M z + v with M, v read off F S Fᵀ + σ² g gᵀ (:func:`moment_map`; for
-heavy-ball momentum this is the paper's eq. (21), see :mod:`theory.nqm_symbolic`). k steps are the
+heavy-ball momentum this is the paper's eq. (21), see :mod:`batchlab.theory.nqm_symbolic`). k steps are the
 k-th power of the affine map (M, v), computed by binary powering: O(log k) 3×3 products and exact in
 exact arithmetic whatever the eigenstructure, so it stays accurate at critical damping, where
 the eigendecomposition the paper's notebook uses has a repeated eigenvalue and breaks down.
@@ -17,18 +17,18 @@ the eigendecomposition the paper's notebook uses has a repeated eigenvalue and b
 
 SGD is heavy-ball momentum with β = 0 (or EMA with γ = 0). Each system also carries the trace τ, determinant δ
 and discriminant τ² − 4δ of F, the characteristic polynomial at ±1 and the steady state, all from
-:mod:`theory.nqm`'s cancellation-free forms (e.g. heavy ball's disc = (x − (1 − √β)²)(x − (1 + √β)²)), which
-the closed-form engine (:mod:`sim.nqm._crossing`) needs near critical damping and where 1 − λ is tiny.
+:mod:`batchlab.theory.nqm`'s cancellation-free forms (e.g. heavy ball's disc = (x − (1 − √β)²)(x − (1 + √β)²)), which
+the closed-form engine (:mod:`batchlab.sim.nqm._crossing`) needs near critical damping and where 1 − λ is tiny.
 """
 
 from typing import NamedTuple
 
 import numpy as np
 
-from sim import errors
-from sim._numba import jit
-from sim.nqm._problem import NQMProblem
-from theory import nqm as th
+from batchlab.sim import errors
+from batchlab.sim._numba import jit
+from batchlab.sim.nqm._problem import NQMProblem
+from batchlab.theory import nqm as th
 
 _A, _B, _C = 0, 1, 2  # indices of E y₁², E y₂², E y₁y₂
 
@@ -80,7 +80,7 @@ class LinearSystem(NamedTuple):
     with y_0 = θ_0(1, z0[:, 2]/z0[:, 0]); ``output`` 0 or 1: the loss is ½Σ w h E y_output². ``trace``,
     ``det``, ``disc`` (= trace² − 4·det) of each F and its characteristic polynomial's values ``at_one`` and
     ``at_minus_one`` (1 ∓ trace + det), each computed without cancellation; ``steady`` (d, 3) the solution z*
-    of z = Mz + v in factored form (:data:`theory.nqm.LINEAR_OPTIMIZERS`).
+    of z = Mz + v in factored form (:data:`batchlab.theory.nqm.LINEAR_OPTIMIZERS`).
     """
 
     F: np.ndarray

@@ -2,13 +2,13 @@
 them): the check on the exact engines.
 
 Each replicate draws θ(0) ~ N(0, diag(s0)) and runs the optimiser's per-dimension recursion
-y' = F y + g ε (:mod:`sim.nqm._linear`), ε ~ N(0, c/B), one normal per dimension per step (the
+y' = F y + g ε (:mod:`batchlab.sim.nqm._linear`), ε ~ N(0, c/B), one normal per dimension per step (the
 batch mean of B Gaussian per-example noises is exactly Gaussian with variance c/B, so this is exact
 in law at O(d) per step whatever B). SGD is momentum with β = 0; a schedule is a sequence of pieces, each
 with its own F, g and noise (so its own learning rate and batch size). A binned problem simulates one
 coordinate per bin and weights its loss by the bin count, which keeps the expected loss (the replicate
 spread is larger than with every coordinate simulated). Replicate r uses stream
-:func:`sim.seeding.replicate_rngs` (seed, r) and replicates run on a thread pool: the same numbers
+:func:`batchlab.sim.seeding.replicate_rngs` (seed, r) and replicates run on a thread pool: the same numbers
 whatever the number of threads.
 """
 
@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import errors
-from sim._numba import jit
-from sim.nqm._linear import LinearSystem, momentum_system
-from sim.nqm._problem import NQMProblem
-from sim.parallel import map_replicates
-from sim.seeding import replicate_rngs
+from batchlab.sim import errors
+from batchlab.sim._numba import jit
+from batchlab.sim.nqm._linear import LinearSystem, momentum_system
+from batchlab.sim.nqm._problem import NQMProblem
+from batchlab.sim.parallel import map_replicates
+from batchlab.sim.seeding import replicate_rngs
 
 
 @jit
@@ -113,6 +113,6 @@ def system_monte_carlo(problem: NQMProblem, system: LinearSystem, steps, *, reps
 
 def sgd_monte_carlo(problem: NQMProblem, *, lr: float, batch: int, steps, precond: float = 0.0, reps: int = 200,
                     seed: int = 0, workers: int | None = None) -> NQMMonteCarlo:
-    """Monte Carlo loss of constant-lr SGD (momentum 0) after each of ``steps`` steps, ``reps`` replicates of ``seed``."""
+    """Monte Carlo loss of constant-lr SGD (momentum 0) after each of ``steps`` steps, ``reps`` replicates."""
     system = momentum_system(problem, lr=lr, batch=batch, momentum=0.0, precond=precond)
     return system_monte_carlo(problem, system, steps, reps=reps, seed=seed, workers=workers)

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import errors
+from batchlab.sim import errors
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,7 +8,7 @@ Exact engine: per dimension the second moments S (2×2, of the optimiser's state
 
     S ← F^L S F^{Lᵀ} + W_L,   F^L = C_L I + U_L (F − (τ/2)I),   W_L = σ² Σ_{k<L} F^k g gᵀ F^{kᵀ},
 
-the transport by the Lucas functions C_L, U_L (:mod:`sim.nqm._crossing`: accurate where 1 − λ is tiny) and
+the transport by the Lucas functions C_L, U_L (:mod:`batchlab.sim.nqm._crossing`: accurate where 1 − λ is tiny) and
 the piece's noise W_L by doubling, a sum of positive semidefinite terms (centring on the steady state
 instead, S* + F^L(S − S*)F^{Lᵀ}, cancels where the steady state dwarfs S: a flat direction, a short piece).
 A piece of L steps costs O(log L) per dimension; the loss can be read at any step (pieces are split there).
@@ -27,14 +27,14 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 
-from sim import errors
-from sim._numba import jit
-from sim.nqm._crossing import _eigen, _lucas
-from sim.nqm._exact import _dimensions, _second_moment
-from sim.nqm._linear import _FOLLOW, _OUTPUT, linear_system, optimizer_code, system_arrays
-from sim.nqm._montecarlo import NQMMonteCarlo, piecewise_monte_carlo
-from sim.nqm._problem import NQMProblem
-from sim.sweep import DEFAULT, sweep
+from batchlab.sim import errors
+from batchlab.sim._numba import jit
+from batchlab.sim.nqm._crossing import _eigen, _lucas
+from batchlab.sim.nqm._exact import _dimensions, _second_moment
+from batchlab.sim.nqm._linear import _FOLLOW, _OUTPUT, linear_system, optimizer_code, system_arrays
+from batchlab.sim.nqm._montecarlo import NQMMonteCarlo, piecewise_monte_carlo
+from batchlab.sim.nqm._problem import NQMProblem
+from batchlab.sim.sweep import DEFAULT, sweep
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,8 @@ class Schedule:
         lr = errors.vector("lr", self.lr, positive=True)
         batch = np.asarray(self.batch, dtype=np.float64)
         if lengths.ndim != 1 or lengths.size != lr.size or np.any(lengths < 1):
-            raise errors.InvalidParameter("lengths", f"{lr.size} positive step counts (one per piece)", lengths.tolist())
+            raise errors.InvalidParameter("lengths", f"{lr.size} positive step counts (one per piece)",
+                                          lengths.tolist())
         if batch.shape != lr.shape or np.any(batch < 1) or np.any(batch != np.round(batch)):
             raise errors.InvalidParameter("batch", f"{lr.size} integers >= 1 (one per piece)", batch.tolist())
         object.__setattr__(self, "lengths", lengths)
@@ -184,7 +185,7 @@ def schedule_monte_carlo(problem: NQMProblem, schedule: Schedule, steps, *, opti
                          precond: float = 0.0, reps: int = 200, seed: int = 0,
                          workers: int | None = None) -> NQMMonteCarlo:
     """Monte Carlo loss under ``schedule`` after each of ``steps`` (as :func:`schedule_loss`; replicate streams as
-    :func:`sim.nqm.system_monte_carlo`)."""
+    :func:`batchlab.sim.nqm.system_monte_carlo`)."""
     systems = [linear_system(problem, optimizer, lr=lr, batch=int(batch), knob=knob, precond=precond)
                for lr, batch in zip(schedule.lr, schedule.batch)]
     if np.any(np.asarray(steps) > schedule.total_steps):

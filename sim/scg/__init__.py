@@ -1,20 +1,30 @@
 """Stochastic conditional gradient (SCG, uSCG: Scion/Muon-like LMO methods) under μ-KL (Islamov et al. 2026).
 
-The linear minimisation oracles and their norms (:mod:`sim.scg._lmo`); test problems with proved constants
-(:mod:`sim.scg._problems`: quadratics in the ℓ2/ℓ∞/ℓ1 geometries, matrix least squares in the spectral one,
+The linear minimisation oracles and their norms (:mod:`batchlab.sim.scg._lmo`); test problems with proved constants
+(:mod:`batchlab.sim.scg._problems`: quadratics in the ℓ2/ℓ∞/ℓ1 geometries, matrix least squares in the spectral one,
 logistic and exponential loss on separable data); the Monte Carlo engine of Algorithms 1 and 2 with stages and
-restarts (:mod:`sim.scg._montecarlo`); the U-curve and tuned-α experiments (:mod:`sim.scg._ucurve`), the restart
-schedule (:mod:`sim.scg._restart`) and the paper's constant estimators (:mod:`sim.scg._estimators`). The theory
-is in :mod:`theory.scg`.
+restarts (:mod:`batchlab.sim.scg._montecarlo`); the U-curve and tuned-α experiments (:mod:`batchlab.sim.scg._ucurve`),
+the restart
+schedule (:mod:`batchlab.sim.scg._restart`) and the paper's constant estimators (:mod:`batchlab.sim.scg._estimators`).
+The theory
+is in :mod:`batchlab.theory.scg`.
 """
 
-from sim.scg._estimators import estimate_constants, estimator_bias, huber_slope
-from sim.scg._lmo import NORMS, Norm, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor, product
-from sim.scg._montecarlo import (SCGRun, Stage, beta_schedule, eq26_for_run, noise_sigma, scg_monte_carlo, scg_stages,
-                                 scg_trajectory)
-from sim.scg._problems import Problem, QuadraticProblem, SeparableProblem, problem_from_spec
-from sim.scg._restart import RestartRuns, restart_runs
-from sim.scg._ucurve import OTHER_PROBLEMS, STANDARD, AlphaScan, UCurve, bst_exponent, tuned_alpha, u_curves
+from batchlab.sim.scg._estimators import estimate_constants, estimator_bias, huber_slope
+from batchlab.sim.scg._lmo import NORMS, Norm, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor, product
+from batchlab.sim.scg._montecarlo import (
+                                 SCGRun,
+                                 Stage,
+                                 beta_schedule,
+                                 eq26_for_run,
+                                 noise_sigma,
+                                 scg_monte_carlo,
+                                 scg_stages,
+                                 scg_trajectory,
+)
+from batchlab.sim.scg._problems import Problem, QuadraticProblem, SeparableProblem, problem_from_spec
+from batchlab.sim.scg._restart import RestartRuns, restart_runs
+from batchlab.sim.scg._ucurve import OTHER_PROBLEMS, STANDARD, AlphaScan, UCurve, bst_exponent, tuned_alpha, u_curves
 
 __all__ = ["NORMS", "OTHER_PROBLEMS", "STANDARD", "AlphaScan", "Norm", "Problem", "QuadraticProblem", "RestartRuns",
            "SCGRun", "SeparableProblem", "Stage", "UCurve", "beta_schedule", "bst_exponent", "eq26_for_run",

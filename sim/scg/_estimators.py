@@ -8,7 +8,7 @@ From one training run (iterates x_k, the stochastic gradients g_k the steps used
 * ρ̂ = mean of ‖g − G‖_*/‖g − G‖₂ over ``draws`` pairs at the final iterate, g a batch-B·S gradient and G one of
   ``large`` times the batch (the paper: B = 512 against a large batch); nan without noise (g − G = 0).
 
-:func:`estimator_bias` returns each estimate over the problem's proved constant (:mod:`sim.scg._problems`).
+:func:`estimator_bias` returns each estimate over the problem's proved constant (:mod:`batchlab.sim.scg._problems`).
 """
 
 import math
@@ -16,10 +16,10 @@ import math
 import numpy as np
 from scipy.optimize import least_squares
 
-from sim import errors
-from sim.scg._lmo import NORMS
-from sim.scg._montecarlo import scg_trajectory
-from sim.scg._problems import Problem
+from batchlab.sim import errors
+from batchlab.sim.scg._lmo import NORMS
+from batchlab.sim.scg._montecarlo import scg_trajectory
+from batchlab.sim.scg._problems import Problem
 
 
 def huber_slope(x, y, rounds: int = 5) -> float:

@@ -15,7 +15,7 @@ bundles the primal norm, its dual and its LMO:
 * :func:`product`: the max-over-layers norm ‖x‖ = max_ℓ ‖x_ℓ‖_ℓ/η_ℓ with per-layer radii η_ℓ, whose LMO is
   the layers' LMOs scaled by η_ℓ and whose dual is Σ_ℓ η_ℓ‖g_ℓ‖_{*,ℓ} (eq. 14).
 
-The LMOs (and the polar factor and Newton–Schulz iteration) are compiled (:mod:`sim._numba`) so the Monte Carlo
+The LMOs (and the polar factor and Newton–Schulz iteration) are compiled (:mod:`batchlab.sim._numba`) so the Monte Carlo
 kernels call the same functions.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim._numba import jit
+from batchlab.sim._numba import jit
 
 NEWTON_SCHULZ = (3.4445, -4.7750, 2.0315)
 

@@ -1,4 +1,4 @@
-"""Monte Carlo of SCG (Algorithm 1) and uSCG (Algorithm 2) on the test problems of :mod:`sim.scg._problems`.
+"""Monte Carlo of SCG (Algorithm 1) and uSCG (Algorithm 2) on the test problems of :mod:`batchlab.sim.scg._problems`.
 
 Algorithm 1: m_{k+1} = (1 − α)m_k + α g(x_k; ξ_k), d_{k+1} = lmo(m_{k+1}), x_{k+1} = (1 − β_k)x_k + β_k η d_{k+1};
 the momentum buffer starts at a fresh stochastic gradient m_0 = g(x_0; ξ_0) (the theorem's choice) or at zero
@@ -12,7 +12,7 @@ examples drawn with replacement (the noise then depends on x, and σ* is not a p
 :class:`Stage` s (batch size, sequence length and step schedules, with restarts).
 
 Cost per step: O(d) for quadratics, O(n·d) for the separable problems (O(B·S·d) with finite-sum sampling), an SVD
-of the d_out × d_in matrix for the spectral LMO. Replicate r uses :func:`sim.seeding.replicate_rngs` (seed, r);
+of the d_out × d_in matrix for the spectral LMO. Replicate r uses :func:`batchlab.sim.seeding.replicate_rngs` (seed, r);
 replicates run on a thread pool, so the numbers do not depend on the number of threads. A run whose loss
 overflows is reported as diverged.
 """
@@ -22,13 +22,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import errors
-from sim._numba import jit
-from sim.parallel import map_replicates
-from sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor
-from sim.scg._problems import Problem
-from sim.seeding import replicate_rngs
-from theory.scg import bound_eq26
+from batchlab.sim import errors
+from batchlab.sim._numba import jit
+from batchlab.sim.parallel import map_replicates
+from batchlab.sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor
+from batchlab.sim.scg._problems import Problem
+from batchlab.sim.seeding import replicate_rngs
+from batchlab.theory.scg import bound_eq26
 
 LMO_CODES = {"l2": 0, "linf": 1, "l1": 2, "spectral": 3, "spectral-ns": 4}
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim import errors
-from sim.scg._lmo import NORMS
+from batchlab.sim import errors
+from batchlab.sim.scg._lmo import NORMS
 
 VECTOR_NORMS = ("l2", "linf", "l1")
 MATRIX_NORMS = ("spectral", "spectral-ns", "l2")
@@ -44,7 +44,7 @@ class Problem:
         return norm
 
     def norm_of(self, function, points) -> np.ndarray:
-        """``function`` (a norm or dual norm of :data:`sim.scg.NORMS`) of each row of ``points`` (as a matrix
+        """``function`` (a norm or dual norm of :data:`batchlab.sim.scg.NORMS`) of each row of ``points`` (as a matrix
         for matrix problems)."""
         shape = self.shape
         return np.array([function(p.reshape(shape) if shape else p) for p in np.atleast_2d(points)])

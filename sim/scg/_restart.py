@@ -12,10 +12,10 @@ arrives, for a total of T₁. Three ways to spend it, all from x₀ = 0 (single-
 
 from dataclasses import dataclass
 
-from sim import errors
-from sim.scg._montecarlo import Stage, scg_stages
-from sim.scg._problems import Problem
-from theory.scg import transfer_bst
+from batchlab.sim import errors
+from batchlab.sim.scg._montecarlo import Stage, scg_stages
+from batchlab.sim.scg._problems import Problem
+from batchlab.theory.scg import transfer_bst
 
 STRATEGIES = ("fixed", "restart", "large")
 

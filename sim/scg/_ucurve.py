@@ -3,9 +3,9 @@
 For each budget T and each B·S (batches of B·S single-token sequences: only the product enters the noise
 σ = σ*/√(BS) and K = T/(BS)), the Frank–Wolfe step β = c/K is tuned over a grid of c = βK with α fixed: the
 criterion is the Monte Carlo mean of f(x_K) − f* (the same seed for every c, so the comparison between c is
-paired), minimised on the grid by :func:`sim.tuning.minimize_on_grid`. Every (T, B·S) is a task of a cached
-:func:`sim.sweep.sweep`. BS*(T) is the argmin of the tuned error over B·S, refined by a parabola in log-log
-(:func:`sim.critical_batch.log_parabola_argmin`); its log-log slope against T is the measured BST exponent.
+paired), minimised on the grid by :func:`batchlab.sim.tuning.minimize_on_grid`. Every (T, B·S) is a task of a cached
+:func:`batchlab.sim.sweep.sweep`. BS*(T) is the argmin of the tuned error over B·S, refined by a parabola in log-log
+(:func:`batchlab.sim.critical_batch.log_parabola_argmin`); its log-log slope against T is the measured BST exponent.
 """
 
 import math
@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import errors
-from sim.critical_batch import log_parabola_argmin, loglog_slope
-from sim.scg._montecarlo import scg_monte_carlo
-from sim.scg._problems import Problem, problem_from_spec
-from sim.sweep import DEFAULT, sweep
-from sim.tuning import minimize_on_grid
+from batchlab.sim import errors
+from batchlab.sim.critical_batch import log_parabola_argmin, loglog_slope
+from batchlab.sim.scg._montecarlo import scg_monte_carlo
+from batchlab.sim.scg._problems import Problem, problem_from_spec
+from batchlab.sim.sweep import DEFAULT, sweep
+from batchlab.sim.tuning import minimize_on_grid
 
 # The standard experiment (figure, tests, benchmark): a quadratic with a_i = 1/i in d = 100, x_0 = 0, ‖x*‖₂ = 0.5,
 # η = 2, α = 0.1, σ* = 1, 32 runs per point, c = βK on a 6-point grid, four budgets 2^16..2^22 and B·S = 2^4..2^15.
@@ -150,7 +150,8 @@ def tuned_alpha(problem: Problem, points, *, lmo: str = "l2", alphas=(0.025, 0.0
     for t, b in points:
         rows = [next(records) for _ in alphas]
         error = _column(rows, "error")
-        scans.append(AlphaScan(t, b, np.array(alphas), error, _column(rows, "stderr"), alphas[int(np.nanargmin(error))]))
+        best = alphas[int(np.nanargmin(error))]
+        scans.append(AlphaScan(t, b, np.array(alphas), error, _column(rows, "stderr"), best))
     return scans
 
 

@@ -1,20 +1,22 @@
 """``batchlab nqm steps|curve``: the noisy quadratic model's steps to a target, hyperparameters tuned per batch size.
 
-Thin parsing over :func:`sim.nqm.tuned_steps` and :func:`sim.nqm.steps_curves`; :mod:`sim.cli` registers
+Thin parsing over :func:`batchlab.sim.nqm.tuned_steps` and :func:`batchlab.sim.nqm.steps_curves`; :mod:`batchlab.cli`
+registers
 the verbs. ``--optimizer`` with ``--ema`` names one of the engine's optimisers: sgd, momentum, nesterov, or
 ema (SGD with an EMA of its iterates).
 """
 
 import math
 
-from sim import errors
+from batchlab._cli_common import add_verb, sweep_options
+from batchlab.sim import errors
 
 DEFINITIONS = ("paper", "fit", "fit-alpha", "sfo", "noise")
 MC_BUDGET = 3e9  # simulated coordinate-steps for --method mc (about 10 s on two cores)
 
 
 def _problem(args):
-    from sim.nqm import NQMProblem
+    from batchlab.sim.nqm import NQMProblem
 
     return NQMProblem.paper(errors.integer("dim", args.dim, ge=2), binned=args.binned)
 
@@ -29,7 +31,7 @@ def _optimizer(args) -> str:
 
 
 def _knob_key(optimizer: str) -> str | None:
-    from sim.nqm._curve import KNOB_NAMES
+    from batchlab.sim.nqm._curve import KNOB_NAMES
 
     return KNOB_NAMES.get(optimizer)
 
@@ -41,8 +43,8 @@ def _common(args, problem, optimizer) -> dict:
 
 
 def nqm_steps(args) -> dict:
-    from sim.nqm import linear_system, stability_cap, system_loss, system_monte_carlo, tuned_steps
-    from theory.nqm import information_lower_bound_steps
+    from batchlab.sim.nqm import linear_system, stability_cap, system_loss, system_monte_carlo, tuned_steps
+    from batchlab.theory.nqm import information_lower_bound_steps
 
     problem, optimizer = _problem(args), _optimizer(args)
     tuned = tuned_steps(problem, batch=args.batch, target=args.target, precond=args.precond, optimizer=optimizer,
@@ -80,17 +82,14 @@ def nqm_steps(args) -> dict:
 
 
 def nqm_curve(args) -> dict:
-    from sim.critical_batch import fit_steps
-    from sim.nqm import PAPER_BATCHES, steps_curves
-    from sim.sweep import DEFAULT
-    from theory.nqm import information_lower_bound_steps
+    from batchlab.sim.critical_batch import fit_steps
+    from batchlab.sim.nqm import PAPER_BATCHES, steps_curves
+    from batchlab.theory.nqm import information_lower_bound_steps
 
     problem, optimizer = _problem(args), _optimizer(args)
-    workers = None if args.workers is None else errors.integer("workers", args.workers)
-    cache = None if args.no_cache else (args.cache or DEFAULT)
     (curve,) = steps_curves(problem, optimizer=optimizer, preconds=(args.precond,),
                             batches=args.batches or PAPER_BATCHES, target=args.target, lr_grid=args.lr_grid,
-                            overhead=args.overhead, cache=cache, workers=workers)
+                            overhead=args.overhead, **sweep_options(args))
     finite = [math.isfinite(v) for v in curve.fractional]
     batches = [b for b, ok in zip(curve.batch_sizes, finite) if ok]
     fit_alpha = (fit_steps(batches, [v for v in curve.fractional if math.isfinite(v)], b_opt=batches[0], alpha=None,
@@ -151,10 +150,9 @@ def add_parsers(systems) -> None:
         add("--binned", action="store_true", help="quantise the spectrum into the notebook's 100 geometric bins")
         add("--lr-grid", choices=["notebook", "fine"], default="notebook",
             help="the notebook's grids (default) or a finer grid over the stable range")
-        add("--json", action="store_true", help="print one JSON object")
 
-    steps = verbs.add_parser(
-        "steps", allow_abbrev=False, help="fewest steps to a target loss at one batch size, hyperparameters tuned",
+    steps = add_verb(
+        verbs, "steps", run=nqm_steps, help="fewest steps to a target loss at one batch size, hyperparameters tuned",
         description="Exact first step at which the expected loss 1/2 sum h_i E theta_i^2 reaches the target, with "
                     "the learning rate (and momentum or EMA decay) tuned on the notebook's grids. h_i = 1/i, "
                     "gradient noise covariance H/B, theta(0) ~ N(0, I). --method mc re-measures the loss at the "
@@ -165,10 +163,10 @@ def add_parsers(systems) -> None:
                        help="exact engine (default) or Monte Carlo for loss_at_steps (steps always exact)")
     steps.add_argument("--reps", type=int, default=200, help="Monte Carlo replicates (default 200)")
     steps.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
-    steps.set_defaults(run=nqm_steps)
 
-    curve = verbs.add_parser(
-        "curve", allow_abbrev=False, help="steps and tuned hyperparameters for every batch size, and the CBS",
+    curve = add_verb(
+        verbs, "curve", run=nqm_curve, render=render_curve, sweep=True,
+        help="steps and tuned hyperparameters for every batch size, and the CBS",
         description="Steps to the target for B = 2^2..2^21 (or --batches), hyperparameters tuned per batch size, "
                     "and the critical batch size by each definition: paper (Definition 3's 1.2x overhead over linear "
                     "scaling from the smallest batch size), fit and fit-alpha (log S = log(a + b/B^alpha)), sfo "
@@ -179,7 +177,3 @@ def add_parsers(systems) -> None:
     curve.add_argument("--definition", choices=DEFINITIONS, default="paper",
                        help="which CBS goes in 'cbs' (default paper); all are reported")
     curve.add_argument("--overhead", type=float, default=1.2, help="overhead factor over linear scaling (default 1.2)")
-    curve.add_argument("--workers", type=int, help="threads (default: NUMBA_NUM_THREADS)")
-    curve.add_argument("--cache", help="cache folder (default $BATCHLAB_CACHE or ~/.cache/batchlab)")
-    curve.add_argument("--no-cache", action="store_true", help="compute everything, store nothing")
-    curve.set_defaults(run=nqm_curve, render=render_curve)

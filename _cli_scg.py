@@ -1,13 +1,15 @@
 """``batchlab scg bst|transfer|simulate``: the SCG batch-size paper's BST and transfer rules (Islamov et al. 2026),
 and its algorithm simulated against eq. 26.
 
-Thin parsing over :mod:`theory.scg` and :mod:`sim.scg`; :mod:`sim.cli` registers the verbs. Every value is validated here, so a
+Thin parsing over :mod:`batchlab.theory.scg` and :mod:`batchlab.sim.scg`; :mod:`batchlab.cli` registers the verbs. Every
+value is validated here, so a
 bad one is a one-line error naming the flag.
 """
 
 from dataclasses import asdict
 
-from sim import errors
+from batchlab._cli_common import add_verb
+from batchlab.sim import errors
 
 
 def _positive(name, value):
@@ -15,7 +17,7 @@ def _positive(name, value):
 
 
 def scg_bst(args) -> dict:
-    from theory import scg
+    from batchlab.theory import scg
 
     L, mu, rho = _positive("L", args.L), _positive("mu", args.mu), _positive("rho", args.rho)
     sigma_star, tokens, c = _positive("sigma_star", args.sigma_star), _positive("tokens", args.tokens), \
@@ -33,7 +35,7 @@ def scg_bst(args) -> dict:
 
 
 def scg_transfer(args) -> dict:
-    from theory import scg
+    from batchlab.theory import scg
 
     t0, t1 = _positive("tokens_from", args.tokens_from), _positive("tokens_to", args.tokens_to)
     batch, seq = errors.integer("batch", args.batch), errors.integer("seq", args.seq)
@@ -67,7 +69,7 @@ DEFAULT_DIM = {"power_law": 100, "matrix": 16, "separable": 16}
 
 def _problem(args):
     """The test problem the flags name (``--dim``: d, or d_out = d_in for the matrix problem)."""
-    from sim.scg import problem_from_spec
+    from batchlab.sim.scg import problem_from_spec
 
     spec = dict(PROBLEMS[args.problem])
     dim = errors.integer("dim", DEFAULT_DIM[spec["family"]] if args.dim is None else args.dim)
@@ -79,7 +81,7 @@ def _problem(args):
 
 
 def scg_simulate(args) -> dict:
-    from sim.scg import eq26_for_run, scg_monte_carlo
+    from batchlab.sim.scg import eq26_for_run, scg_monte_carlo
 
     problem = _problem(args)
     run_args = dict(lmo=args.lmo, batch=args.batch, seq=args.seq, tokens=args.tokens, beta=args.beta,
@@ -111,8 +113,8 @@ def add_parsers(systems) -> None:
                              allow_abbrev=False)
     verbs = scg.add_subparsers(dest="verb", required=True, metavar="<verb>")
 
-    bst = verbs.add_parser(
-        "bst", allow_abbrev=False, help="the BST rule BS* = (T mu rho sigma*/L)^(2/3) and the regimes around it",
+    bst = add_verb(
+        verbs, "bst", run=scg_bst, help="the BST rule BS* = (T mu rho sigma*/L)^(2/3) and the regimes around it",
         description="Eq. 34 of Islamov et al. 2026 at token budget T: the B*S where the flat regime meets the "
                     "iteration-starved one (BS*), the noise-dominated boundary, the iterations K = T/BS*, the step "
                     "beta = c/K, Theorem 4.1's alpha there, and the error at BS*. With the theorem's constants by "
@@ -126,11 +128,9 @@ def add_parsers(systems) -> None:
     add("--tokens", type=float, required=True, help="token budget T = K B S")
     add("--c", type=float, default=1.0, help="beta K (default 1)")
     add("--no-constants", action="store_true", help="headline values without Theorem 4.1's constants (eq. 3)")
-    add("--json", action="store_true", help="print one JSON object")
-    bst.set_defaults(run=scg_bst)
 
-    transfer = verbs.add_parser(
-        "transfer", allow_abbrev=False, help="transfer B*S and beta from a tuned budget to a larger one",
+    transfer = add_verb(
+        verbs, "transfer", run=scg_transfer, help="transfer B*S and beta from a tuned budget to a larger one",
         description="Eqs. 7 and 9 (bst, default; give --L, --mu, --rho as from-to pairs when the model changes: "
                     "eq. 12, or only --rho for the same model: eq. 13) or the square-root rule of App. C.1 "
                     "(eqs. 16-17).")
@@ -144,11 +144,10 @@ def add_parsers(systems) -> None:
         add(f"--{name}", type=float, nargs=2, metavar=(f"{name.upper()}0", f"{name.upper()}1"),
             help=f"{name} of the tuned and the target setting (default: unchanged)")
     add("--rule", choices=["bst", "sqrt"], default="bst", help="transfer rule (default bst)")
-    add("--json", action="store_true", help="print one JSON object")
-    transfer.set_defaults(run=scg_transfer)
 
-    simulate = verbs.add_parser(
-        "simulate", allow_abbrev=False, help="Monte Carlo of SCG on a test problem with known constants, vs eq. 26",
+    simulate = add_verb(
+        verbs, "simulate", run=scg_simulate,
+        help="Monte Carlo of SCG on a test problem with known constants, vs eq. 26",
         description="Runs Algorithm 1 (or uSCG) for K = tokens // (batch*seq) iterations from x_0 = 0 on a test "
                     "problem with proved constants: a quadratic f(x) = 1/2 sum_i i^-1 (x_i - x*_i)^2 (d = --dim, "
                     "||x*||_2 = 0.5; noise isotropic or shaped like the curvature), matrix least squares "
@@ -183,5 +182,3 @@ def add_parsers(systems) -> None:
     add("--algorithm", choices=["scg", "uscg"], default="scg", help="Algorithm 1 (default) or 2")
     add("--reps", type=int, default=100, help="Monte Carlo replicates (default 100)")
     add("--seed", type=int, default=0, help="seed (default 0)")
-    add("--json", action="store_true", help="print one JSON object")
-    simulate.set_defaults(run=scg_simulate)

@@ -1,0 +1,62 @@
+"""What every ``batchlab`` verb shares: the parser class, the argparse parents and the printing.
+
+Parents (``parents=[...]`` in ``add_parser``), so that a flag means the same on every verb:
+
+* :data:`JSON`: ``--json``, one JSON object on stdout and nothing else there;
+* :data:`SWEEP`: ``--workers``, ``--cache`` and ``--no-cache`` for verbs that run a cached sweep.
+"""
+
+import argparse
+import json
+
+from batchlab.sim import errors
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error (no usage dump) and exit status 2."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _parent() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+
+
+JSON = _parent()
+JSON.add_argument("--json", action="store_true", help="print one JSON object")
+
+SWEEP = _parent()
+SWEEP.add_argument("--workers", type=int, help="threads (default: NUMBA_NUM_THREADS)")
+SWEEP.add_argument("--cache", help="cache folder (default $BATCHLAB_CACHE or ~/.cache/batchlab)")
+SWEEP.add_argument("--no-cache", action="store_true", help="compute everything, store nothing")
+
+
+def add_verb(verbs, name: str, *, run, render=None, sweep: bool = False, **kwargs) -> argparse.ArgumentParser:
+    """A verb's parser with the shared parents (``--json`` always, the sweep flags when ``sweep``)."""
+    parents = [JSON, SWEEP] if sweep else [JSON]
+    parser = verbs.add_parser(name, parents=parents, allow_abbrev=False, **kwargs)
+    parser.set_defaults(run=run, render=render)
+    return parser
+
+
+def sweep_options(args) -> dict:
+    """``cache`` and ``workers`` for a sweep, from the :data:`SWEEP` flags (validated)."""
+    from batchlab.sim.sweep import DEFAULT
+
+    workers = None if args.workers is None else errors.integer("workers", args.workers)
+    return {"cache": None if args.no_cache else (args.cache or DEFAULT), "workers": workers}
+
+
+def emit(payload: dict, as_json: bool, render=None) -> None:
+    """Print ``payload``: as one JSON object, through ``render``, or as a two-column table."""
+    if as_json:
+        print(json.dumps(payload, allow_nan=False))
+        return
+    if render is not None:
+        print(render(payload))
+        return
+    width = max(map(len, payload))
+    for key, value in payload.items():
+        shown = f"{value:.6g}" if isinstance(value, float) else value
+        print(f"{key:<{width}}  {shown}")

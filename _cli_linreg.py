@@ -1,0 +1,168 @@
+"""``batchlab linreg risk|cbs|cbs-scaling``: one-pass mini-batch SGD on power-law linear regression.
+
+Thin parsing over :mod:`batchlab.sim.linreg`; :mod:`batchlab.cli` registers the verbs.
+"""
+
+import math
+
+from batchlab._cli_common import add_verb, sweep_options
+from batchlab.sim import errors
+
+
+def linreg_risk(args) -> dict:
+    from batchlab.sim.linreg import LinRegProblem, exact_risk, monte_carlo_risk
+
+    problem = LinRegProblem.power_law(args.a, args.b, args.dim, args.sigma)
+    common = dict(lr=args.lr, batch=args.batch, samples=args.samples)
+    if args.method == "exact":
+        result = exact_risk(problem, **common).summary()
+    else:
+        engine = "suffstat" if args.method == "mc" else "naive"
+        result = monte_carlo_risk(problem, **common, reps=args.reps, seed=args.seed, engine=engine,
+                                  decompose=True).summary()
+    return {**problem.description, "sigma": problem.sigma, "samples": args.samples, **result,
+            "risk": "excess risk (w - w*)^T H (w - w*), no factor 1/2"}
+
+
+def _measure(args, samples):
+    from batchlab.sim.linreg import LinRegProblem, LrSearch, measure_cbs_scaling
+
+    problem = LinRegProblem.power_law(args.a, args.b, args.dim, args.sigma)
+    search = LrSearch(grid=errors.integer("lr_grid", args.lr_grid, ge=3))
+    return measure_cbs_scaling(problem, samples, batches=args.batches, overhead=args.overhead, target=args.target,
+                               max_overhead=args.max_overhead, search=search, iterate=args.iterate,
+                               **sweep_options(args))
+
+
+def linreg_cbs(args) -> dict:
+    (measured,) = _measure(args, [args.samples])
+    return measured.summary(args.definition)
+
+
+def linreg_cbs_scaling(args) -> dict:
+    from batchlab.sim.critical_batch import loglog_slope
+    from batchlab.sim.linreg import DEFINITIONS
+
+    if len(set(args.samples)) < 2:
+        raise errors.InvalidParameter("samples", "at least two different data sizes", args.samples)
+    runs = _measure(args, args.samples)
+    first = runs[0].summary(args.definition)
+    by = {name: [m.cbs(name) for m in runs] for name in DEFINITIONS}
+    slopes = {name: loglog_slope(args.samples, [math.nan if v is None else v for v in values])
+              for name, values in by.items()}
+    return {key: first[key] for key in ("spectrum", "a", "b", "dim", "sigma", "iterate", "definition",
+                                        "predicted_exponent", "overhead")} | {
+        "samples": args.samples, "cbs": by[args.definition], "cbs_by_definition": by,
+        "fitted_exponent": slopes[args.definition] if math.isfinite(slopes[args.definition]) else None,
+        "fitted_exponent_by_definition": {k: (v if math.isfinite(v) else None) for k, v in slopes.items()},
+        "fit_window": [min(args.samples), max(args.samples)], "r_opt": [m.paper.r_opt for m in runs],
+        "b_opt": [m.paper.b_opt for m in runs], "censored": [m.paper.censored for m in runs],
+        "risk_ratio_at_cbs": [m.risk_ratio_at(m.paper.b_star) for m in runs]}
+
+
+def render_cbs_scaling(p: dict) -> str:
+    def num(value):
+        return "-" if value is None else f"{value:.4g}"
+
+    names = list(p["cbs_by_definition"])
+    lines = [f"a={p['a']:g} b={p['b']:g} dim={p['dim']} sigma={p['sigma']:g}: B*(D), every definition "
+             f"(iterate {p['iterate']}, overhead {p['overhead']:g})",
+             f"{'D':>9} " + " ".join(f"{name:>10}" for name in names) + f" {'R(B*)/R_opt':>12}"]
+    for k, d in enumerate(p["samples"]):
+        lines.append(f"{d:>9} " + " ".join(f"{num(p['cbs_by_definition'][n][k]):>10}" for n in names)
+                     + f" {p['risk_ratio_at_cbs'][k]:>12.4f}")
+    lines.append(f"{'slope':>9} " + " ".join(f"{num(p['fitted_exponent_by_definition'][n]):>10}" for n in names)
+                 + f"   (log-log fit over D = {p['fit_window'][0]}..{p['fit_window'][1]})")
+    lines.append(f"Corollary 8: B* grows as D^{p['predicted_exponent']:.4g}")
+    return "\n".join(lines)
+
+
+def render_cbs(p: dict) -> str:
+    def num(value, fmt):
+        return "-" if value is None else format(value, fmt)
+
+    target = "R_opt" if p["target"] == p["r_opt"] else f"{p['target']:.6g}"
+    lines = [f"a={p['a']:g} b={p['b']:g} dim={p['dim']} sigma={p['sigma']:g} D={p['samples']}  "
+             f"(excess risk of the {p['iterate']} iterate, no factor 1/2)",
+             f"R_opt = {p['r_opt']:.6g} at B_opt = {p['b_opt']:g}; f(B) = steps to reach {target}; "
+             f"f*(B) = {p['linear_scaling_anchor']:.6g}/B",
+             f"{'B':>8} {'R(D,B)':>12} {'lr*':>10} {'f(B)':>12} {'f/f*':>8}"]
+    for row in zip(p["batch_sizes"], p["risk"], p["optimal_lr"], p["steps"], p["overhead_ratio"]):
+        lines.append(f"{row[0]:>8} {num(row[1], '12.6g')} {num(row[2], '10.4g')} {num(row[3], '12.6g')} "
+                     f"{num(row[4], '8.4f')}")
+    by = p["cbs_by_definition"]
+    censored = p["definition"] == "paper" and p["paper"]["censored"]
+    lines += [f"B* ({p['definition']}) = {num(p['cbs'], '.4g')}" + (" (censored: >= this)" if censored else ""),
+              "all definitions: " + ", ".join(f"{name} {num(value, '.4g')}" for name, value in by.items())
+              + f"; B_simple {p['b_simple']:.4g}",
+              f"Corollary 8: B* grows as D^{p['predicted_exponent']:.4g}"]
+    return "\n".join(lines)
+
+
+def _problem_args(parser) -> None:
+    parser.add_argument("--a", type=float, required=True, help="spectrum exponent, lambda_i = i^-a (a > 1)")
+    parser.add_argument("--b", type=float, required=True, help="source exponent, lambda_i w*_i^2 = i^-b")
+    parser.add_argument("--dim", type=int, required=True, help="dimension d (truncation of the spectrum)")
+    parser.add_argument("--sigma", type=float, default=1.0, help="label-noise standard deviation (default 1)")
+
+
+def _measurement_args(parser) -> None:
+    add = parser.add_argument
+    add("--definition", choices=["paper", "fit", "fit-alpha", "sfo", "noise"], default="paper",
+        help="which B* goes in 'cbs' (default paper); all are reported")
+    add("--target", type=float, help="loss that f(B) counts steps to (default R_opt)")
+    add("--overhead", type=float, default=1.2, help="overhead factor over linear scaling (default 1.2)")
+    add("--batches", type=int, nargs="+", metavar="B",
+        help="batch sizes, each dividing every data size (default 2^j and 3*2^j up to D/2)")
+    add("--max-overhead", type=float, default=4.0, help="f(B) is searched up to this many times D/B steps (default 4)")
+    add("--iterate", choices=["averaged", "last"], default="averaged",
+        help="whose risk: the paper's average of the iterates (default) or the last iterate")
+    add("--lr-grid", type=int, default=12, help="learning rates on the tuning grid (default 12)")
+
+
+def add_parsers(systems) -> None:
+    """Register ``batchlab linreg risk``, ``cbs`` and ``cbs-scaling``."""
+    linreg = systems.add_parser("linreg", help="mini-batch SGD on power-law linear regression", allow_abbrev=False)
+    verbs = linreg.add_subparsers(dest="verb", required=True, metavar="<verb>")
+
+    risk = add_verb(
+        verbs, "risk", run=linreg_risk,
+        help="expected excess risk of one-pass mini-batch SGD",
+        description="Expected excess risk (w - w*)^T H (w - w*) (no factor 1/2) of one-pass mini-batch SGD with "
+                    "constant learning rate from w_0 = 0 on x ~ N(0, H), H = diag(i^-a), source condition "
+                    "lambda_i w*_i^2 = i^-b, i = 1..dim: last iterate w_n, the paper's average (1/n) sum_{t<n} w_t, "
+                    "and the average of the last half; bias and variance are of the average. n = samples/batch.")
+    _problem_args(risk)
+    risk.add_argument("--samples", type=int, required=True, help="data size D, a multiple of --batch")
+    risk.add_argument("--batch", type=int, required=True, help="batch size B")
+    risk.add_argument("--lr", type=float, required=True, help="constant learning rate gamma > 0")
+    risk.add_argument("--method", choices=["exact", "mc", "mc-naive"], default="exact",
+                      help="exact second-moment recursion (default), sufficient-statistic Monte Carlo, "
+                           "or Monte Carlo drawing every sample")
+    risk.add_argument("--reps", type=int, default=200, help="Monte Carlo replicates (default 200, >= 2)")
+    risk.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+
+    cbs = add_verb(
+        verbs, "cbs", run=linreg_cbs, render=render_cbs, sweep=True,
+        help="critical batch size at one data size, every definition",
+        description="Critical batch size of one-pass mini-batch SGD at data size D, from the exact engine. Per batch "
+                    "size B (each dividing D): R(D,B), the excess risk after one pass with the learning rate tuned, "
+                    "and f(B), the fewest steps (learning rate tuned again) to reach the target, R_opt = min_B R(D,B) "
+                    "by default. Definitions: paper (Definition 3 of Zhang et al. 2024: the largest B > B_opt with "
+                    "f(B) <= overhead * D/B, interpolated between grid points), fit (log f = log(a + b/B), B* from "
+                    "the transition equation), fit-alpha (the same with alpha fitted), sfo (argmin B*f(B)), noise "
+                    "(McCandlish's B_noise at the end of the R_opt run). Results are cached on disk.")
+    _problem_args(cbs)
+    cbs.add_argument("--samples", type=int, required=True, help="data size D")
+    _measurement_args(cbs)
+
+    scaling = add_verb(
+        verbs, "cbs-scaling", run=linreg_cbs_scaling, render=render_cbs_scaling, sweep=True,
+        help="critical batch size across data sizes, with fitted exponents",
+        description="B*(D) by every definition (as 'linreg cbs') at each data size, the log-log slope of B* "
+                    "against D over the given D, and Corollary 8's predicted exponent 1 - a/min(b, 2a+1). "
+                    "All (D, B) tunings run as one parallel, cached sweep.")
+    _problem_args(scaling)
+    scaling.add_argument("--samples", type=int, nargs="+", required=True, metavar="D",
+                         help="data sizes (at least two), e.g. 1536 3072 6144 12288")
+    _measurement_args(scaling)

@@ -1,0 +1,70 @@
+"""The ``batchlab`` command line: thin argument parsing over the Python API, no library logic.
+
+``batchlab <system> <verb> [options] [--json]``, one module per system (:mod:`batchlab._cli_linreg`,
+:mod:`batchlab._cli_nqm`, :mod:`batchlab._cli_scg`) and the shared parents and printing in
+:mod:`batchlab._cli_common`. Every verb that computes prints one JSON object on stdout with
+``--json`` (nothing else goes to stdout), a readable table otherwise. A user mistake
+(:class:`batchlab.sim.errors.InvalidParameter`) is one line on stderr and exit status 2.
+"""
+
+import sys
+
+from batchlab import __version__
+from batchlab._cli_common import Parser, add_verb, emit
+from batchlab.sim.errors import InvalidParameter
+
+
+def _figures(args) -> dict:
+    from batchlab.figures import REGISTRY, regenerate
+
+    if args.list:
+        return {name: module.__doc__.strip().splitlines()[0] for name, module in REGISTRY.items()}
+    written = regenerate(args.out, args.only or None)
+    return {"out": str(args.out), "written": [str(path) for path in written]}
+
+
+def _check_papers(args) -> dict:
+    from batchlab.paper_checks import run
+
+    results = [result.to_dict() for result in run(args.paper)]
+    if args.json:
+        return {"checks": results}
+    return {f"{r['paper']}.{r['check']}": f"{r['status']}: claimed {r['claimed']!r}; recomputed {r['recomputed']!r}"
+            for r in results}
+
+
+def build_parser() -> Parser:
+    from batchlab import _cli_linreg, _cli_nqm, _cli_scg
+
+    parser = Parser(prog="batchlab", allow_abbrev=False,
+                    description="Theory simulator and verifier for batch-size scaling.")
+    parser.add_argument("--version", action="version", version=f"batchlab {__version__}")
+    systems = parser.add_subparsers(dest="system", required=True, metavar="<command>")
+    for module in (_cli_linreg, _cli_nqm, _cli_scg):
+        module.add_parsers(systems)
+
+    figs = add_verb(systems, "figures", run=_figures, help="regenerate the figure gallery (PNG and PDF)")
+    figs.add_argument("--out", default="figures/gallery", help="output folder (default figures/gallery)")
+    figs.add_argument("--only", nargs="+", metavar="NAME", help="regenerate only these figures")
+    figs.add_argument("--list", action="store_true", help="list the figures and exit")
+
+    checks = add_verb(systems, "check-papers", run=_check_papers, help="recompute published numbers and claims")
+    checks.add_argument("--paper", help="only this paper's checks (default: all)")
+    return parser
+
+
+def main(argv=None) -> int:
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        payload = args.run(args)
+    except InvalidParameter as err:
+        prog = f"batchlab {args.system}" + (f" {args.verb}" if getattr(args, "verb", None) else "")
+        print(f"{prog}: error: --{err.name.replace('_', '-')}: {str(err).split(': ', 1)[1]}", file=sys.stderr)
+        return 2
+    emit(payload, args.json, args.render)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
