@@ -10,6 +10,7 @@ import math
 
 from batchlab._cli_common import add_verb, sweep_options
 from batchlab.sim import errors
+from batchlab.sim._json import number
 
 DEFINITIONS = ("paper", "fit", "fit-alpha", "sfo", "noise")
 MC_BUDGET = 3e9  # simulated coordinate-steps for --method mc (about 10 s on two cores)
@@ -76,8 +77,10 @@ def nqm_steps(args) -> dict:
                                       f"{tuned.steps} x {problem.h.size} x {reps}")
     mc = system_monte_carlo(problem, system, at, reps=reps, seed=errors.integer("seed", args.seed, ge=0))
     exact = system_loss(problem, system, at)
-    return payload | {"loss_at_steps": float(mc.mean[1]), "loss_before": float(mc.mean[0]),
-                      "stderr_loss_at_steps": float(mc.stderr[1]), "stderr_loss_before": float(mc.stderr[0]),
+    mean, stderr = ([None, None] if mc.diverged else list(mc.mean)), ([None, None] if mc.diverged else list(mc.stderr))
+    return payload | {"loss_at_steps": number(mean[1]), "loss_before": number(mean[0]),
+                      "stderr_loss_at_steps": number(stderr[1]), "stderr_loss_before": number(stderr[0]),
+                      "n_diverged": mc.n_diverged,
                       "exact_loss_at_steps": float(exact[1]), "reps": reps, "seed": args.seed}
 
 

@@ -10,6 +10,7 @@ from dataclasses import asdict
 
 from batchlab._cli_common import add_verb
 from batchlab.sim import errors
+from batchlab.sim._json import number
 
 
 def _positive(name, value):
@@ -94,16 +95,15 @@ def scg_simulate(args) -> dict:
                                                ("algorithm 1 (scg)", args.algorithm == "scg"),
                                                ("Gaussian noise of known sigma", args.sampling == "gaussian"))
                if not ok]
-    diverged = run.diverged > 0
     constants = problem.constants(args.lmo, args.radius)
     return {"problem": args.problem, "dim": problem.dim, "spec": problem.spec, "lmo": args.lmo, "batch": args.batch,
             "seq": args.seq, "tokens": args.tokens, "beta": args.beta, "alpha": args.alpha, "radius": args.radius,
             "sigma_star": args.sigma_star, "correlation": args.correlation, "sampling": args.sampling,
             "schedule": args.schedule, "m0": args.m0, "algorithm": args.algorithm,
             "iterations": int(run.steps[-1]), "reps": args.reps, "seed": args.seed,
-            "suboptimality": None if diverged else float(run.mean[-1]),
-            "stderr": None if diverged else float(run.stderr[-1]), "diverged": diverged,
-            "diverged_runs": run.diverged, "bound_eq26": bound, "bound_conditions_broken": broken,
+            "suboptimality": number(run.mean[-1]) if run.mean is not None else None,
+            "stderr": number(run.stderr[-1]) if run.stderr is not None else None, "diverged": run.diverged,
+            "n_diverged": run.n_diverged, "bound_eq26": bound, "bound_conditions_broken": broken,
             "constants": constants, "suboptimality_definition": "E[f(x_K) - f*], last iterate, Monte Carlo mean"}
 
 

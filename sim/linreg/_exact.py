@@ -14,12 +14,12 @@ per step, no powers, and the risk of every prefix average comes for free. The bi
 (σ = 0, s_0 = w*²) and variance (s_0 = 0) channels are run side by side; they add exactly.
 """
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from batchlab.sim import errors
+from batchlab.sim._json import listed
 from batchlab.sim._numba import jit
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
 from batchlab.theory.linreg import ms_stability_limit
@@ -114,17 +114,17 @@ class ExactRisk:
     averages t = ⌊n/2⌋..n−1, ``last`` is w_n. ``bias``/``variance`` split ``averaged``
     (``bias_last``/``variance_last`` split ``last``). ``last_path[t]`` is E[excess(w_t)]
     for t = 0..n and ``averaged_path[m−1]`` is E[excess(w̄_m)], the average of the first
-    m iterates. A diverged run has every risk = inf and ``diverged_at`` = the first step
-    whose expected risk exceeded the blow-up threshold.
+    m iterates. A diverged run has no risks (None) and ``diverged_at`` = the first step whose
+    expected risk exceeded the blow-up threshold; its paths are nan from there on.
     """
 
-    last: float
-    averaged: float
-    tail_averaged: float
-    bias: float
-    variance: float
-    bias_last: float
-    variance_last: float
+    last: float | None
+    averaged: float | None
+    tail_averaged: float | None
+    bias: float | None
+    variance: float | None
+    bias_last: float | None
+    variance_last: float | None
     steps: int
     lr: float
     batch: int
@@ -142,10 +142,14 @@ class ExactRisk:
     def summary(self) -> dict:
         """JSON-ready scalars (a diverged run reports its risks as None)."""
         risks = ("last", "averaged", "tail_averaged", "bias", "variance", "bias_last", "variance_last")
-        out = {key: (None if self.diverged else getattr(self, key)) for key in risks}
+        out = {key: getattr(self, key) for key in risks}
         out.update(method="exact", steps=self.steps, lr=self.lr, batch=self.batch, lr_max=self.lr_max,
                    stable=self.stable, diverged=self.diverged, diverged_at=self.diverged_at)
         return out
+
+    def to_dict(self) -> dict:
+        """:meth:`summary` and the two risk paths (nan, i.e. null, after a divergence)."""
+        return self.summary() | {"last_path": listed(self.last_path), "averaged_path": listed(self.averaged_path)}
 
 
 def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int) -> ExactRisk:
@@ -157,22 +161,23 @@ def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int) -
     lr = errors.real("lr", lr, gt=0)
     steps = one_pass_steps(batch, samples)
     out = np.zeros(6)
-    last_path = np.full(steps + 1, np.inf)
-    avg_path = np.full(steps, np.inf)
+    last_path = np.full(steps + 1, np.nan)
+    avg_path = np.full(steps, np.nan)
     start = tail_start(steps)
     s_b = problem.w_star**2
     s_v = np.zeros_like(s_b)
     ran, diverged = _moment_kernel(problem.eigenvalues, s_b, s_v, problem.sigma**2, True, lr, float(batch), steps,
                                    start, problem.blowup_threshold, _NO_TARGET, False, out, last_path, avg_path)
     if diverged:
-        risks = dict.fromkeys(("last", "averaged", "tail_averaged", "bias", "variance", "bias_last", "variance_last"),
-                              math.inf)
+        risks = dict.fromkeys(("last", "averaged", "tail_averaged", "bias", "variance", "bias_last", "variance_last"))
     else:
         n2, m2 = float(steps) ** 2, float(steps - start) ** 2
         risks = dict(last=out[_RISK_B] + out[_RISK_V], averaged=(out[_PAIR_B] + out[_PAIR_V]) / n2,
                      tail_averaged=(out[_TAIL_B] + out[_TAIL_V]) / m2, bias=out[_PAIR_B] / n2,
                      variance=out[_PAIR_V] / n2, bias_last=out[_RISK_B], variance_last=out[_RISK_V])
-    return ExactRisk(**{k: float(v) for k, v in risks.items()}, steps=steps, lr=lr, batch=batch,
+    if diverged:  # the kernel wrote the blown-up step's risk; nothing after the blow-up exists
+        last_path[ran:], avg_path[ran - 1:] = np.nan, np.nan
+    return ExactRisk(**{k: None if v is None else float(v) for k, v in risks.items()}, steps=steps, lr=lr, batch=batch,
                      lr_max=ms_stability_limit(problem.eigenvalues, batch), diverged=diverged,
                      diverged_at=ran if diverged else None, last_path=last_path, averaged_path=avg_path)
 

@@ -182,8 +182,14 @@ class MonteCarloRisk:
     variance_part: Replicates | None = field(repr=False, default=None)
 
     @property
+    def n_diverged(self) -> int:
+        """Replicates that blew up, over the main experiment and the bias and variance ones."""
+        return sum(int(np.sum(r.diverged_at > 0)) for r in (self.full, self.bias_part, self.variance_part)
+                   if r is not None)
+
+    @property
     def diverged(self) -> bool:
-        return any(r is not None and r.diverged for r in (self.full, self.bias_part, self.variance_part))
+        return self.n_diverged > 0
 
     @property
     def diverged_at(self) -> int | None:
@@ -192,22 +198,44 @@ class MonteCarloRisk:
                  if r is not None and r.diverged]
         return min(steps) if steps else None
 
+    def _parts(self) -> dict:
+        return {"last": self.full, "averaged": self.full, "tail_averaged": self.full, "bias": self.bias_part,
+                "variance": self.variance_part}
+
+    def _estimate(self, name: str) -> tuple[float, float] | None:
+        reps = self._parts()[name]
+        if reps is None or reps.diverged:
+            return None
+        return reps.mean_and_stderr(name if name in ("last", "averaged", "tail_averaged") else "averaged")
+
+    @property
+    def mean(self) -> dict:
+        """Monte Carlo mean of each risk (``last``, ``averaged``, ``tail_averaged``, ``bias``, ``variance``): None
+        where the experiment diverged or was not run."""
+        return {name: None if (e := self._estimate(name)) is None else e[0] for name in self._parts()}
+
+    @property
+    def stderr(self) -> dict:
+        """Standard error of each :attr:`mean`."""
+        return {name: None if (e := self._estimate(name)) is None else e[1] for name in self._parts()}
+
+    last = property(lambda self: self.mean["last"], doc="Mean risk of the last iterate w_n.")
+    averaged = property(lambda self: self.mean["averaged"], doc="Mean risk of the averaged iterate w̄.")
+    tail_averaged = property(lambda self: self.mean["tail_averaged"], doc="Mean risk of the tail average.")
+    bias = property(lambda self: self.mean["bias"], doc="Mean risk of w̄ with σ = 0 (None unless decomposed).")
+    variance = property(lambda self: self.mean["variance"], doc="Mean risk of w̄ from w_0 = w* (None unless "
+                                                                 "decomposed).")
+
     def summary(self) -> dict:
-        """JSON-ready scalars (risks of a diverged experiment are None)."""
-        out = {}
-        parts = {"": self.full, "bias": self.bias_part, "variance": self.variance_part}
-        for name, reps in parts.items():
-            keys = ("last", "averaged", "tail_averaged") if name == "" else ("averaged",)
-            for key in keys:
-                label = name or key
-                if reps is None:
-                    out[label] = out[f"stderr_{label}"] = None
-                    continue
-                out[label], out[f"stderr_{label}"] = (None, None) if reps.diverged else reps.mean_and_stderr(key)
+        """JSON-ready scalars: each risk and its ``stderr_`` (None where diverged or not run), and the run."""
+        mean, stderr = self.mean, self.stderr
+        out = {key: value for name in mean for key, value in ((name, mean[name]), (f"stderr_{name}", stderr[name]))}
         out.update(method=self.method, engine=self.engine, steps=self.steps, lr=self.lr, batch=self.batch,
-                   reps=self.reps, seed=self.seed, diverged=self.diverged, diverged_at=self.diverged_at,
-                   diverged_fraction=float(np.mean(self.full.diverged_at > 0)))
+                   reps=self.reps, seed=self.seed, n_diverged=self.n_diverged, diverged=self.diverged,
+                   diverged_at=self.diverged_at)
         return out
+
+    to_dict = summary
 
 
 def monte_carlo_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int, reps: int = 200, seed: int = 0,

@@ -6,6 +6,7 @@ Conventions: loss ½ Σ h_i θ_i² (with the factor ½, as in the paper), expect
 gradient noise; a step is one stochastic-gradient update with a batch of B; P = H^{−p}.
 """
 
+from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.nqm._crossing import closed_form_loss, system_steps_to_target
 from batchlab.sim.nqm._curve import (
                              NOTEBOOK_KNOBS,
@@ -35,7 +36,7 @@ from batchlab.sim.nqm._linear import (
                              system_second_moments,
                              system_steady_loss,
 )
-from batchlab.sim.nqm._montecarlo import NQMMonteCarlo, sgd_monte_carlo, system_monte_carlo
+from batchlab.sim.nqm._montecarlo import sgd_monte_carlo, system_monte_carlo
 from batchlab.sim.nqm._problem import NQMProblem
 from batchlab.sim.nqm._schedule import (
                              OptimisedSchedule,
@@ -51,7 +52,7 @@ from batchlab.sim.nqm._schedule import (
 )
 
 __all__ = ["MAX_STEPS", "NOTEBOOK_KNOBS", "NOTEBOOK_LINEAR_LRS", "NOTEBOOK_LRS", "OPTIMIZERS", "PAPER_BATCHES",
-           "LinearSystem", "NQMMonteCarlo", "NQMProblem", "OptimisedSchedule", "Schedule", "ScheduleCurve",
+           "LinearSystem", "MonteCarlo", "NQMProblem", "OptimisedSchedule", "Schedule", "ScheduleCurve",
            "ScheduleSteps", "StepsCurve", "TunedSteps", "affine_power", "closed_form_loss", "ema_loss", "ema_system",
            "gradient_noise_path", "linear_system", "moment_map", "momentum_loss", "momentum_system", "nesterov_system",
            "optimise_schedule", "schedule_cap", "schedule_curves", "schedule_loss", "schedule_monte_carlo",

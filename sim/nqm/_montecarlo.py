@@ -13,12 +13,12 @@ whatever the number of threads.
 """
 
 import math
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from batchlab.sim import errors
 from batchlab.sim._numba import jit
+from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.nqm._linear import LinearSystem, momentum_system
 from batchlab.sim.nqm._problem import NQMProblem
 from batchlab.sim.parallel import map_replicates
@@ -60,22 +60,6 @@ def _replicate(rng, F, g, sd, ends, s0, follow, weight, output, record_at):
     return out
 
 
-@dataclass(frozen=True)
-class NQMMonteCarlo:
-    """Per-replicate losses (``losses[r, j]`` after ``steps[j]`` steps), their means and standard errors."""
-
-    steps: np.ndarray
-    losses: np.ndarray = field(repr=False)
-
-    @property
-    def mean(self) -> np.ndarray:
-        return self.losses.mean(axis=0)
-
-    @property
-    def stderr(self) -> np.ndarray:
-        return self.losses.std(axis=0, ddof=1) / math.sqrt(self.losses.shape[0])
-
-
 def _record_at(steps):
     record_at = np.sort(np.asarray(steps, dtype=np.int64).ravel())
     if record_at.size == 0 or record_at[0] < 0:
@@ -84,7 +68,7 @@ def _record_at(steps):
 
 
 def piecewise_monte_carlo(problem: NQMProblem, systems, ends, steps, *, reps: int = 200, seed: int = 0,
-                          workers: int | None = None) -> NQMMonteCarlo:
+                          workers: int | None = None) -> MonteCarlo:
     """Monte Carlo loss of linear optimisers run one after another: ``systems[j]`` until step ``ends[j]``."""
     reps = errors.integer("reps", reps, ge=2)
     seed = errors.integer("seed", seed, ge=0)
@@ -100,11 +84,11 @@ def piecewise_monte_carlo(problem: NQMProblem, systems, ends, steps, *, reps: in
     def one(rng):
         return _replicate(rng, F, g, sd, ends, problem.s0, follow, weight, first.output, record_at)
 
-    return NQMMonteCarlo(record_at, np.array(map_replicates(one, replicate_rngs(seed, reps), workers)))
+    return MonteCarlo(record_at, np.array(map_replicates(one, replicate_rngs(seed, reps), workers)), seed)
 
 
 def system_monte_carlo(problem: NQMProblem, system: LinearSystem, steps, *, reps: int = 200, seed: int = 0,
-                       workers: int | None = None) -> NQMMonteCarlo:
+                       workers: int | None = None) -> MonteCarlo:
     """Monte Carlo loss of a two-variable linear optimiser (:class:`LinearSystem`) after each of ``steps`` steps."""
     record_at = _record_at(steps)
     return piecewise_monte_carlo(problem, [system], [max(int(record_at[-1]), 1)], record_at, reps=reps, seed=seed,
@@ -112,7 +96,7 @@ def system_monte_carlo(problem: NQMProblem, system: LinearSystem, steps, *, reps
 
 
 def sgd_monte_carlo(problem: NQMProblem, *, lr: float, batch: int, steps, precond: float = 0.0, reps: int = 200,
-                    seed: int = 0, workers: int | None = None) -> NQMMonteCarlo:
+                    seed: int = 0, workers: int | None = None) -> MonteCarlo:
     """Monte Carlo loss of constant-lr SGD (momentum 0) after each of ``steps`` steps, ``reps`` replicates."""
     system = momentum_system(problem, lr=lr, batch=batch, momentum=0.0, precond=precond)
     return system_monte_carlo(problem, system, steps, reps=reps, seed=seed, workers=workers)

@@ -29,10 +29,11 @@ from scipy.optimize import minimize, minimize_scalar
 
 from batchlab.sim import errors
 from batchlab.sim._numba import jit
+from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.nqm._crossing import _eigen, _lucas
 from batchlab.sim.nqm._exact import _dimensions, _second_moment
 from batchlab.sim.nqm._linear import _FOLLOW, _OUTPUT, linear_system, optimizer_code, system_arrays
-from batchlab.sim.nqm._montecarlo import NQMMonteCarlo, piecewise_monte_carlo
+from batchlab.sim.nqm._montecarlo import piecewise_monte_carlo
 from batchlab.sim.nqm._problem import NQMProblem
 from batchlab.sim.sweep import DEFAULT, sweep
 
@@ -183,7 +184,7 @@ def schedule_loss(problem: NQMProblem, schedule: Schedule, *, optimizer: str = "
 
 def schedule_monte_carlo(problem: NQMProblem, schedule: Schedule, steps, *, optimizer: str = "sgd", knob: float = 0.0,
                          precond: float = 0.0, reps: int = 200, seed: int = 0,
-                         workers: int | None = None) -> NQMMonteCarlo:
+                         workers: int | None = None) -> MonteCarlo:
     """Monte Carlo loss under ``schedule`` after each of ``steps`` (as :func:`schedule_loss`; replicate streams as
     :func:`batchlab.sim.nqm.system_monte_carlo`)."""
     systems = [linear_system(problem, optimizer, lr=lr, batch=int(batch), knob=knob, precond=precond)

@@ -18,12 +18,13 @@ overflows is reported as diverged.
 """
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from batchlab.sim import errors
 from batchlab.sim._numba import jit
+from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.parallel import map_replicates
 from batchlab.sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor
 from batchlab.sim.scg._problems import Problem
@@ -131,25 +132,11 @@ def _replicate(rng, kind, a, x_star, examples, noise_sd, x0, code, rows, sigmas,
 
 
 @dataclass(frozen=True)
-class SCGRun:
-    """Per-replicate suboptimality ``values[r, j]`` = f(x) − f* after ``steps[j]`` steps (nan: diverged)."""
+class SCGRun(MonteCarlo):
+    """:class:`batchlab.sim.montecarlo.MonteCarlo` of f(x) − f* (nan from the step a replicate diverged), with
+    ``tokens``: the tokens consumed by each of ``steps`` (runs through stages; None for one stage)."""
 
-    steps: np.ndarray
-    values: np.ndarray = field(repr=False)
-    tokens: np.ndarray | None = None  # tokens consumed by each of ``steps`` (runs through stages)
-
-    @property
-    def diverged(self) -> int:
-        return int(np.sum(np.any(np.isnan(self.values), axis=1)))
-
-    @property
-    def mean(self) -> np.ndarray:
-        return self.values.mean(axis=0) if not self.diverged else np.full(self.steps.size, np.inf)
-
-    @property
-    def stderr(self) -> np.ndarray:
-        return (self.values.std(axis=0, ddof=1) / math.sqrt(self.values.shape[0]) if not self.diverged
-                else np.full(self.steps.size, np.inf))
+    tokens: np.ndarray | None = None
 
 
 def beta_schedule(beta: float, iterations: int, schedule: str = "constant", warmdown: float = 0.28) -> np.ndarray:
@@ -253,7 +240,7 @@ def scg_monte_carlo(problem: Problem, *, lmo: str = "l2", batch: int, seq: int, 
     record, values = _simulate(problem, [Stage(batch, seq, tokens, beta, schedule)], lmo=lmo, alpha=alpha,
                                radius=radius, sigma_star=sigma_star, correlation=correlation, sampling=sampling, x0=x0,
                                m0=m0, algorithm=algorithm, steps=steps, reps=reps, seed=seed, workers=workers)
-    return SCGRun(record, values)
+    return SCGRun(record, values, seed)
 
 
 def scg_stages(problem: Problem, stages: list, *, lmo: str = "l2", alpha: float, radius: float,
@@ -277,7 +264,7 @@ def scg_stages(problem: Problem, stages: list, *, lmo: str = "l2", alpha: float,
                               workers=workers)
     consumed = np.concatenate([[0], np.cumsum(np.concatenate([np.full(s.iterations, s.batch * s.seq)
                                                               for s in stages]))])
-    return SCGRun(steps, values, consumed[steps])
+    return SCGRun(steps, values, seed, consumed[steps])
 
 
 def scg_trajectory(problem: Problem, *, lmo: str = "l2", batch: int, seq: int, tokens: int, beta: float,

@@ -53,7 +53,7 @@ def ucurve_task(problem: dict, lmo: str, tokens: int, bs: int, c_grid: list, alp
             return math.inf
         run = scg_monte_carlo(model, lmo=lmo, batch=bs, seq=1, tokens=tokens, beta=c / iterations, alpha=alpha,
                               radius=radius, sigma_star=sigma_star, reps=reps, seed=seed, workers=1)
-        means[c], stderrs[c] = float(run.mean[0]), float(run.stderr[0])
+        means[c], stderrs[c] = (math.inf, math.inf) if run.diverged else (float(run.mean[0]), float(run.stderr[0]))
         return means[c]
 
     tuned = minimize_on_grid(criterion, c_grid, refine=False)
