@@ -48,6 +48,20 @@ def sweep_options(args) -> dict:
     return {"cache": None if args.no_cache else (args.cache or DEFAULT), "workers": workers}
 
 
+def add_definition(parser: argparse.ArgumentParser) -> None:
+    """``--definition``: which CBS goes in ``cbs``, a key of :data:`batchlab.sim.critical_batch.DEFINITIONS`."""
+    from batchlab.sim.critical_batch import DEFINITIONS
+
+    parser.add_argument("--definition", choices=list(DEFINITIONS), default="paper",
+                        help="which CBS goes in 'cbs' (default paper; all are reported): "
+                             + "; ".join(f"{name}: {meaning}" for name, meaning in DEFINITIONS.items()))
+
+
+def warning_lines(payload: dict) -> list[str]:
+    """``warning: ...`` lines for the table output, one per entry of the payload's ``warnings`` list."""
+    return [f"warning: {w}" for w in payload.get("warnings") or ()]
+
+
 def emit(payload: dict, as_json: bool, render=None) -> None:
     """Print ``payload``: as one JSON object, through ``render``, or as a two-column table."""
     if as_json:

@@ -3,9 +3,8 @@
 Thin parsing over :mod:`batchlab.sim.linreg`; :mod:`batchlab.cli` registers the verbs.
 """
 
-import math
 
-from batchlab._cli_common import add_verb, sweep_options
+from batchlab._cli_common import add_definition, add_verb, sweep_options, warning_lines
 from batchlab.sim import errors
 
 
@@ -36,28 +35,13 @@ def _measure(args, samples):
 
 def linreg_cbs(args) -> dict:
     (measured,) = _measure(args, [args.samples])
-    return measured.summary(args.definition)
+    return measured.to_dict(args.definition)
 
 
 def linreg_cbs_scaling(args) -> dict:
-    from batchlab.sim.critical_batch import loglog_slope
-    from batchlab.sim.linreg import DEFINITIONS
-
     if len(set(args.samples)) < 2:
         raise errors.InvalidParameter("samples", "at least two different data sizes", args.samples)
-    runs = _measure(args, args.samples)
-    first = runs[0].summary(args.definition)
-    by = {name: [m.cbs(name) for m in runs] for name in DEFINITIONS}
-    slopes = {name: loglog_slope(args.samples, [math.nan if v is None else v for v in values])
-              for name, values in by.items()}
-    return {key: first[key] for key in ("spectrum", "a", "b", "dim", "sigma", "iterate", "definition",
-                                        "predicted_exponent", "overhead")} | {
-        "samples": args.samples, "cbs": by[args.definition], "cbs_by_definition": by,
-        "fitted_exponent": slopes[args.definition] if math.isfinite(slopes[args.definition]) else None,
-        "fitted_exponent_by_definition": {k: (v if math.isfinite(v) else None) for k, v in slopes.items()},
-        "fit_window": [min(args.samples), max(args.samples)], "r_opt": [m.paper.r_opt for m in runs],
-        "b_opt": [m.paper.b_opt for m in runs], "censored": [m.paper.censored for m in runs],
-        "risk_ratio_at_cbs": [m.risk_ratio_at(m.paper.b_star) for m in runs]}
+    return _measure(args, args.samples).to_dict(args.definition)
 
 
 def render_cbs_scaling(p: dict) -> str:
@@ -74,20 +58,20 @@ def render_cbs_scaling(p: dict) -> str:
     lines.append(f"{'slope':>9} " + " ".join(f"{num(p['fitted_exponent_by_definition'][n]):>10}" for n in names)
                  + f"   (log-log fit over D = {p['fit_window'][0]}..{p['fit_window'][1]})")
     lines.append(f"Corollary 8: B* grows as D^{p['predicted_exponent']:.4g}")
-    return "\n".join(lines)
+    return "\n".join(lines + warning_lines(p))
 
 
 def render_cbs(p: dict) -> str:
     def num(value, fmt):
         return "-" if value is None else format(value, fmt)
 
-    target = "R_opt" if p["target"] == p["r_opt"] else f"{p['target']:.6g}"
+    target = "R_opt" if p["target"] == p["paper"]["r_opt"] else f"{p['target']:.6g}"
     lines = [f"a={p['a']:g} b={p['b']:g} dim={p['dim']} sigma={p['sigma']:g} D={p['samples']}  "
              f"(excess risk of the {p['iterate']} iterate, no factor 1/2)",
-             f"R_opt = {p['r_opt']:.6g} at B_opt = {p['b_opt']:g}; f(B) = steps to reach {target}; "
-             f"f*(B) = {p['linear_scaling_anchor']:.6g}/B",
+             f"R_opt = {p['paper']['r_opt']:.6g} at B_opt = {p['paper']['b_opt']:g}; f(B) = steps to reach {target}; "
+             f"f*(B) = {p['paper']['anchor']:.6g}/B",
              f"{'B':>8} {'R(D,B)':>12} {'lr*':>10} {'f(B)':>12} {'f/f*':>8}"]
-    for row in zip(p["batch_sizes"], p["risk"], p["optimal_lr"], p["steps"], p["overhead_ratio"]):
+    for row in zip(p["batch_sizes"], p["risk"], p["risk_lr"], p["steps"], p["paper"]["overhead_ratio"]):
         lines.append(f"{row[0]:>8} {num(row[1], '12.6g')} {num(row[2], '10.4g')} {num(row[3], '12.6g')} "
                      f"{num(row[4], '8.4f')}")
     by = p["cbs_by_definition"]
@@ -96,7 +80,7 @@ def render_cbs(p: dict) -> str:
               "all definitions: " + ", ".join(f"{name} {num(value, '.4g')}" for name, value in by.items())
               + f"; B_simple {p['b_simple']:.4g}",
               f"Corollary 8: B* grows as D^{p['predicted_exponent']:.4g}"]
-    return "\n".join(lines)
+    return "\n".join(lines + warning_lines(p))
 
 
 def _problem_args(parser) -> None:
@@ -108,8 +92,7 @@ def _problem_args(parser) -> None:
 
 def _measurement_args(parser) -> None:
     add = parser.add_argument
-    add("--definition", choices=["paper", "fit", "fit-alpha", "sfo", "noise"], default="paper",
-        help="which B* goes in 'cbs' (default paper); all are reported")
+    add_definition(parser)
     add("--target", type=float, help="loss that f(B) counts steps to (default R_opt)")
     add("--overhead", type=float, default=1.2, help="overhead factor over linear scaling (default 1.2)")
     add("--batches", type=int, nargs="+", metavar="B",

@@ -6,13 +6,11 @@ the verbs. ``--optimizer`` with ``--ema`` names one of the engine's optimisers: 
 ema (SGD with an EMA of its iterates).
 """
 
-import math
 
-from batchlab._cli_common import add_verb, sweep_options
+from batchlab._cli_common import add_definition, add_verb, sweep_options, warning_lines
 from batchlab.sim import errors
-from batchlab.sim._json import number
+from batchlab.sim._json import listed
 
-DEFINITIONS = ("paper", "fit", "fit-alpha", "sfo", "noise")
 MC_BUDGET = 3e9  # simulated coordinate-steps for --method mc (about 10 s on two cores)
 
 
@@ -31,12 +29,6 @@ def _optimizer(args) -> str:
     return "ema"
 
 
-def _knob_key(optimizer: str) -> str | None:
-    from batchlab.sim.nqm._curve import KNOB_NAMES
-
-    return KNOB_NAMES.get(optimizer)
-
-
 def _common(args, problem, optimizer) -> dict:
     return {"optimizer": optimizer, "ema": optimizer == "ema", "precond": args.precond, "target": args.target,
             "dim": int(problem.dim), "binned": args.binned, "lr_grid": args.lr_grid,
@@ -50,21 +42,15 @@ def nqm_steps(args) -> dict:
     problem, optimizer = _problem(args), _optimizer(args)
     tuned = tuned_steps(problem, batch=args.batch, target=args.target, precond=args.precond, optimizer=optimizer,
                         lr_grid=args.lr_grid)
-    payload = _common(args, problem, optimizer) | {"batch": args.batch, "method": args.method,
-                                                   "reached": tuned.steps is not None, "steps": tuned.steps,
-                                                   "lr": tuned.lr}
-    if _knob_key(optimizer):
-        payload[_knob_key(optimizer)] = tuned.knob
-    if optimizer in ("momentum", "nesterov") and tuned.lr is not None:
-        payload["effective_lr"] = tuned.lr / (1.0 - tuned.knob)
-    payload |= {"at_edge": tuned.at_edge, "fractional_steps": tuned.fractional if tuned.steps is not None else None,
-                "information_bound": information_lower_bound_steps(problem.dim, args.target, args.batch),
-                "stability_cap": (stability_cap(problem, args.precond, optimizer, tuned.knob or 0.0)
-                                  if tuned.lr is not None else None)}
+    payload = _common(args, problem, optimizer) | tuned.to_dict() | {
+        "batch": args.batch, "method": args.method, "reached": tuned.steps is not None,
+        "effective_lr": tuned.effective_lr,
+        "information_bound": information_lower_bound_steps(problem.dim, args.target, args.batch),
+        "stability_cap": (stability_cap(problem, args.precond, optimizer, tuned.momentum or 0.0)
+                          if tuned.lr is not None else None)}
     if tuned.steps is None:
         return payload | {"loss_at_steps": None, "loss_before": None}
-    system = linear_system(problem, optimizer, lr=tuned.lr, batch=args.batch, knob=tuned.knob or 0.0,
-                           precond=args.precond)
+    system = linear_system(problem, optimizer, lr=tuned.lr, batch=args.batch, **tuned.second, precond=args.precond)
     at = [max(tuned.steps - 1, 0), tuned.steps]
     if args.method == "exact":
         before, after = system_loss(problem, system, at)
@@ -76,16 +62,14 @@ def nqm_steps(args) -> dict:
                                                 "mc; use --binned, fewer --reps or a larger --batch",
                                       f"{tuned.steps} x {problem.h.size} x {reps}")
     mc = system_monte_carlo(problem, system, at, reps=reps, seed=errors.integer("seed", args.seed, ge=0))
-    exact = system_loss(problem, system, at)
-    mean, stderr = ([None, None] if mc.diverged else list(mc.mean)), ([None, None] if mc.diverged else list(mc.stderr))
-    return payload | {"loss_at_steps": number(mean[1]), "loss_before": number(mean[0]),
-                      "stderr_loss_at_steps": number(stderr[1]), "stderr_loss_before": number(stderr[0]),
-                      "n_diverged": mc.n_diverged,
-                      "exact_loss_at_steps": float(exact[1]), "reps": reps, "seed": args.seed}
+    mean, stderr = mc.summary()["mean"] or [None, None], mc.summary()["stderr"] or [None, None]
+    return payload | {"loss_at_steps": mean[1], "loss_before": mean[0], "stderr_loss_at_steps": stderr[1],
+                      "stderr_loss_before": stderr[0], "n_diverged": mc.n_diverged,
+                      "exact_loss_at_steps": float(system_loss(problem, system, at)[1]), "reps": reps,
+                      "seed": args.seed}
 
 
 def nqm_curve(args) -> dict:
-    from batchlab.sim.critical_batch import fit_steps
     from batchlab.sim.nqm import PAPER_BATCHES, steps_curves
     from batchlab.theory.nqm import information_lower_bound_steps
 
@@ -93,48 +77,31 @@ def nqm_curve(args) -> dict:
     (curve,) = steps_curves(problem, optimizer=optimizer, preconds=(args.precond,),
                             batches=args.batches or PAPER_BATCHES, target=args.target, lr_grid=args.lr_grid,
                             overhead=args.overhead, **sweep_options(args))
-    finite = [math.isfinite(v) for v in curve.fractional]
-    batches = [b for b, ok in zip(curve.batch_sizes, finite) if ok]
-    fit_alpha = (fit_steps(batches, [v for v in curve.fractional if math.isfinite(v)], b_opt=batches[0], alpha=None,
-                           overhead=args.overhead) if len(batches) >= 3 else None)
-    by = {"paper": curve.linear.b_star, "fit": curve.fit.cbs if curve.fit else None,
-          "fit-alpha": fit_alpha.cbs if fit_alpha else None, "sfo": curve.sfo.b_star, "noise": curve.b_noise}
-    by = {k: (v if v is not None and math.isfinite(v) else None) for k, v in by.items()}
-
-    def listed(values):
-        return [float(v) if math.isfinite(v) else None for v in values]
-
-    payload = _common(args, problem, optimizer) | {
-        "batch_sizes": [int(b) for b in curve.batch_sizes], "steps": [int(s) if s >= 0 else None for s in curve.steps],
-        "fractional_steps": listed(curve.fractional), "lr": listed(curve.lr)}
-    if _knob_key(optimizer):
-        payload[_knob_key(optimizer)] = listed(curve.knob)
-    payload |= {"effective_lr": listed(curve.effective_lr),
-                "information_bound": [information_lower_bound_steps(problem.dim, args.target, b)
-                                      for b in curve.batch_sizes],
-                "definition": args.definition, "cbs": by[args.definition], "cbs_by_definition": by,
-                "censored": curve.linear.censored, "overhead": args.overhead, "b_simple": curve.b_simple,
-                "overhead_ratio": listed(curve.linear.overhead_ratio)}
-    return payload
+    return _common(args, problem, optimizer) | curve.to_dict() | {
+        "effective_lr": listed(curve.effective_lr), "definition": args.definition, "cbs": curve.cbs(args.definition),
+        "overhead": args.overhead,
+        "information_bound": [information_lower_bound_steps(problem.dim, args.target, b) for b in curve.batch_sizes]}
 
 
 def render_curve(p: dict) -> str:
     def num(value, fmt):
         return "-" if value is None else format(value, fmt)
 
-    knob = next((k for k in ("momentum", "ema_decay") if k in p), None)
+    knob = next((k for k in ("momentum", "ema_decay") if p.get(k) is not None), None)
     lines = [f"NQM {p['optimizer']}, p = {p['precond']:g}, dim {p['dim']}{' binned' if p['binned'] else ''}, "
              f"target {p['target']:g}, {p['lr_grid']} grid  ({p['loss']})",
              f"{'B':>8} {'steps':>10} {'lr':>10}" + (f" {knob:>10}" if knob else "") + f" {'S*B/S0B0':>9}"]
     for k, b in enumerate(p["batch_sizes"]):
-        lines.append(f"{b:>8} {num(p['steps'][k], '>10')} {num(p['lr'][k], '10.4g')}"
-                     + (f" {num(p[knob][k], '10.6g')}" if knob else "") + f" {num(p['overhead_ratio'][k], '9.3f')}")
+        first = p["first_step"][k]
+        lines.append(f"{b:>8} {num(None if first is None else int(first), '>10')} {num(p['lr'][k], '10.4g')}"
+                     + (f" {num(p[knob][k], '10.6g')}" if knob else "")
+                     + f" {num(p['paper']['overhead_ratio'][k], '9.3f')}")
     by = p["cbs_by_definition"]
-    lines += [f"CBS ({p['definition']}) = {num(p['cbs'], '.4g')}" + (" (censored: >= this)" if p["censored"] and
-                                                                     p["definition"] == "paper" else ""),
+    censored = p["paper"]["censored"] and p["definition"] == "paper"
+    lines += [f"CBS ({p['definition']}) = {num(p['cbs'], '.4g')}" + (" (censored: >= this)" if censored else ""),
               "all definitions: " + ", ".join(f"{k} {num(v, '.4g')}" for k, v in by.items())
-              + f"; B_simple {p['b_simple']:.4g}"]
-    return "\n".join(lines)
+              + f"; B_simple {num(p['b_simple'], '.4g')}"]
+    return "\n".join(lines + warning_lines(p))
 
 
 def add_parsers(systems) -> None:
@@ -177,6 +144,5 @@ def add_parsers(systems) -> None:
                     "sweep, cached on disk.")
     curve.add_argument("--batches", type=int, nargs="+", metavar="B", help="batch sizes (default 2^2..2^21)")
     common(curve)
-    curve.add_argument("--definition", choices=DEFINITIONS, default="paper",
-                       help="which CBS goes in 'cbs' (default paper); all are reported")
+    add_definition(curve)
     curve.add_argument("--overhead", type=float, default=1.2, help="overhead factor over linear scaling (default 1.2)")

@@ -129,7 +129,7 @@ def main():
     numpy_protocol(problem, numpy_bisection)
     bisection_time = time.perf_counter() - start
     for curve in curves:  # the fractional tuning may pick another grid lr with the same integer steps
-        for b, steps in zip(curve.batch_sizes, curve.steps):
+        for b, steps in zip(curve.batch_sizes, curve.first_step):
             assert steps == same[curve.precond, int(b)], (curve.precond, b, steps, same[curve.precond, int(b)])
     print("NQM SGD, 4 powers x 20 batch sizes x 100 learning rates (8000 exact searches), binned d = 10^4")
     print(f"batchlab (cold cache, sweep included): {ours:6.2f} s   (target < 2 s)")

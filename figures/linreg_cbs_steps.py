@@ -16,7 +16,7 @@ A, B_SRC, DIM, SAMPLES, SIGMA = 1.5, 2.5, 1000, 24576, 1.0  # also a point of li
 
 def compute() -> dict:
     measured = measure_cbs(LinRegProblem.power_law(A, B_SRC, DIM, SIGMA), SAMPLES)
-    return dict(summary=measured.summary(), fit=measured.fit, fit_alpha=measured.fit_alpha)
+    return dict(summary=measured.to_dict(), fit=measured.fit, fit_alpha=measured.fit_alpha)
 
 
 def plot(data):
@@ -27,11 +27,11 @@ def plot(data):
     all_steps = np.array([np.nan if v is None else v for v in s["steps"]])
     shown = all_batches <= 2 * all_batches[np.isfinite(all_steps)].max()  # f(B) is searched up to 4× D/B
     batches, steps = all_batches[shown], all_steps[shown]
-    ratio = np.array([np.nan if v is None else v for v in s["overhead_ratio"]])[shown]
+    ratio = np.array([np.nan if v is None else v for v in s["paper"]["overhead_ratio"]])[shown]
     fig, (ax, ratio_ax) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
-    line = s["linear_scaling_anchor"] / batches
+    line = s["paper"]["anchor"] / batches
     ax.fill_between(batches, line, 1.2 * line, color="0.85", label="within 1.2× of linear scaling")
-    ax.plot(batches, line, "k--", lw=1, label=f"linear scaling f*(B) = D/B from B_opt = {s['b_opt']:g}")
+    ax.plot(batches, line, "k--", lw=1, label=f"linear scaling f*(B) = D/B from B_opt = {s['paper']['b_opt']:g}")
     fine = np.geomspace(batches[0], batches[-1], 200)
     for form, color, label in ((data["fit"], "C0", "fit a + b/B"), (data["fit_alpha"], "C2", "fit a + b/B^α")):
         if form is not None:
@@ -48,7 +48,8 @@ def plot(data):
                 axis.axvline(value, color=color, ls=style, lw=1.5 if style == "-" else 1.8, zorder=4)
             ax.plot([], [], color=color, ls=style, label=f"B* {label} = {value:.3g}")
     ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel="steps to reach R_opt",
-           title=f"a={A}, b={B_SRC}, d={DIM}, D={SAMPLES}, σ={SIGMA}: R_opt = {s['r_opt']:.3g} (excess risk of w̄)")
+           title=f"a={A}, b={B_SRC}, d={DIM}, D={SAMPLES}, σ={SIGMA}: R_opt = {s['paper']['r_opt']:.3g} "
+                 "(excess risk of w̄)")
     ax.legend(fontsize=7, loc="lower left")
     ratio_ax.plot(batches, ratio, "ko-", ms=4, zorder=5)
     ratio_ax.axhline(1.2, color="C3", lw=1, label="overhead 1.2 (Definition 3)")

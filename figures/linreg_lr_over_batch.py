@@ -29,11 +29,11 @@ def compute() -> dict:
         risks = [exact_risk(problem, lr=r * batch, batch=batch, samples=SAMPLES) for r in feasible]
         exact = np.array([np.inf if res.diverged else res.averaged for res in risks])
         mc_ratios = np.geomspace(feasible[0] * 3, feasible[-1] * 0.9, MC_POINTS)
-        mc = [monte_carlo_risk(problem, lr=r * batch, batch=batch, samples=SAMPLES, reps=MC_REPS, seed=SEED).summary()
+        mc = [monte_carlo_risk(problem, lr=r * batch, batch=batch, samples=SAMPLES, reps=MC_REPS, seed=SEED)
               for r in mc_ratios]
         curves[batch] = dict(ratios=feasible, exact=exact, lr_max=lr_max, mc_ratios=mc_ratios,
-                             mc_mean=np.array([m["averaged"] for m in mc]),
-                             mc_se=np.array([m["stderr_averaged"] for m in mc]))
+                             mc_mean=np.array([m.averaged for m in mc]),
+                             mc_se=np.array([m.stderr["averaged"] for m in mc]))
     theorem = np.array([sum(theorem7_terms(lam, problem.w_star**2, SIGMA, r, 1, SAMPLES)) for r in ratios])
     return dict(curves=curves, ratios=ratios, theorem7=theorem)
 

@@ -19,7 +19,7 @@ TARGET = 0.01
 def compute() -> dict:
     problem = NQMProblem.paper(binned=True)
     sgd, ema = (steps_curves(problem, optimizer=name, preconds=PRECONDS, target=TARGET) for name in ("sgd", "ema"))
-    return dict(curves=[dict(p=s.precond, batches=s.batch_sizes, sgd=s.fractional, ema=e.fractional, decay=e.knob)
+    return dict(curves=[dict(p=s.precond, batches=s.batch_sizes, sgd=s.steps, ema=e.steps, decay=e.ema_decay)
                         for s, e in zip(sgd, ema)])
 
 

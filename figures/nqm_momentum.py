@@ -23,7 +23,7 @@ def compute() -> dict:
               for name in ("sgd", "momentum", "nesterov")}
 
     def rows(name):
-        return [dict(p=c.precond, batches=c.batch_sizes, steps=c.fractional, lr=c.effective_lr, cbs=c.linear.b_star)
+        return [dict(p=c.precond, batches=c.batch_sizes, steps=c.steps, lr=c.effective_lr, cbs=c.paper.b_star)
                 for c in curves[name]]
 
     return dict(sgd=rows("sgd"), momentum=rows("momentum"), nesterov=rows("nesterov"),

@@ -25,9 +25,9 @@ def compute() -> dict:
     rows = []
     for name in OPTIMIZERS:
         for c in steps_curves(problem, optimizer=name, preconds=PRECONDS):
-            double = linear_scaling_cbs(c.batch_sizes, c.fractional, reference=float(c.batch_sizes[0]), overhead=2.0)
+            double = linear_scaling_cbs(c.batch_sizes, c.steps, reference=float(c.batch_sizes[0]), overhead=2.0)
             rows.append(dict(optimizer=name, p=c.precond, b_noise=c.b_noise, at_double=double.b_star,
-                             cbs=c.linear.b_star))
+                             cbs=c.paper.b_star))
     return dict(rows=rows)
 
 

@@ -20,8 +20,8 @@ TARGET = 0.01
 def compute() -> dict:
     problem = NQMProblem.paper(binned=True)
     curves = steps_curves(problem, preconds=PRECONDS, target=TARGET)
-    return dict(dim=problem.dim, curves=[dict(p=c.precond, batches=c.batch_sizes, steps=c.steps, lr=c.lr,
-                                              cbs=c.linear.b_star, b_noise=c.b_noise,
+    return dict(dim=problem.dim, curves=[dict(p=c.precond, batches=c.batch_sizes, steps=c.first_step, lr=c.lr,
+                                              cbs=c.paper.b_star, b_noise=c.b_noise,
                                               cap=stability_cap(problem, c.precond)) for c in curves])
 
 

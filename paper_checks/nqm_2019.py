@@ -49,14 +49,14 @@ def _curves(target=0.01, optimizer="sgd"):
 
 
 def _cbs_list(curves):
-    return ", ".join(f"p={c.precond}: {c.linear.b_star:.0f}" for c in curves)
+    return ", ".join(f"p={c.precond}: {c.paper.b_star:.0f}" for c in curves)
 
 
 def steps_fall_then_level_off():
     """Claim 1: steps fall as ~1/B up to a critical batch size, then level off."""
     curves = _curves()
-    halving = [float(np.median(c.steps[1:5] * 2 / c.steps[:4])) for c in curves]
-    plateau = [float(c.steps[-1] / c.steps[-2]) for c in curves]
+    halving = [float(np.median(c.first_step[1:5] * 2 / c.first_step[:4])) for c in curves]
+    plateau = [float(c.first_step[-1] / c.first_step[-2]) for c in curves]
     ok = all(abs(h - 1) < 0.05 for h in halving) and all(p > 0.99 for p in plateau)
     return ("steps ∝ 1/B below the CBS, flat above it",
             "doubling B at B = 4..32 multiplies steps by " + ", ".join(f"{h / 2:.3f}" for h in halving)
@@ -66,7 +66,7 @@ def steps_fall_then_level_off():
 
 def cbs_grows_with_preconditioning():
     """Claim 2: the critical batch size grows with the preconditioning power p."""
-    cbs = [c.linear.b_star for c in _curves()]
+    cbs = [c.paper.b_star for c in _curves()]
     return ("CBS increases with p", "CBS (1.2× overhead over linear scaling from B = 4): " + _cbs_list(_curves()),
             "match" if np.all(np.diff(cbs) > 0) else "mismatch",
             "each step of 0.25 in p multiplies the CBS by " + ", ".join(f"{b / a:.1f}" for a, b in zip(cbs, cbs[1:])))
@@ -74,7 +74,7 @@ def cbs_grows_with_preconditioning():
 
 def preconditioning_helps_at_small_batch():
     """Claim 2 (second half): preconditioning also reduces the steps at small batch."""
-    steps = [int(c.steps[0]) for c in _curves()]
+    steps = [int(c.first_step[0]) for c in _curves()]
     return ("fewer steps at small B with larger p", "steps at B = 4: " + ", ".join(map(str, steps)),
             "match" if np.all(np.diff(steps) < 0) else "mismatch",
             "p = 0, 0.25, 0.5, 0.75 in order: a better preconditioner needs fewer steps even where SGD's noise "
@@ -98,14 +98,14 @@ def optimal_lr_linear_then_capped():
 def lower_targets_larger_cbs():
     """Claim 7: the critical batch size is larger for lower targets (p = 0)."""
     targets = (0.1, 0.03, 0.01, 0.003, 0.001)
-    cbs = [steps_curves(_problem(), target=t, cache=None)[0].linear.b_star for t in targets]
+    cbs = [steps_curves(_problem(), target=t, cache=None)[0].paper.b_star for t in targets]
     return ("lower target ⇒ larger CBS", ", ".join(f"target {t}: {b:.0f}" for t, b in zip(targets, cbs)),
             "match" if np.all(np.diff(cbs) > 0) else "mismatch", "SGD, p = 0")
 
 
 def information_bound():
     """The figures' lower bound: steps ≥ d/(2·target·B) (reference nqm.md)."""
-    worst = min(float(np.min(c.steps / information_lower_bound_steps(_problem().dim, c.target, c.batch_sizes)))
+    worst = min(float(np.min(c.first_step / information_lower_bound_steps(_problem().dim, c.target, c.batch_sizes)))
                 for c in _curves())
     return ("steps ≥ d/(2·target·B)", f"smallest ratio steps/bound over every p and B: {worst:.2f}",
             "match" if worst >= 1 else "mismatch",
@@ -117,11 +117,11 @@ def momentum_helps_at_large_batch():
     """Claim 3: momentum helps only at large batch sizes (it allows a larger effective learning rate α/(1 − β))."""
     rows, ok = [], True
     for sgd, momentum in zip(_curves(), _curves(optimizer="momentum")):
-        speedup = sgd.fractional / momentum.fractional
-        ok &= speedup[0] < 1.3 and speedup[-1] > 1.2 and momentum.linear.b_star > sgd.linear.b_star
+        speedup = sgd.steps / momentum.steps
+        ok &= speedup[0] < 1.3 and speedup[-1] > 1.2 and momentum.paper.b_star > sgd.paper.b_star
         rows.append(f"p={sgd.precond}: {speedup[0]:.2f}× at B = 4, {speedup[-1]:.1f}× at B = 2^21 (effective lr "
-                    f"{momentum.effective_lr[-1]:.3g} vs SGD's {sgd.lr[-1]:.3g}), CBS {sgd.linear.b_star:.0f} → "
-                    f"{momentum.linear.b_star:.0f}")
+                    f"{momentum.effective_lr[-1]:.3g} vs SGD's {sgd.lr[-1]:.3g}), CBS {sgd.paper.b_star:.0f} → "
+                    f"{momentum.paper.b_star:.0f}")
     return ("S_SGD/S_momentum ≈ 1 at small B, large at large B; momentum raises the CBS", "; ".join(rows),
             "match" if ok else "mismatch", "notebook grids, exact steps; the small-batch 1.1–1.2× is the next check")
 
@@ -130,12 +130,12 @@ def momentum_equals_sgd_at_small_batch():
     """Claim 3 (mechanism): at small batch the optimal effective learning rates of SGD and momentum coincide."""
     sgd = tuned_steps(_problem(), batch=4, target=0.01, lr_grid="fine")
     momentum = tuned_steps(_problem(), batch=4, target=0.01, optimizer="momentum")
-    moderate = (momentum.knobs <= 1 - 1e-4) & np.isfinite(momentum.knob_steps)
-    k = int(np.argmin(np.where(moderate, momentum.knob_steps, np.inf)))
-    effective = momentum.knob_lr[k] / (1 - momentum.knobs[k])
+    moderate = (momentum.scan_values <= 1 - 1e-4) & np.isfinite(momentum.scan_steps)
+    k = int(np.argmin(np.where(moderate, momentum.scan_steps, np.inf)))
+    effective = momentum.scan_lr[k] / (1 - momentum.scan_values[k])
     edge = sgd.fractional / momentum.fractional
     return ("at small B momentum = SGD with lr α/(1 − β): same steps, same effective lr",
-            f"B = 4, p = 0: best β ≤ 1 − 10⁻⁴ needs {momentum.knob_steps[k]:.4g} steps at α/(1 − β) = "
+            f"B = 4, p = 0: best β ≤ 1 − 10⁻⁴ needs {momentum.scan_steps[k]:.4g} steps at α/(1 − β) = "
             f"{effective:.4g}, SGD {sgd.fractional:.4g} at lr {sgd.lr:.4g}; but the grid's last β = 1 − 10⁻⁵ needs "
             f"{momentum.fractional:.4g}, {edge:.3f}× fewer than SGD", "mismatch",
             "the equivalence holds for every β ≤ 1 − 10⁻⁴ (within 2% in steps, 5% in effective lr), but the "
@@ -149,10 +149,10 @@ def ema_helps_small_batch_only():
     """Claim 4: EMA lowers the steady-state risk without slowing convergence; redundant at large batch."""
     rows, ok = [], True
     for sgd, ema in zip(_curves(), _curves(optimizer="ema")):
-        speedup = sgd.fractional / ema.fractional
+        speedup = sgd.steps / ema.steps
         ok &= bool(np.all(speedup[sgd.batch_sizes <= 256] > 1.2)) and 0.9 < speedup[-1] < 1.05
         rows.append(f"p={sgd.precond}: {speedup[0]:.2f}× at B = 4, {speedup[-1]:.2f}× at B = 2^21 (γ "
-                    f"{ema.knob[0]:.5f} → {ema.knob[-1]:.3g})")
+                    f"{ema.ema_decay[0]:.5f} → {ema.ema_decay[-1]:.3g})")
     return ("S_SGD/S_EMA > 1 at small B, ≈ 1 at large B", "; ".join(rows), "match" if ok else "mismatch",
             "notebook grids; at the largest batch the tuned γ falls and SGD's finer lr grid gives it ≤ 6% back; "
             "the steady-state loss of the EMA is below SGD's at every stable (x, γ) (tests/test_nqm_claims.py)")
@@ -200,10 +200,10 @@ def notebook_step_count():
     """The notebook's time_to_loss: bisection keeping L(mid) < C for the upper end, returning the lower end."""
     shifts = []
     for c in _curves():
-        notebook = np.maximum(c.steps - 1, 1).astype(float)
+        notebook = np.maximum(c.first_step - 1, 1)
         shifted = linear_scaling_cbs(c.batch_sizes, notebook, reference=float(c.batch_sizes[0])).b_star
-        shifts.append(shifted / c.linear.b_star - 1)
-    large_b = _curves()[-1].steps[-1]
+        shifts.append(shifted / c.paper.b_star - 1)
+    large_b = int(_curves()[-1].first_step[-1])
     return ("steps = number of steps to reach loss C",
             f"the notebook reports (first step with loss < C) − 1 for a monotone loss: {large_b - 1} instead of "
             f"{large_b} at p = 0.75, B = 2^21; CBS shift " + ", ".join(f"{s:+.1%}" for s in shifts),

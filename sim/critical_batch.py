@@ -20,6 +20,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from batchlab.sim import errors
+from batchlab.sim._json import JSONResult, number
 from batchlab.theory.critical_batch import table6_cbs, transition_cbs
 
 
@@ -38,7 +39,7 @@ def _grid(batch_sizes, *curves):
 
 
 @dataclass(frozen=True)
-class Definition3:
+class Definition3(JSONResult):
     """Definition 3 (seed paper §3.1) evaluated on a batch-size grid.
 
     ``r_opt`` = min_B R(B), ``b_opt`` its argmin; ``anchor`` = B_opt·f(B_opt), the samples
@@ -101,7 +102,7 @@ def linear_scaling_cbs(batch_sizes, steps, *, reference: float | None = None, ov
 
 
 @dataclass(frozen=True)
-class FittedForm:
+class FittedForm(JSONResult):
     """log Y = log(a + b/B^α) fitted by least squares in log Y (seed paper §3.2, Table 6).
 
     ``cbs``: the root of the transition equation (a + b/B^α)B = c(a + b/B_opt^α)B_opt;
@@ -159,7 +160,7 @@ def fit_steps(batch_sizes, steps, *, b_opt: float, alpha: float | None = 1.0, ov
 
 
 @dataclass(frozen=True)
-class SFO:
+class SFO(JSONResult):
     """B* = argmin_B B·K(B), the SFO-complexity CBS (Iiduka group), on a batch-size grid.
 
     ``b_star_grid``: the grid argmin; ``b_star``: the vertex of a parabola through ln(B·K)
@@ -181,6 +182,99 @@ def sfo_cbs(batch_sizes, steps) -> SFO:
         raise errors.InvalidParameter("steps", "finite for at least one batch size", "none finite")
     grid_argmin, vertex, at_edge = log_parabola_argmin(batches, complexity)
     return SFO(complexity, grid_argmin, vertex, at_edge)
+
+
+# The CBS definitions every CBS result answers to, by the name the library (``cbs(definition)``) and the
+# command line (``--definition``) use.
+DEFINITIONS = {
+    "paper": "Definition 3 (seed paper §3.1): the largest B whose steps stay within the overhead of linear scaling",
+    "fit": "the transition of the fitted form a + b/B (alpha = 1; seed paper §3.2, App. H)",
+    "fit-alpha": "the transition of the fitted form a + b/B^alpha, alpha fitted",
+    "sfo": "argmin over B of the stochastic gradients B·f(B) needed (the Iiduka group's SFO complexity)",
+    "noise": "McCandlish et al.'s gradient noise scale B_noise = tr(Σ)/|g|^2",
+}
+
+# Neighbouring grid batch sizes further apart than this around B* make its value hinge on the grid.
+SPARSE_GRID_RATIO = 2.0
+
+
+def check_definition(definition: str) -> str:
+    """``definition`` if it is a key of :data:`DEFINITIONS`, else :class:`batchlab.InvalidParameter`."""
+    if definition not in DEFINITIONS:
+        raise errors.InvalidParameter("definition", "one of " + ", ".join(DEFINITIONS), definition)
+    return definition
+
+
+def grid_warnings(batch_sizes, paper: Definition3, flag: str = "batches (--batches)") -> tuple[str, ...]:
+    """What makes Definition 3's B* on this grid less than an answer, each with the ``flag`` that mends it.
+
+    Censored: no grid batch size beyond B* fails the overhead rule, so B* is only a lower bound. Sparse: the grid
+    batch sizes that bracket B* are more than :data:`SPARSE_GRID_RATIO` apart, so the value hinges on the grid.
+    """
+    batches = np.asarray(batch_sizes, dtype=np.float64)
+    if paper.censored:
+        return (f"B* is censored: every batch size up to the largest, {batches[-1]:.6g}, is within the overhead, so "
+                f"B* >= {batches[-1]:.6g}; extend {flag} to larger batch sizes",)
+    if paper.b_star is None:
+        return ()
+    k = int(np.searchsorted(batches, paper.b_star, side="right"))
+    if k == 0 or k == batches.size:
+        return ()
+    low, high = batches[k - 1], batches[k]
+    if high / low > SPARSE_GRID_RATIO:
+        return (f"B* = {paper.b_star:.4g} lies between grid batch sizes {low:.6g} and {high:.6g}, {high / low:.3g}x "
+                f"apart (more than {SPARSE_GRID_RATIO:g}x): the value hinges on the grid; add batch sizes between "
+                f"them to {flag}",)
+    return ()
+
+
+def curve_definitions(batch_sizes, steps, *, b_opt: float, overhead: float, paper: Definition3) -> dict:
+    """The fitted forms (α = 1, and α fitted) and the SFO B* of a steps curve, beside its Definition 3 result.
+
+    A fit needs finite steps at 2 (α = 1) or 3 (α fitted) batch sizes; with fewer it is None.
+    """
+    batches, steps = _grid(batch_sizes, ("steps", steps))
+    finite = int(np.isfinite(steps).sum())
+    fit, fit_alpha = (fit_steps(batches, steps, b_opt=b_opt, alpha=alpha, overhead=overhead) if finite >= needed
+                      else None for alpha, needed in ((1.0, 2), (None, 3)))
+    return dict(paper=paper, fit=fit, fit_alpha=fit_alpha, sfo=sfo_cbs(batches, steps))
+
+
+@dataclass(frozen=True, kw_only=True)
+class CBSCurve(JSONResult):
+    """Steps against batch size, and the critical batch size by every definition of :data:`DEFINITIONS`.
+
+    The shape linear regression's and the NQM's CBS results share: ``batch_sizes`` (increasing), ``steps``
+    (fractional steps to the target; nan where it is never reached), ``paper`` (:class:`Definition3`), ``fit``
+    and ``fit_alpha`` (:class:`FittedForm`, None with too few finite points), ``sfo`` (:class:`SFO`),
+    ``b_noise``/``b_simple`` (McCandlish's scales; None where undefined) and ``warnings``: what makes B* less than
+    an answer on this grid (:func:`grid_warnings`), each naming the flag that mends it.
+    """
+
+    batch_sizes: np.ndarray
+    steps: np.ndarray
+    paper: Definition3
+    fit: FittedForm | None
+    fit_alpha: FittedForm | None
+    sfo: SFO
+    b_noise: float | None
+    b_simple: float | None
+    warnings: tuple[str, ...] = ()
+
+    def cbs(self, definition: str = "paper") -> float | None:
+        """B* by ``definition`` (a key of :data:`DEFINITIONS`); None where it does not exist (no finite value)."""
+        forms = {"fit": self.fit, "fit-alpha": self.fit_alpha}
+        if check_definition(definition) in forms:
+            return None if forms[definition] is None else number(forms[definition].cbs)
+        return number({"paper": self.paper.b_star, "sfo": self.sfo.b_star, "noise": self.b_noise}[definition])
+
+    def cbs_by_definition(self) -> dict:
+        """{definition: B*} for every definition of :data:`DEFINITIONS`."""
+        return {name: self.cbs(name) for name in DEFINITIONS}
+
+    def to_dict(self) -> dict:
+        return super().to_dict() | {"batch_sizes": [int(b) for b in self.batch_sizes],
+                                    "cbs_by_definition": self.cbs_by_definition()}
 
 
 def log_parabola_argmin(x, y) -> tuple[float, float, bool]:

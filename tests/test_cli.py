@@ -107,11 +107,11 @@ CBS = ["linreg", "cbs", "--a", "1.5", "--b", "2.5", "--dim", "60", "--samples", 
 
 def test_cbs_json_contract(capsys, tmp_path):
     payload = run_json(capsys, CBS + ["--cache", str(tmp_path)])
-    assert {"batch_sizes", "optimal_lr", "risk", "steps", "cbs", "predicted_exponent", "definition"} <= payload.keys()
+    assert {"batch_sizes", "risk_lr", "risk", "steps", "cbs", "predicted_exponent", "definition"} <= payload.keys()
     assert payload["definition"] == "paper" and payload["cbs"] == payload["cbs_by_definition"]["paper"]
     assert payload["predicted_exponent"] == pytest.approx(0.4)
     n = len(payload["batch_sizes"])
-    assert n >= 10 and len(payload["risk"]) == len(payload["optimal_lr"]) == len(payload["steps"]) == n
+    assert n >= 10 and len(payload["risk"]) == len(payload["risk_lr"]) == len(payload["steps"]) == n
     for definition in ("fit", "sfo", "noise"):  # served from the cache: the same numbers, another B*
         other = run_json(capsys, CBS + ["--cache", str(tmp_path), "--definition", definition])
         assert other["cbs"] == payload["cbs_by_definition"][definition] and other["risk"] == payload["risk"]
@@ -146,23 +146,25 @@ def test_cli_definition_choices_are_the_librarys():
 
     cbs = build_parser()._subparsers._group_actions[0].choices["linreg"]._subparsers._group_actions[0].choices["cbs"]
     (definition,) = [a for a in cbs._actions if a.dest == "definition"]
-    assert tuple(definition.choices) == DEFINITIONS
+    assert tuple(definition.choices) == tuple(DEFINITIONS)
 
 
 NQM = ["nqm", "steps", "--dim", "1000", "--binned", "--batch", "64"]
 
 
-@pytest.mark.parametrize("extra, knob", [([], None), (["--optimizer", "momentum"], "momentum"),
+@pytest.mark.parametrize("extra, hyperparameter", [([], None), (["--optimizer", "momentum"], "momentum"),
                                          (["--optimizer", "nesterov", "--precond", "0.5"], "momentum"),
                                          (["--ema"], "ema_decay")])
-def test_nqm_steps_contract(capsys, extra, knob):
-    """The issue's keys, with the tuned knob under its own name, and loss_at_steps at or below the target."""
+def test_nqm_steps_contract(capsys, extra, hyperparameter):
+    """The issue's keys, with the tuned β or γ under its own name, and loss_at_steps at or below the target."""
     payload = run_json(capsys, NQM + extra)
     assert {"steps", "lr", "loss_at_steps", "method"} <= payload.keys() and payload["method"] == "exact"
     assert payload["reached"] and payload["loss_at_steps"] <= payload["target"] < payload["loss_before"]
-    if knob:
-        assert 0 <= payload[knob] < 1
-    assert ("momentum" in payload) == (knob == "momentum") and ("ema_decay" in payload) == (knob == "ema_decay")
+    if hyperparameter:
+        assert 0 <= payload[hyperparameter] < 1
+    # both keys in every payload: null where the optimiser has no such hyperparameter
+    assert (payload["momentum"] is not None) == (hyperparameter == "momentum")
+    assert (payload["ema_decay"] is not None) == (hyperparameter == "ema_decay")
 
 
 def test_nqm_steps_monte_carlo_agrees_with_the_exact_loss(capsys):

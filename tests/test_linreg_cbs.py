@@ -112,12 +112,12 @@ def test_definition3_protocol_on_the_exact_engine(measured):
 
 def test_measurement_is_the_same_cached_uncached_and_with_any_worker_count(measured, tmp_path):
     again = measure_cbs(PROBLEM, 3072, cache=None, workers=1)
-    assert again.summary() == measured.summary()
+    assert again.to_dict() == measured.to_dict()
     calls = []
     first = measure_cbs(PROBLEM, 768, cache=tmp_path, workers=2, on_result=lambda i, r: calls.append(i))
     fresh = len(calls)
     second = measure_cbs(PROBLEM, 768, cache=tmp_path, on_result=lambda i, r: calls.append(i))
-    assert fresh > 0 and len(calls) == fresh and second.summary() == first.summary()
+    assert fresh > 0 and len(calls) == fresh and second.to_dict() == first.to_dict()
 
 
 def test_an_interrupted_cbs_sweep_resumes_to_the_same_answer(tmp_path):
@@ -127,7 +127,7 @@ def test_an_interrupted_cbs_sweep_resumes_to_the_same_answer(tmp_path):
 
     with pytest.raises(KeyboardInterrupt):
         measure_cbs(PROBLEM, 768, cache=tmp_path, workers=1, on_result=interrupt)
-    assert measure_cbs(PROBLEM, 768, cache=tmp_path).summary() == measure_cbs(PROBLEM, 768, cache=None).summary()
+    assert measure_cbs(PROBLEM, 768, cache=tmp_path).to_dict() == measure_cbs(PROBLEM, 768, cache=None).to_dict()
 
 
 def test_custom_target_and_last_iterate():

@@ -12,6 +12,7 @@ from batchlab.sim.nqm import (
     NQMProblem,
     ema_loss,
     gradient_noise_path,
+    second_parameter,
     sgd_steady_loss,
     stability_cap,
     steps_curves,
@@ -45,8 +46,8 @@ def test_claim1_steps_fall_as_one_over_b_then_level_off(curves):
     (the last doubling saves < 1%), and no batch size beats the information bound d/(2·target·B)."""
     problem, all_curves = curves
     for curve in all_curves:
-        b, steps = curve.batch_sizes, curve.steps.astype(float)
-        small = b < curve.linear.b_star / 4
+        b, steps = curve.batch_sizes, curve.first_step
+        small = b < curve.paper.b_star / 4
         assert np.all(np.abs(steps[small][1:] * 2 / steps[small][:-1] - 1) < 0.1)
         assert steps[-1] / steps[-2] > 0.99
         assert np.all(steps >= information_lower_bound_steps(problem.dim, curve.target, b))
@@ -54,15 +55,15 @@ def test_claim1_steps_fall_as_one_over_b_then_level_off(curves):
 
 def test_claim2_cbs_grows_strictly_with_the_preconditioning_power(curves):
     _, all_curves = curves
-    cbs = [curve.linear.b_star for curve in all_curves]
-    assert np.all(np.diff(cbs) > 0) and not any(curve.linear.censored for curve in all_curves), cbs
+    cbs = [curve.paper.b_star for curve in all_curves]
+    assert np.all(np.diff(cbs) > 0) and not any(curve.paper.censored for curve in all_curves), cbs
     # Measured: 407, 2173, 13966, 91852 — each step in p multiplies the CBS by 5–7.
     assert np.all(np.diff(np.log(cbs)) > np.log(4))
 
 
 def test_claim2_preconditioning_also_helps_at_small_batch(curves):
     _, all_curves = curves
-    steps_at_4 = [curve.steps[0] for curve in all_curves]
+    steps_at_4 = [curve.first_step[0] for curve in all_curves]
     assert np.all(np.diff(steps_at_4) < 0), steps_at_4
 
 
@@ -73,14 +74,14 @@ def test_claim5_optimal_lr_grows_linearly_then_stops_at_the_stability_cap(curves
     spacing = 10 ** (5.5 / 99)
     for curve in all_curves:
         ratio = curve.lr[1:] / curve.lr[:-1]
-        small = curve.batch_sizes[1:] < curve.linear.b_star / 8
+        small = curve.batch_sizes[1:] < curve.paper.b_star / 8
         assert np.all((ratio[small] > 2 / spacing**1.5) & (ratio[small] < 2 * spacing**1.5)), ratio[small]
         assert curve.lr[-1] == curve.lr[-2] < stability_cap(problem, curve.precond)
 
 
 def test_claim7_lower_targets_have_larger_cbs(tmp_path):
     problem = NQMProblem.paper(binned=True)
-    cbs = [steps_curves(problem, target=t, cache=tmp_path)[0].linear.b_star for t in (0.1, 0.03, 0.01, 0.003, 0.001)]
+    cbs = [steps_curves(problem, target=t, cache=tmp_path)[0].paper.b_star for t in (0.1, 0.03, 0.01, 0.003, 0.001)]
     assert np.all(np.diff(cbs) > 0), cbs
 
 
@@ -93,7 +94,7 @@ def test_mccandlish_noise_scale_tracks_the_measured_cbs(curves):
 
     _, all_curves = curves
     noise = np.array([c.b_noise for c in all_curves])
-    at_double = np.array([linear_scaling_cbs(c.batch_sizes, c.fractional, reference=4.0, overhead=2.0).b_star
+    at_double = np.array([linear_scaling_cbs(c.batch_sizes, c.steps, reference=4.0, overhead=2.0).b_star
                           for c in all_curves])
     assert np.all(np.diff(noise) > 0) and np.all(np.abs(np.log(noise / at_double)) < np.log(2.5)), noise / at_double
 
@@ -106,7 +107,7 @@ def test_fine_lr_grid_never_does_worse_than_the_notebook_grid(tmp_path):
     for precond in (0.0, 0.75):
         fine, notebook = (steps_curves(problem, preconds=(precond,), batches=batches, lr_grid=grid, cache=tmp_path)[0]
                           for grid in ("fine", "notebook"))
-        assert np.all(fine.fractional <= notebook.fractional * (1 + 1e-12)), (fine.fractional, notebook.fractional)
+        assert np.all(fine.steps <= notebook.steps * (1 + 1e-12)), (fine.steps, notebook.steps)
         assert np.all(fine.lr < stability_cap(problem, precond))
 
 
@@ -115,11 +116,11 @@ def test_claim3_momentum_helps_only_at_large_batch(by_optimizer):
     1.00), at least 4 at B ≥ 2^16 for p ≤ 0.5 (4.1–41 measured) and 1.2 for p = 0.75 (1.22–1.42); the momentum
     CBS exceeds SGD's at every p."""
     for sgd, momentum in zip(by_optimizer["sgd"], by_optimizer["momentum"]):
-        speedup = sgd.fractional / momentum.fractional
+        speedup = sgd.steps / momentum.steps
         small, large = sgd.batch_sizes <= 256, sgd.batch_sizes >= 2**16
         assert np.all((speedup[small] > 1.0) & (speedup[small] < 1.3)), speedup[small]
         assert np.all(speedup[large] >= (4.0 if sgd.precond <= 0.5 else 1.2)), speedup[large]
-        assert momentum.linear.b_star > sgd.linear.b_star
+        assert momentum.paper.b_star > sgd.paper.b_star
 
 
 def test_claim3_at_small_batch_momentum_is_sgd_with_the_effective_learning_rate():
@@ -132,13 +133,13 @@ def test_claim3_at_small_batch_momentum_is_sgd_with_the_effective_learning_rate(
     problem = NQMProblem.paper(binned=True)
     sgd = tuned_steps(problem, batch=4, target=0.01, lr_grid="fine")
     momentum = tuned_steps(problem, batch=4, target=0.01, optimizer="momentum")
-    moderate = (momentum.knobs <= 1 - 1e-4) & np.isfinite(momentum.knob_steps)
-    best = int(np.argmin(np.where(moderate, momentum.knob_steps, np.inf)))
-    assert abs(momentum.knob_steps[best] / sgd.fractional - 1) < 0.01
-    assert np.all(np.abs(momentum.knob_steps[moderate] / sgd.fractional - 1) < 0.02)
-    effective = momentum.knob_lr[best] / (1 - momentum.knobs[best])
+    moderate = (momentum.scan_values <= 1 - 1e-4) & np.isfinite(momentum.scan_steps)
+    best = int(np.argmin(np.where(moderate, momentum.scan_steps, np.inf)))
+    assert abs(momentum.scan_steps[best] / sgd.fractional - 1) < 0.01
+    assert np.all(np.abs(momentum.scan_steps[moderate] / sgd.fractional - 1) < 0.02)
+    effective = momentum.scan_lr[best] / (1 - momentum.scan_values[best])
     assert abs(effective / sgd.lr - 1) < 0.1
-    assert momentum.knob == momentum.knobs[-1] and sgd.fractional / momentum.fractional > 1.1
+    assert momentum.momentum == momentum.scan_values[-1] and sgd.fractional / momentum.fractional > 1.1
 
 
 def test_claim4_ema_lowers_the_steady_loss():
@@ -150,7 +151,7 @@ def test_claim4_ema_lowers_the_steady_loss():
     assert np.all((ratio > 0) & (ratio < 1))
     problem = NQMProblem.paper(binned=True)
     lr, batch, decay = 0.5, 16, 0.99
-    far = ema_loss(problem, lr=lr, batch=batch, decay=decay, steps=[10**9])[0]
+    far = ema_loss(problem, lr=lr, batch=batch, ema_decay=decay, steps=[10**9])[0]
     x_i = lr * problem.h
     want = problem.loss(ema_steady(x_i, decay, lr**2 * problem.c / batch)[1])
     assert far == pytest.approx(want, rel=1e-9) and far < 0.6 * sgd_steady_loss(problem, lr=lr, batch=batch)  # 0.516
@@ -160,9 +161,9 @@ def test_claim4_ema_speeds_up_small_batch_and_is_redundant_at_large_batch(by_opt
     """Tuned steps: EMA needs 1.3–6.6× fewer steps than SGD at B ≤ 256 (≥ 1.25 asserted) and the same at the
     largest batch (within the two grids' spacing: 0.94–0.99 measured), where its tuned γ has dropped to ≤ 0.71."""
     for sgd, ema in zip(by_optimizer["sgd"], by_optimizer["ema"]):
-        speedup = sgd.fractional / ema.fractional
+        speedup = sgd.steps / ema.steps
         assert np.all(speedup[sgd.batch_sizes <= 256] >= 1.25), speedup
-        assert 0.93 <= speedup[-1] <= 1.01 and ema.knob[-1] <= 0.71, (speedup[-1], ema.knob[-1])
+        assert 0.93 <= speedup[-1] <= 1.01 and ema.ema_decay[-1] <= 0.71, (speedup[-1], ema.ema_decay[-1])
 
 
 def test_mccandlish_noise_scale_grows_along_a_run_as_the_gradient_shrinks():
@@ -172,7 +173,8 @@ def test_mccandlish_noise_scale_grows_along_a_run_as_the_gradient_shrinks():
     problem = NQMProblem.paper(binned=True)
     steps = [0, 10, 100, 1000, 10_000, 100_000]
     for optimizer, lr, knob in (("sgd", 0.2, 0.0), ("momentum", 0.02, 0.9)):
-        b_simple, b_noise = gradient_noise_path(problem, lr=lr, batch=64, steps=steps, optimizer=optimizer, knob=knob)
+        b_simple, b_noise = gradient_noise_path(problem, lr=lr, batch=64, steps=steps, optimizer=optimizer,
+                                                     **second_parameter(optimizer, knob))
         assert np.all(np.diff(b_noise) > 0) and np.all(np.diff(b_simple) > 0)
         w, h = problem.counts, problem.h
         assert b_noise[0] == pytest.approx(np.sum(w * h * h) / np.sum(w * h**3), rel=1e-12)

@@ -19,7 +19,7 @@ from batchlab.sim.nqm import (
 )
 
 BUILDERS = {"momentum": (momentum_system, "momentum"), "nesterov": (nesterov_system, "momentum"),
-            "ema": (ema_system, "decay")}
+            "ema": (ema_system, "ema_decay")}
 
 
 def build(problem, optimizer, knob, **kwargs):
@@ -175,7 +175,7 @@ def test_a_diverging_run_never_reaches_the_target():
     overflows near step 162. Overflow must read as +inf there, never as −inf or nan (a regression: eᵀSe − inf
     once counted as a crossing), whatever the search horizon."""
     problem = NQMProblem.paper(binned=True)
-    system = ema_system(problem, lr=10.0, batch=512, decay=0.9516706976142825, precond=0.5)
+    system = ema_system(problem, lr=10.0, batch=512, ema_decay=0.9516706976142825, precond=0.5)
     losses = closed_form_loss(problem, system, np.arange(0, 400))
     finite = losses[np.isfinite(losses)]
     assert np.all(np.diff(finite[1:]) > 0) and np.all(losses[finite.size:] == np.inf)

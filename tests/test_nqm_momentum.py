@@ -14,6 +14,7 @@ from batchlab.sim.nqm import (
     linear_system,
     moment_map,
     momentum_loss,
+    second_parameter,
     sgd_loss,
     system_loss,
     system_monte_carlo,
@@ -110,7 +111,8 @@ def test_zero_momentum_and_zero_decay_are_sgd():
     sgd = sgd_loss(problem, lr=0.3, batch=4, steps=steps, precond=0.5)
     np.testing.assert_allclose(momentum_loss(problem, lr=0.3, batch=4, momentum=0.0, steps=steps, precond=0.5), sgd,
                                rtol=1e-12)
-    np.testing.assert_allclose(ema_loss(problem, lr=0.3, batch=4, decay=0.0, steps=steps, precond=0.5), sgd, rtol=1e-12)
+    ema = ema_loss(problem, lr=0.3, batch=4, ema_decay=0.0, steps=steps, precond=0.5)
+    np.testing.assert_allclose(ema, sgd, rtol=1e-12)
 
 
 @pytest.mark.parametrize("optimizer, knob", [("momentum", 0.9), ("nesterov", 0.95), ("ema", 0.99)])
@@ -118,15 +120,15 @@ def test_every_optimisers_long_run_loss_is_its_derived_steady_state(optimizer, k
     """After 10⁹ steps the exact engines (binary powering and the closed form) sit at the sympy-derived steady
     state; past the stability limit the steady loss is inf."""
     problem = NQMProblem.paper(300, binned=True, bins=30)
-    system = linear_system(problem, optimizer, lr=0.05, batch=16, knob=knob, precond=0.25)
+    system = linear_system(problem, optimizer, lr=0.05, batch=16, **second_parameter(optimizer, knob), precond=0.25)
     want = system_steady_loss(problem, system)
     assert system_loss(problem, system, [10**9])[0] == pytest.approx(want, rel=1e-9)
     assert closed_form_loss(problem, system, [10**9])[0] == pytest.approx(want, rel=1e-9)
     limit = th.stable_x_limit(optimizer, knob)  # the top dimension has h = 1: x = lr
-    assert system_steady_loss(problem, linear_system(problem, optimizer, lr=1.01 * limit, batch=16, knob=knob)) \
-        == np.inf
+    second = second_parameter(optimizer, knob)
+    assert system_steady_loss(problem, linear_system(problem, optimizer, lr=1.01 * limit, batch=16, **second)) == np.inf
     assert np.isfinite(system_steady_loss(problem, linear_system(problem, optimizer, lr=0.99 * limit, batch=16,
-                                                                 knob=knob)))
+                                                                 **second)))
 
 
 @pytest.mark.parametrize("optimizer", sorted(th.LINEAR_OPTIMIZERS))
@@ -154,7 +156,7 @@ def test_long_run_momentum_loss_is_the_steady_state():
 def test_monte_carlo_agrees_with_the_exact_engine(optimizer, knob, lr, batch, precond):
     """Within K_SE = 4 standard errors at every recorded step (fixed seed, 3000 replicates), for every optimiser."""
     problem = NQMProblem.paper(300, binned=True, bins=20)
-    system = linear_system(problem, optimizer, lr=lr, batch=batch, knob=knob, precond=precond)
+    system = linear_system(problem, optimizer, lr=lr, batch=batch, **second_parameter(optimizer, knob), precond=precond)
     steps = [0, 1, 5, 30, 200]
     exact = system_loss(problem, system, steps)
     mc = system_monte_carlo(problem, system, steps, reps=3000, seed=3)

@@ -18,6 +18,7 @@ from batchlab.sim.nqm import (
     schedule_loss,
     schedule_monte_carlo,
     schedule_steps,
+    second_parameter,
     system_loss,
 )
 from batchlab.sim.nqm._schedule import _sgd_final_loss
@@ -30,10 +31,10 @@ OPTIMIZERS = ("sgd", "momentum", "nesterov", "ema")
 def iterated(problem, optimizer, knob, lrs, batches, precond):
     """The moment map of each step's optimiser applied step by step (no closed form)."""
     weight = 0.5 * problem.counts * problem.h
-    name, knob = ("momentum", 0.0) if optimizer == "sgd" else (optimizer, knob)
     z, out = None, []
     for lr, batch in zip(lrs, batches):
-        system = linear_system(problem, name, lr=lr, batch=int(batch), knob=knob, precond=precond)
+        system = linear_system(problem, optimizer, lr=lr, batch=int(batch), **second_parameter(optimizer, knob),
+                               precond=precond)
         if z is None:
             z = system.z0.copy()
             out.append(np.sum(weight * z[:, system.output]))
@@ -53,16 +54,16 @@ def test_exact_schedule_equals_iteration(optimizer, knob, precond, pieces):
     lrs = np.concatenate([[10**log_lr] * length for length, log_lr, _ in pieces])
     batches = np.concatenate([[batch] * length for length, _, batch in pieces])
     schedule = Schedule.per_step(lrs, batches)
-    got = schedule_loss(problem, schedule, optimizer=optimizer, knob=knob, precond=precond,
+    got = schedule_loss(problem, schedule, optimizer=optimizer, **second_parameter(optimizer, knob), precond=precond,
                         steps=np.arange(lrs.size + 1))
     np.testing.assert_allclose(got, iterated(problem, optimizer, knob, lrs, batches, precond), rtol=1e-9)
 
 
 def test_a_constant_schedule_is_the_constant_engine():
     problem = NQMProblem.paper(binned=True)
-    system = linear_system(problem, "nesterov", lr=0.3, batch=8, knob=0.9, precond=0.5)
+    system = linear_system(problem, "nesterov", lr=0.3, batch=8, momentum=0.9, precond=0.5)
     steps = [0, 7, 1000, 10**6]
-    got = schedule_loss(problem, Schedule.constant(0.3, 8, 10**6), optimizer="nesterov", knob=0.9, precond=0.5,
+    got = schedule_loss(problem, Schedule.constant(0.3, 8, 10**6), optimizer="nesterov", momentum=0.9, precond=0.5,
                         steps=steps)
     np.testing.assert_allclose(got, system_loss(problem, system, steps), rtol=1e-10)
 
@@ -82,8 +83,9 @@ def test_monte_carlo_agrees_with_the_exact_schedule(optimizer, knob):
     problem = NQMProblem.paper(300, binned=True, bins=20)
     schedule = Schedule([40, 60, 100], [0.3, 0.1, 0.03], [2, 8, 32])
     steps = [0, 1, 39, 40, 41, 100, 200]
-    exact = schedule_loss(problem, schedule, optimizer=optimizer, knob=knob, precond=0.5, steps=steps)
-    mc = schedule_monte_carlo(problem, schedule, steps, optimizer=optimizer, knob=knob, precond=0.5, reps=3000, seed=5)
+    second = second_parameter(optimizer, knob)
+    exact = schedule_loss(problem, schedule, optimizer=optimizer, **second, precond=0.5, steps=steps)
+    mc = schedule_monte_carlo(problem, schedule, steps, optimizer=optimizer, **second, precond=0.5, reps=3000, seed=5)
     z = (mc.mean - exact) / mc.stderr
     assert np.all(np.abs(z[1:]) <= K_SE) and mc.stderr[0] > 0, z
 

@@ -83,12 +83,13 @@ def ema_stable(x, decay):
     return (decay >= 0) & (decay < 1) & (x > 0) & (x < 2)
 
 
-def stable_x_limit(optimizer: str, knob: float = 0.0) -> float:
-    """The largest stable x = αh^{1−p}: 2 for SGD and EMA, 2(1 + β) heavy ball, 2(1 + β)/(1 + 2β) Nesterov."""
+def stable_x_limit(optimizer: str, momentum: float = 0.0) -> float:
+    """The largest stable x = αh^{1−p}: 2 for SGD and EMA (whatever γ), 2(1 + β) heavy ball, 2(1 + β)/(1 + 2β)
+    Nesterov, β = ``momentum``."""
     if optimizer == "momentum":
-        return 2.0 * (1.0 + knob)
+        return 2.0 * (1.0 + momentum)
     if optimizer == "nesterov":
-        return 2.0 * (1.0 + knob) / (1.0 + 2.0 * knob)
+        return 2.0 * (1.0 + momentum) / (1.0 + 2.0 * momentum)
     return 2.0
 
 

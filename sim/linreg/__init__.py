@@ -8,6 +8,7 @@ the paper's w̄ = (1/n)Σ_{t=0}^{n−1} w_t.
 from batchlab.sim.linreg._cbs import (
                               DEFINITIONS,
                               CBSMeasurement,
+                              CBSScaling,
                               LrSearch,
                               default_batches,
                               measure_cbs,
@@ -19,6 +20,6 @@ from batchlab.sim.linreg._exact import ExactRisk, RiskPath, exact_risk, risk_pat
 from batchlab.sim.linreg._montecarlo import MonteCarloRisk, Replicates, monte_carlo_risk
 from batchlab.sim.linreg._problem import BLOWUP_FACTOR, LinRegProblem, one_pass_steps
 
-__all__ = ["BLOWUP_FACTOR", "CBSMeasurement", "DEFINITIONS", "ExactRisk", "LinRegProblem", "LrSearch", "MonteCarloRisk",
-           "Replicates", "RiskPath", "default_batches", "exact_risk", "measure_cbs", "measure_cbs_scaling",
-           "monte_carlo_risk", "one_pass_steps", "risk_path", "tuned_risk", "tuned_steps"]
+__all__ = ["BLOWUP_FACTOR", "CBSMeasurement", "CBSScaling", "DEFINITIONS", "ExactRisk", "LinRegProblem", "LrSearch",
+           "MonteCarloRisk", "Replicates", "RiskPath", "default_batches", "exact_risk", "measure_cbs",
+           "measure_cbs_scaling", "monte_carlo_risk", "one_pass_steps", "risk_path", "tuned_risk", "tuned_steps"]

@@ -17,12 +17,21 @@ Steps count the paper's way: after m steps the output is w̄_m = (1/m)Σ_{t<m} w
 """
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim.critical_batch import SFO, Definition3, FittedForm, definition3, fit_steps, sfo_cbs
+from batchlab.sim._json import JSONResult, number
+from batchlab.sim.critical_batch import (
+    DEFINITIONS,
+    CBSCurve,
+    check_definition,
+    curve_definitions,
+    definition3,
+    grid_warnings,
+    loglog_slope,
+)
 from batchlab.sim.linreg._exact import risk_path
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
 from batchlab.sim.sweep import DEFAULT, sweep
@@ -123,39 +132,30 @@ def default_batches(samples: int) -> list[int]:
 
 
 def _values(records, key="value"):
-    return np.array([math.inf if r[key] is None else r[key] for r in records])
+    return np.array([math.nan if r[key] is None else r[key] for r in records])
 
 
-@dataclass(frozen=True)
-class CBSMeasurement:
+@dataclass(frozen=True, kw_only=True)
+class CBSMeasurement(CBSCurve):
     """Every CBS definition at one data size D (see the module docstring for the protocol).
 
-    Per batch size (arrays aligned with ``batch_sizes``): ``risk`` = R(D, B) and ``optimal_lr``
-    (tuned for it) with its ``lr_flat_range`` (γ within which R stays within 1 + flat_tol of its
-    optimum); ``steps`` = f(B), fractional steps to ``target`` (inf: not within ``max_overhead``
-    times D/B) and ``steps_lr``, the γ that gets there fastest. ``paper``, ``fit``,
-    ``fit_alpha`` (α fitted; None with fewer than 3 finite points), ``sfo``: the definitions;
-    ``b_noise``/``b_simple``: McCandlish's scales at the final iterate of the R_opt run.
+    A :class:`batchlab.sim.critical_batch.CBSCurve` (``steps`` = f(B), fractional steps to ``target``; nan where
+    not within ``max_overhead`` times D/B) with, per batch size: ``lr``, the γ that gets there fastest; ``risk`` =
+    R(D, B) (nan where no γ is stable) and ``risk_lr``, the γ tuned for it, with its ``lr_flat_range`` (γ within
+    which R stays within 1 + flat_tol of its optimum). ``b_noise``/``b_simple``: McCandlish's scales at the final
+    iterate of the R_opt run. ``lr_at_search_edge``: some tuned γ is at an end of its search range.
     """
 
     problem: dict
     samples: int
     iterate: str
-    batch_sizes: np.ndarray
+    lr: np.ndarray
     risk: np.ndarray
-    optimal_lr: np.ndarray
+    risk_lr: np.ndarray
     lr_flat_range: np.ndarray
-    steps: np.ndarray
-    steps_lr: np.ndarray
     target: float
     max_overhead: float
-    paper: Definition3
-    fit: FittedForm | None
-    fit_alpha: FittedForm | None
-    sfo: SFO
-    b_noise: float
-    b_simple: float
-    lr_at_edge: list = field(repr=False)
+    lr_at_search_edge: bool
 
     @property
     def predicted_exponent(self) -> float | None:
@@ -164,57 +164,60 @@ class CBSMeasurement:
             return None
         return cbs_exponent(self.problem["a"], self.problem["b"])
 
-    def cbs(self, definition: str) -> float | None:
-        """B* by ``definition``: 'paper' (Definition 3), 'fit', 'fit-alpha', 'sfo' or 'noise' (B_noise)."""
-        value = {"paper": self.paper.b_star, "fit": self.fit.cbs if self.fit else None,
-                 "fit-alpha": self.fit_alpha.cbs if self.fit_alpha else None, "sfo": self.sfo.b_star,
-                 "noise": self.b_noise}[definition]
-        return None if value is None or not math.isfinite(value) else float(value)
-
-
-    def risk_ratio_at(self, batch: float) -> float:
+    def risk_ratio_at(self, batch: float | None) -> float | None:
         """R(D, B)/R_opt at any B on the grid's range, interpolated linearly in log R against log B."""
+        if batch is None:
+            return None
         finite = np.isfinite(self.risk)
         log_risk = np.interp(math.log(batch), np.log(self.batch_sizes[finite]), np.log(self.risk[finite]))
         return float(math.exp(log_risk) / self.paper.r_opt)
 
-    def summary(self, definition: str = "paper") -> dict:
-        """JSON-ready description; risks and steps that do not exist (never reached, unstable) are None."""
-        if definition not in DEFINITIONS:
-            raise errors.InvalidParameter("definition", "one of " + ", ".join(DEFINITIONS), definition)
+    def to_dict(self, definition: str = "paper") -> dict:
+        """Every field, JSON-safe, the problem's parameters at the top, and ``cbs`` by ``definition``."""
+        return {**self.problem, **super().to_dict(), "definition": check_definition(definition),
+                "cbs": self.cbs(definition), "predicted_exponent": self.predicted_exponent,
+                "risk_convention": "excess risk (w - w*)^T H (w - w*), no factor 1/2"}
 
-        def clean(values):
-            return [float(v) if math.isfinite(v) else None for v in np.ravel(values)]
 
-        def fitted(form):
-            return None if form is None else {"a": form.a, "b": form.b, "alpha": form.alpha, "cbs": _finite(form.cbs),
-                                              "cbs_table6_formula": _finite(form.cbs_table6),
-                                              "rms_log_residual": form.rms_log_residual, "points": form.points}
+@dataclass(frozen=True)
+class CBSScaling(JSONResult):
+    """:class:`CBSMeasurement` s at several data sizes D (a sequence of them), and B*(D)'s log-log slope."""
 
-        return {
-            **self.problem, "samples": self.samples, "iterate": self.iterate, "definition": definition,
-            "cbs": self.cbs(definition), "predicted_exponent": self.predicted_exponent,
+    measurements: tuple
+
+    def __len__(self):
+        return len(self.measurements)
+
+    def __getitem__(self, k):
+        return self.measurements[k]
+
+    @property
+    def samples(self) -> list[int]:
+        return [m.samples for m in self.measurements]
+
+    def cbs(self, definition: str = "paper") -> list[float | None]:
+        """B* at each D by ``definition``."""
+        return [m.cbs(definition) for m in self.measurements]
+
+    def exponent(self, definition: str = "paper") -> float | None:
+        """Least-squares slope of log B* against log D over every D (None with fewer than two finite B*)."""
+        values = [math.nan if v is None else v for v in self.cbs(definition)]
+        return number(loglog_slope(self.samples, values))
+
+    def to_dict(self, definition: str = "paper") -> dict:
+        """B*(D) and its slope by every definition, what Corollary 8 predicts, and per D the B_opt, R_opt and
+        censoring of Definition 3 and the risk ratio R(D, B*)/R_opt at its B*; the warnings of every D."""
+        first = self.measurements[0].to_dict(definition)
+        return {key: first[key] for key in ("spectrum", "a", "b", "dim", "sigma", "iterate", "definition",
+                                            "predicted_exponent") if key in first} | {
+            "overhead": self.measurements[0].paper.overhead, "samples": self.samples, "cbs": self.cbs(definition),
+            "fitted_exponent": self.exponent(definition), "fit_window": [min(self.samples), max(self.samples)],
             "cbs_by_definition": {name: self.cbs(name) for name in DEFINITIONS},
-            "batch_sizes": [int(b) for b in self.batch_sizes], "risk": clean(self.risk),
-            "optimal_lr": clean(self.optimal_lr), "lr_flat_range": [clean(r) for r in self.lr_flat_range],
-            "steps": clean(self.steps), "steps_lr": clean(self.steps_lr),
-            "overhead_ratio": clean(self.paper.overhead_ratio), "target": self.target,
-            "r_opt": self.paper.r_opt, "b_opt": self.paper.b_opt, "overhead": self.paper.overhead,
-            "linear_scaling_anchor": self.paper.anchor, "max_overhead": self.max_overhead,
-            "paper": {"b_star": self.paper.b_star, "b_star_grid": self.paper.b_star_grid,
-                      "censored": self.paper.censored},
-            "fit": fitted(self.fit), "fit_alpha": fitted(self.fit_alpha),
-            "sfo": {"b_star": self.sfo.b_star, "b_star_grid": self.sfo.b_star_grid, "at_edge": self.sfo.at_edge},
-            "b_noise": self.b_noise, "b_simple": self.b_simple, "lr_at_search_edge": any(self.lr_at_edge),
-            "risk_convention": "excess risk (w - w*)^T H (w - w*), no factor 1/2",
-        }
-
-
-def _finite(value):
-    return float(value) if math.isfinite(value) else None
-
-
-DEFINITIONS = ("paper", "fit", "fit-alpha", "sfo", "noise")
+            "fitted_exponent_by_definition": {name: self.exponent(name) for name in DEFINITIONS},
+            "r_opt": [m.paper.r_opt for m in self.measurements], "b_opt": [m.paper.b_opt for m in self.measurements],
+            "censored": [m.paper.censored for m in self.measurements],
+            "risk_ratio_at_cbs": [m.risk_ratio_at(m.paper.b_star) for m in self.measurements],
+            "warnings": [f"D = {m.samples}: {w}" for m in self.measurements for w in m.warnings]}
 
 
 def measure_cbs(problem: LinRegProblem, samples: int, **options) -> CBSMeasurement:
@@ -225,7 +228,7 @@ def measure_cbs(problem: LinRegProblem, samples: int, **options) -> CBSMeasureme
 def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhead: float = 1.2,
                         target: float | None = None, max_overhead: float = 4.0, search: LrSearch = LrSearch(),
                         iterate: str = "averaged", cache=DEFAULT, workers: int | None = None,
-                        on_result=None) -> list[CBSMeasurement]:
+                        on_result=None) -> CBSScaling:
     """:func:`measure_cbs` at each D in ``samples``, all (D, B) tunings in two parallel cached sweeps.
 
     ``batches``: the batch grid (each must divide every D; default :func:`default_batches`
@@ -266,21 +269,24 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
     steps = iter(sweep(steps_task, phase2, cache=cache, workers=workers, desc="tune lr: steps to target",
                        on_result=on_result))
     steps_records = [[next(steps) for _ in grid] for grid in grids]
-    return [_assemble(problem, d, grid, r, s, t, overhead, max_overhead, iterate)
-            for d, grid, r, s, t in zip(data_sizes, grids, risk_records, steps_records, targets)]
+    return CBSScaling(tuple(_assemble(problem, d, grid, r, s, t, overhead, max_overhead, iterate, batches is None)
+                            for d, grid, r, s, t in zip(data_sizes, grids, risk_records, steps_records, targets)))
 
 
-def _assemble(problem, samples, grid, risk_records, steps_records, target, overhead, max_overhead, iterate):
+def _assemble(problem, samples, grid, risk_records, steps_records, target, overhead, max_overhead, iterate,
+              default_grid):
     batches = np.array(grid, dtype=np.float64)
     risk, steps = _values(risk_records), _values(steps_records)
     paper = definition3(batches, risk, steps, overhead=overhead)
-    finite = np.isfinite(steps)
-    fit = fit_steps(batches, steps, b_opt=paper.b_opt, overhead=overhead) if finite.sum() >= 2 else None
-    fit_alpha = (fit_steps(batches, steps, b_opt=paper.b_opt, alpha=None, overhead=overhead)
-                 if finite.sum() >= 3 else None)
-    best = risk_records[int(np.argmin(risk))]
+    best = risk_records[int(np.nanargmin(risk))]
     flat = np.array([r["lr_flat_range"] or [math.nan, math.nan] for r in risk_records])
-    return CBSMeasurement(problem.spec, samples, iterate, batches, risk, _values(risk_records, "lr"), flat, steps,
-                          _values(steps_records, "lr"), target, max_overhead, paper, fit, fit_alpha,
-                          sfo_cbs(batches, steps), best["b_noise"], best["b_simple"],
-                          [r["at_edge"] for r in risk_records] + [r["at_edge"] for r in steps_records])
+    warnings = grid_warnings(batches, paper)
+    if paper.censored and default_grid:  # the default grid stops at D/2: only a larger D lets B* be found
+        warnings += (f"the default grid ends at D/2 = {samples // 2}: B* needs a larger data size (--samples)",)
+    at_edge = any(r["at_edge"] for r in risk_records + steps_records)
+    return CBSMeasurement(batch_sizes=batches, steps=steps, **curve_definitions(batches, steps, b_opt=paper.b_opt,
+                                                                                overhead=overhead, paper=paper),
+                          b_noise=best["b_noise"], b_simple=best["b_simple"], warnings=warnings, problem=problem.spec,
+                          samples=samples, iterate=iterate, lr=_values(steps_records, "lr"), risk=risk,
+                          risk_lr=_values(risk_records, "lr"), lr_flat_range=flat, target=target,
+                          max_overhead=max_overhead, lr_at_search_edge=at_edge)

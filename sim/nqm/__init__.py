@@ -12,7 +12,6 @@ from batchlab.sim.nqm._curve import (
                              NOTEBOOK_KNOBS,
                              NOTEBOOK_LINEAR_LRS,
                              NOTEBOOK_LRS,
-                             OPTIMIZERS,
                              PAPER_BATCHES,
                              StepsCurve,
                              TunedSteps,
@@ -23,6 +22,8 @@ from batchlab.sim.nqm._curve import (
 )
 from batchlab.sim.nqm._exact import MAX_STEPS, sgd_loss, sgd_second_moments, sgd_steady_loss, sgd_steps_to_target
 from batchlab.sim.nqm._linear import (
+                             OPTIMIZERS,
+                             SECOND_PARAMETER,
                              LinearSystem,
                              affine_power,
                              ema_loss,
@@ -32,6 +33,7 @@ from batchlab.sim.nqm._linear import (
                              momentum_loss,
                              momentum_system,
                              nesterov_system,
+                             second_parameter,
                              system_loss,
                              system_second_moments,
                              system_steady_loss,
@@ -52,10 +54,11 @@ from batchlab.sim.nqm._schedule import (
 )
 
 __all__ = ["MAX_STEPS", "NOTEBOOK_KNOBS", "NOTEBOOK_LINEAR_LRS", "NOTEBOOK_LRS", "OPTIMIZERS", "PAPER_BATCHES",
-           "LinearSystem", "MonteCarlo", "NQMProblem", "OptimisedSchedule", "Schedule", "ScheduleCurve",
-           "ScheduleSteps", "StepsCurve", "TunedSteps", "affine_power", "closed_form_loss", "ema_loss", "ema_system",
-           "gradient_noise_path", "linear_system", "moment_map", "momentum_loss", "momentum_system", "nesterov_system",
-           "optimise_schedule", "schedule_cap", "schedule_curves", "schedule_loss", "schedule_monte_carlo",
-           "schedule_steps", "sgd_loss", "sgd_monte_carlo", "sgd_second_moments", "sgd_steady_loss",
-           "sgd_steps_to_target", "stability_cap", "steps_curves", "system_loss", "system_monte_carlo",
-           "system_second_moments", "system_steady_loss", "system_steps_to_target", "tuned_steps"]
+           "SECOND_PARAMETER", "LinearSystem", "MonteCarlo", "NQMProblem", "OptimisedSchedule", "Schedule",
+           "ScheduleCurve", "ScheduleSteps", "StepsCurve", "TunedSteps", "affine_power", "closed_form_loss", "ema_loss",
+           "ema_system", "gradient_noise_path", "linear_system", "moment_map", "momentum_loss", "momentum_system",
+           "nesterov_system", "optimise_schedule", "schedule_cap", "schedule_curves", "schedule_loss",
+           "schedule_monte_carlo", "schedule_steps", "second_parameter", "sgd_loss", "sgd_monte_carlo",
+           "sgd_second_moments", "sgd_steady_loss", "sgd_steps_to_target", "stability_cap", "steps_curves",
+           "system_loss", "system_monte_carlo", "system_second_moments", "system_steady_loss", "system_steps_to_target",
+           "tuned_steps"]

@@ -24,10 +24,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim.critical_batch import SFO, Definition3, FittedForm, fit_steps, linear_scaling_cbs, sfo_cbs
+from batchlab.sim._json import JSONResult
+from batchlab.sim.critical_batch import CBSCurve, curve_definitions, grid_warnings, linear_scaling_cbs
 from batchlab.sim.nqm._crossing import grid_steps, system_steps_to_target
 from batchlab.sim.nqm._exact import MAX_STEPS, fractional_steps, sgd_second_moments, sgd_steps_to_target
-from batchlab.sim.nqm._linear import CODES, linear_system, system_second_moments
+from batchlab.sim.nqm._linear import (
+    CODES,
+    OPTIMIZERS,
+    SECOND_PARAMETER,
+    linear_system,
+    second_parameter,
+    system_second_moments,
+)
 from batchlab.sim.nqm._problem import NQMProblem
 from batchlab.sim.sweep import DEFAULT, sweep
 from batchlab.sim.tuning import minimize_log, minimize_on_grid
@@ -39,13 +47,12 @@ NOTEBOOK_KNOBS = np.sort(1.0 - np.logspace(-5, 0, 20))  # β or γ, from 0 (plai
 FINE_POINTS = 200
 PAPER_BATCHES = [2**j for j in range(2, 22)]
 LR_GRIDS = ("notebook", "fine")
-OPTIMIZERS = ("sgd", *CODES)  # sgd, momentum, nesterov, ema
-KNOB_NAMES = {"momentum": "momentum", "nesterov": "momentum", "ema": "ema_decay"}
 
 
-def stability_cap(problem: NQMProblem, precond: float, optimizer: str = "sgd", knob: float = 0.0) -> float:
-    """The largest stable learning rate: x = αh^{1−p} below :func:`batchlab.theory.nqm.stable_x_limit` everywhere."""
-    return float(stable_x_limit(optimizer, knob) / np.max(problem.h ** (1.0 - precond)))
+def stability_cap(problem: NQMProblem, precond: float, optimizer: str = "sgd", momentum: float = 0.0) -> float:
+    """The largest stable learning rate: x = αh^{1−p} below :func:`batchlab.theory.nqm.stable_x_limit` everywhere
+    (β = ``momentum`` for 'momentum' and 'nesterov'; SGD's and EMA's do not depend on it)."""
+    return float(stable_x_limit(optimizer, momentum) / np.max(problem.h ** (1.0 - precond)))
 
 
 def _check(optimizer, batch, target, precond, lr_grid):
@@ -58,26 +65,47 @@ def _check(optimizer, batch, target, precond, lr_grid):
 
 
 @dataclass(frozen=True)
-class TunedSteps:
+class TunedSteps(JSONResult):
     """The fewest steps to the target at one batch size, hyperparameters tuned on a grid.
 
-    ``steps``: the exact first step at or below the target (None if no setting reaches it);
-    ``fractional``: the tuning criterion (log-linear between steps); ``lr`` and ``knob`` (β or γ; None for
-    SGD) the optimum. ``knobs``, ``knob_steps`` and ``knob_lr``: for each β (γ) of the grid, the best
-    fractional steps and the learning rate giving them (inf/nan where that β did not come within 1% of the
-    overall best: the tuner stops such searches early; SGD has the one entry β = 0). ``at_edge``: the optimum
-    is at an end of a grid.
+    ``steps``: the exact first step at or below the target and ``fractional`` the tuning criterion (log-linear
+    between steps), both None if no setting reaches it; ``lr``, ``momentum`` (β, for 'momentum' and 'nesterov')
+    and ``ema_decay`` (γ, for 'ema') the optimum, None where they do not apply or nothing reached the target.
+    ``scan_values`` is the grid of the second hyperparameter (β or γ; SGD has the one entry 0), and ``scan_steps``
+    and ``scan_lr`` the best fractional steps at each and the learning rate giving them (nan where that value did
+    not come within 1% of the overall best: the tuner stops such searches early). ``at_edge``: the optimum is at
+    an end of a grid.
     """
 
     optimizer: str
     steps: int | None
-    fractional: float
+    fractional: float | None
     lr: float | None
-    knob: float | None
+    momentum: float | None
+    ema_decay: float | None
     at_edge: bool
-    knobs: np.ndarray
-    knob_steps: np.ndarray
-    knob_lr: np.ndarray
+    scan_values: np.ndarray
+    scan_steps: np.ndarray
+    scan_lr: np.ndarray
+
+    @property
+    def second(self) -> dict:
+        """The keyword of the tuned β or γ (``{}`` for SGD), as :func:`batchlab.sim.nqm.linear_system` takes it."""
+        return second_parameter(self.optimizer, self.momentum if self.ema_decay is None else self.ema_decay)
+
+    @property
+    def effective_lr(self) -> float | None:
+        """α/(1 − β) for heavy-ball and Nesterov momentum (the step size of the equivalent SGD), else α."""
+        if self.lr is None or self.momentum is None:
+            return self.lr
+        return self.lr / (1.0 - self.momentum)
+
+
+def _tuned(optimizer, steps, fractional, lr, value, at_edge, scan_values, scan_steps, scan_lr) -> TunedSteps:
+    own = SECOND_PARAMETER[optimizer]
+    return TunedSteps(optimizer, steps, fractional, lr, value if own == "momentum" else None,
+                      value if own == "ema_decay" else None, at_edge, scan_values,
+                      np.where(np.isfinite(scan_steps), scan_steps, np.nan), scan_lr)
 
 
 def tuned_steps(problem: NQMProblem, *, batch: int, target: float, precond: float = 0.0, optimizer: str = "sgd",
@@ -102,12 +130,12 @@ def tuned_steps(problem: NQMProblem, *, batch: int, target: float, precond: floa
     knob_lr = np.where(np.isfinite(knob_steps), lrs[np.arange(knobs.size), best_i], math.nan)
     j = int(np.argmin(knob_steps))
     if not math.isfinite(knob_steps[j]):
-        return TunedSteps(optimizer, None, math.inf, None, None, False, knobs, knob_steps, knob_lr)
+        return _tuned(optimizer, None, None, None, None, False, knobs, knob_steps, knob_lr)
     lr, knob = float(knob_lr[j]), float(knobs[j])
-    exact = system_steps_to_target(problem, linear_system(problem, optimizer, lr=lr, batch=batch, knob=knob,
-                                                          precond=precond), target=target, max_steps=max_steps)
+    system = linear_system(problem, optimizer, lr=lr, batch=batch, **second_parameter(optimizer, knob), precond=precond)
+    exact = system_steps_to_target(problem, system, target=target, max_steps=max_steps)
     edge = best_i[j] in (0, lrs.shape[1] - 1) or j == knobs.size - 1
-    return TunedSteps(optimizer, exact.steps, float(knob_steps[j]), lr, knob, bool(edge), knobs, knob_steps, knob_lr)
+    return _tuned(optimizer, exact.steps, float(knob_steps[j]), lr, knob, bool(edge), knobs, knob_steps, knob_lr)
 
 
 def _tuned_sgd(problem, batch, target, precond, lr_grid, max_steps) -> TunedSteps:
@@ -122,14 +150,15 @@ def _tuned_sgd(problem, batch, target, precond, lr_grid, max_steps) -> TunedStep
         tuned = minimize_log(criterion, 1e-6 * cap, 0.999 * cap, grid=40)
     single = np.array([0.0]), np.array([tuned.value]), np.array([math.nan if tuned.argmin is None else tuned.argmin])
     if not tuned.found:
-        return TunedSteps("sgd", None, math.inf, None, None, False, *single)
+        return _tuned("sgd", None, None, None, None, False, *single)
     exact = sgd_steps_to_target(problem, lr=tuned.argmin, batch=batch, target=target, precond=precond,
                                 max_steps=max_steps)
-    return TunedSteps("sgd", exact.steps, tuned.value, tuned.argmin, None, tuned.at_edge, *single)
+    return _tuned("sgd", exact.steps, tuned.value, tuned.argmin, None, tuned.at_edge, *single)
 
 
 def gradient_noise_path(problem: NQMProblem, *, lr: float, batch: int, steps, optimizer: str = "sgd",
-                        knob: float = 0.0, precond: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+                        momentum: float = 0.0, ema_decay: float = 0.0,
+                        precond: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """McCandlish's (B_simple, B_noise) along a run, at each of ``steps``, from the exact E θ² (θ: where the gradient
     is taken; :func:`batchlab.theory.nqm.gradient_noise_scales`)."""
     batch, _, precond = _check(optimizer, batch, 1.0, precond, "notebook")
@@ -137,7 +166,8 @@ def gradient_noise_path(problem: NQMProblem, *, lr: float, batch: int, steps, op
     if optimizer == "sgd":
         states = [sgd_second_moments(problem, lr=lr, batch=batch, step=k, precond=precond) for k in steps]
     else:
-        system = linear_system(problem, optimizer, lr=lr, batch=batch, knob=knob, precond=precond)
+        system = linear_system(problem, optimizer, lr=lr, batch=batch, momentum=momentum, ema_decay=ema_decay,
+                               precond=precond)
         states = [system_second_moments(problem, system, k) for k in steps]
     scales = np.array([gradient_noise_scales(problem.h, problem.c, problem.counts, s, precond) for s in states])
     return scales[:, 0], scales[:, 1]
@@ -145,49 +175,37 @@ def gradient_noise_path(problem: NQMProblem, *, lr: float, batch: int, steps, op
 
 def steps_task(problem: dict, optimizer: str, batch: int, target: float, precond: float, lr_grid: str) -> dict:
     """Sweep task: :func:`tuned_steps` for one (optimizer, p, B), as JSON."""
-    tuned = tuned_steps(NQMProblem.from_spec(problem), batch=batch, target=target, precond=precond,
-                        optimizer=optimizer, lr_grid=lr_grid)
-
-    def listed(values):
-        return [None if not math.isfinite(v) else float(v) for v in values]
-
-    return {"steps": tuned.steps, "fractional": tuned.fractional if tuned.steps is not None else None,
-            "lr": tuned.lr, "knob": tuned.knob, "at_edge": tuned.at_edge, "knob_steps": listed(tuned.knob_steps),
-            "knob_lr": listed(tuned.knob_lr)}
+    return tuned_steps(NQMProblem.from_spec(problem), batch=batch, target=target, precond=precond,
+                       optimizer=optimizer, lr_grid=lr_grid).to_dict()
 
 
-@dataclass(frozen=True)
-class StepsCurve:
+@dataclass(frozen=True, kw_only=True)
+class StepsCurve(CBSCurve):
     """Steps to ``target`` against batch size for one optimiser setting, with the CBS by each definition.
 
-    ``steps`` are integers (first step at or below the target; −1 where never), ``fractional`` their
-    log-linear refinement (inf where the target is never reached), ``lr`` and ``knob`` (β or γ; nan for SGD)
-    the tuned hyperparameters. ``linear`` is Definition 3's overhead rule with linear scaling from the
-    smallest batch size. ``b_noise``/``b_simple``: McCandlish's scales
-    (:func:`batchlab.theory.nqm.gradient_noise_scales`)
-    at the state where the smallest batch size's optimal run first reaches the target, i.e. measured in
-    ordinary small-batch training; under his model B_noise is the batch size at 2× the linear-scaling steps.
+    A :class:`batchlab.sim.critical_batch.CBSCurve`: ``steps`` are the tuned fractional steps (log-linear between
+    steps; nan where the target is never reached) and ``first_step`` the exact first step at or below the target
+    (integer-valued; nan where never). ``lr``, ``momentum`` (β; None unless 'momentum' or 'nesterov') and
+    ``ema_decay`` (γ; None unless 'ema') the tuned hyperparameters per batch size. ``paper`` is Definition 3's
+    overhead rule with linear scaling from the smallest batch size that reaches the target. ``b_noise``/``b_simple``:
+    McCandlish's scales (:func:`batchlab.theory.nqm.gradient_noise_scales`) at the state where that batch size's
+    optimal run first reaches the target, i.e. measured in ordinary small-batch training; under his model B_noise
+    is the batch size at 2× the linear-scaling steps.
     """
 
     optimizer: str
     precond: float
     target: float
     lr_grid: str
-    batch_sizes: np.ndarray
-    steps: np.ndarray
-    fractional: np.ndarray
+    first_step: np.ndarray
     lr: np.ndarray
-    knob: np.ndarray
-    linear: Definition3
-    fit: FittedForm | None
-    sfo: SFO
-    b_noise: float
-    b_simple: float
+    momentum: np.ndarray | None
+    ema_decay: np.ndarray | None
 
     @property
     def effective_lr(self) -> np.ndarray:
         """α/(1 − β) for heavy-ball and Nesterov momentum (the step size of the equivalent SGD), else α."""
-        return self.lr / (1.0 - self.knob) if self.optimizer in ("momentum", "nesterov") else self.lr
+        return self.lr if self.momentum is None else self.lr / (1.0 - self.momentum)
 
 
 def steps_curves(problem: NQMProblem, *, optimizer: str = "sgd", preconds=(0.0,), batches=PAPER_BATCHES,
@@ -203,25 +221,30 @@ def steps_curves(problem: NQMProblem, *, optimizer: str = "sgd", preconds=(0.0,)
                for p in preconds for b in batches]
     records = iter(sweep(steps_task, configs, cache=cache, workers=workers,
                          desc=f"NQM {optimizer}: tune per batch size"))
+    own = SECOND_PARAMETER[optimizer]
+    grid = np.array(batches, dtype=np.float64)
     curves = []
     for precond in preconds:
         rows = [next(records) for _ in batches]
-        fractional = np.array([math.inf if r["fractional"] is None else r["fractional"] for r in rows])
-        finite = np.isfinite(fractional)
+
+        def column(key):
+            return np.array([math.nan if r[key] is None else r[key] for r in rows], dtype=np.float64)
+
+        steps = column("fractional")
+        finite = np.isfinite(steps)
         if not finite.any():
             raise errors.InvalidParameter("target", f"reachable at some batch size (p = {precond})", target)
         first = int(np.argmax(finite))
-        fit = (fit_steps(np.array(batches)[finite], fractional[finite], b_opt=batches[first], overhead=overhead)
-               if finite.sum() >= 2 else None)
         reference = rows[first]
-        (b_simple,), (b_noise,) = gradient_noise_path(problem, lr=reference["lr"], batch=batches[first],
-                                                      steps=[reference["steps"]], optimizer=optimizer,
-                                                      knob=reference["knob"] or 0.0, precond=precond)
+        (b_simple,), (b_noise,) = gradient_noise_path(
+            problem, lr=reference["lr"], batch=batches[first], steps=[reference["steps"]], optimizer=optimizer,
+            **second_parameter(optimizer, reference[own] if own else 0.0), precond=precond)
+        paper = linear_scaling_cbs(grid, steps, reference=grid[first], overhead=overhead)
         curves.append(StepsCurve(
-            optimizer, precond, target, lr_grid, np.array(batches, dtype=np.float64),
-            np.array([-1 if r["steps"] is None else r["steps"] for r in rows]), fractional,
-            np.array([math.nan if r["lr"] is None else r["lr"] for r in rows]),
-            np.array([math.nan if r["knob"] is None else r["knob"] for r in rows]),
-            linear_scaling_cbs(batches, fractional, reference=float(batches[first]), overhead=overhead), fit,
-            sfo_cbs(batches, fractional), b_noise, b_simple))
+            batch_sizes=grid, steps=steps,
+            **curve_definitions(grid, steps, b_opt=grid[first], overhead=overhead, paper=paper),
+            b_noise=float(b_noise), b_simple=float(b_simple), warnings=grid_warnings(grid, paper),
+            optimizer=optimizer, precond=precond, target=target, lr_grid=lr_grid, first_step=column("steps"),
+            lr=column("lr"), momentum=column("momentum") if own == "momentum" else None,
+            ema_decay=column("ema_decay") if own == "ema_decay" else None))
     return curves

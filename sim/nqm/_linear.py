@@ -134,19 +134,39 @@ def system_arrays(code, h, c, s0, lr, batch, knob, precond):
     return F, g, noise, z0, trace, det, disc, at_one, at_minus_one, steady
 
 
-def optimizer_code(optimizer: str, knob: float) -> tuple[int, float]:
-    """(code, knob) of ``optimizer``: 'momentum', 'nesterov', 'ema', or 'sgd' (heavy ball with β = 0; knob ignored)."""
-    if optimizer == "sgd":
+OPTIMIZERS = ("sgd", *CODES)
+SECOND_PARAMETER = {"sgd": None, "momentum": "momentum", "nesterov": "momentum", "ema": "ema_decay"}
+
+
+def second_parameter(optimizer: str, value: float) -> dict:
+    """The keyword carrying ``optimizer``'s second hyperparameter: ``{"momentum": β}`` for 'momentum' and 'nesterov',
+    ``{"ema_decay": γ}`` for 'ema', ``{}`` for 'sgd' (which has none)."""
+    if optimizer not in OPTIMIZERS:
+        raise errors.InvalidParameter("optimizer", "one of " + ", ".join(OPTIMIZERS), optimizer)
+    own = SECOND_PARAMETER[optimizer]
+    return {} if own is None else {own: value}
+
+
+def optimizer_code(optimizer: str, *, momentum: float = 0.0, ema_decay: float = 0.0) -> tuple[int, float]:
+    """(kernel code, β or γ) of ``optimizer``: 'sgd' (heavy ball with β = 0), 'momentum' and 'nesterov' (β =
+    ``momentum``) or 'ema' (γ = ``ema_decay``). The parameter the optimiser does not have must stay 0."""
+    if optimizer not in OPTIMIZERS:
+        raise errors.InvalidParameter("optimizer", "one of " + ", ".join(OPTIMIZERS), optimizer)
+    values = {"momentum": momentum, "ema_decay": ema_decay}
+    own = SECOND_PARAMETER[optimizer]
+    for name, value in values.items():
+        if name != own and value != 0:
+            raise errors.InvalidParameter(name, f"0 for optimizer {optimizer!r}", value)
+    if own is None:
         return CODES["momentum"], 0.0
-    if optimizer not in CODES:
-        raise errors.InvalidParameter("optimizer", "one of sgd, " + ", ".join(CODES), optimizer)
-    return CODES[optimizer], errors.real("decay" if optimizer == "ema" else "momentum", knob, ge=0, le=1)
+    return CODES[optimizer], errors.real(own, values[own], ge=0, le=1)
 
 
-def linear_system(problem: NQMProblem, optimizer: str, *, lr: float, batch: int, knob: float = 0.0,
-                  precond: float = 0.0) -> LinearSystem:
-    """The :class:`LinearSystem` of ``optimizer`` ('sgd', 'momentum', 'nesterov' or 'ema'; ``knob`` = β or γ)."""
-    code, knob = optimizer_code(optimizer, knob)
+def linear_system(problem: NQMProblem, optimizer: str, *, lr: float, batch: int, momentum: float = 0.0,
+                  ema_decay: float = 0.0, precond: float = 0.0) -> LinearSystem:
+    """The :class:`LinearSystem` of ``optimizer``: 'sgd', 'momentum' or 'nesterov' (β = ``momentum``), or 'ema'
+    (γ = ``ema_decay``)."""
+    code, knob = optimizer_code(optimizer, momentum=momentum, ema_decay=ema_decay)
     lr = errors.real("lr", lr, gt=0)
     batch = errors.integer("batch", batch)
     precond = errors.real("precond", precond, ge=0, le=1)
@@ -157,18 +177,19 @@ def linear_system(problem: NQMProblem, optimizer: str, *, lr: float, batch: int,
 def momentum_system(problem: NQMProblem, *, lr: float, batch: int, momentum: float,
                     precond: float = 0.0) -> LinearSystem:
     """Heavy-ball momentum m' = βm + g, θ' = θ − αH^{−p}m' (m_0 = 0), per dimension; β = 0 is SGD."""
-    return linear_system(problem, "momentum", lr=lr, batch=batch, knob=momentum, precond=precond)
+    return linear_system(problem, "momentum", lr=lr, batch=batch, momentum=momentum, precond=precond)
 
 
 def nesterov_system(problem: NQMProblem, *, lr: float, batch: int, momentum: float,
                     precond: float = 0.0) -> LinearSystem:
     """Nesterov momentum m' = βm + g, θ' = θ − αH^{−p}(g + βm') (m_0 = 0; PyTorch's and optax's form)."""
-    return linear_system(problem, "nesterov", lr=lr, batch=batch, knob=momentum, precond=precond)
+    return linear_system(problem, "nesterov", lr=lr, batch=batch, momentum=momentum, precond=precond)
 
 
-def ema_system(problem: NQMProblem, *, lr: float, batch: int, decay: float, precond: float = 0.0) -> LinearSystem:
+def ema_system(problem: NQMProblem, *, lr: float, batch: int, ema_decay: float,
+               precond: float = 0.0) -> LinearSystem:
     """SGD with an exponential moving average θ̃' = γθ̃ + (1 − γ)θ' of its iterates (θ̃_0 = θ_0), per dimension."""
-    return linear_system(problem, "ema", lr=lr, batch=batch, knob=decay, precond=precond)
+    return linear_system(problem, "ema", lr=lr, batch=batch, ema_decay=ema_decay, precond=precond)
 
 
 def _steps(steps):
@@ -217,6 +238,8 @@ def momentum_loss(problem: NQMProblem, *, lr: float, batch: int, momentum: float
                        steps)
 
 
-def ema_loss(problem: NQMProblem, *, lr: float, batch: int, decay: float, steps, precond: float = 0.0) -> np.ndarray:
+def ema_loss(problem: NQMProblem, *, lr: float, batch: int, ema_decay: float, steps,
+             precond: float = 0.0) -> np.ndarray:
     """Exact expected loss at the EMA θ̃ (θ̃' = γθ̃ + (1 − γ)θ', θ̃_0 = θ_0) of SGD iterates after ``steps``."""
-    return system_loss(problem, ema_system(problem, lr=lr, batch=batch, decay=decay, precond=precond), steps)
+    return system_loss(problem, ema_system(problem, lr=lr, batch=batch, ema_decay=ema_decay, precond=precond),
+                       steps)

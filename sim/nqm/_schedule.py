@@ -167,14 +167,14 @@ def _propagate(code, h, c, s0, weight, precond, knob, lengths, lrs, batches):
     return out
 
 
-def schedule_loss(problem: NQMProblem, schedule: Schedule, *, optimizer: str = "sgd", knob: float = 0.0,
-                  precond: float = 0.0, steps=None) -> np.ndarray:
+def schedule_loss(problem: NQMProblem, schedule: Schedule, *, optimizer: str = "sgd", momentum: float = 0.0,
+                  ema_decay: float = 0.0, precond: float = 0.0, steps=None) -> np.ndarray:
     """Exact expected loss ½Σ w h E(output)² under ``schedule``, at the end of every piece (or at ``steps``).
 
-    ``optimizer``: 'sgd', 'momentum', 'nesterov' or 'ema' (``knob`` = β or γ, held fixed); the buffers
-    carry over between pieces. Without ``steps`` the result has one entry per piece end, after step 0.
+    ``optimizer``: 'sgd', 'momentum', 'nesterov' or 'ema' (β = ``momentum`` or γ = ``ema_decay``, held fixed); the
+    buffers carry over between pieces. Without ``steps`` the result has one entry per piece end, after step 0.
     """
-    code, knob = optimizer_code(optimizer, knob)
+    code, knob = optimizer_code(optimizer, momentum=momentum, ema_decay=ema_decay)
     precond = errors.real("precond", precond, ge=0, le=1)
     split, index = (schedule, None) if steps is None else schedule.split_at(steps)
     losses = _propagate(code, problem.h, problem.c, problem.s0, problem.weight, precond, knob, split.lengths,
@@ -182,12 +182,13 @@ def schedule_loss(problem: NQMProblem, schedule: Schedule, *, optimizer: str = "
     return losses if index is None else losses[index]
 
 
-def schedule_monte_carlo(problem: NQMProblem, schedule: Schedule, steps, *, optimizer: str = "sgd", knob: float = 0.0,
-                         precond: float = 0.0, reps: int = 200, seed: int = 0,
-                         workers: int | None = None) -> MonteCarlo:
+def schedule_monte_carlo(problem: NQMProblem, schedule: Schedule, steps, *, optimizer: str = "sgd",
+                         momentum: float = 0.0, ema_decay: float = 0.0, precond: float = 0.0, reps: int = 200,
+                         seed: int = 0, workers: int | None = None) -> MonteCarlo:
     """Monte Carlo loss under ``schedule`` after each of ``steps`` (as :func:`schedule_loss`; replicate streams as
     :func:`batchlab.sim.nqm.system_monte_carlo`)."""
-    systems = [linear_system(problem, optimizer, lr=lr, batch=int(batch), knob=knob, precond=precond)
+    systems = [linear_system(problem, optimizer, lr=lr, batch=int(batch), momentum=momentum, ema_decay=ema_decay,
+                             precond=precond)
                for lr, batch in zip(schedule.lr, schedule.batch)]
     if np.any(np.asarray(steps) > schedule.total_steps):
         raise errors.InvalidParameter("steps", f"at most the schedule's {schedule.total_steps} steps", list(steps))
