@@ -82,29 +82,21 @@ def _problem(args):
 
 
 def scg_simulate(args) -> dict:
-    from batchlab.sim.scg import eq26_for_run, scg_monte_carlo
+    from batchlab.sim.scg import SCGSettings, eq26_for_run, scg_monte_carlo
 
     problem = _problem(args)
-    run_args = dict(lmo=args.lmo, batch=args.batch, seq=args.seq, tokens=args.tokens, beta=args.beta,
-                    alpha=args.alpha, radius=args.radius, sigma_star=args.sigma_star, correlation=args.correlation)
-    run = scg_monte_carlo(problem, **run_args, reps=args.reps, seed=args.seed, schedule=args.schedule, m0=args.m0,
-                          algorithm=args.algorithm, sampling=args.sampling)
-    bound, broken = eq26_for_run(problem, **run_args)
-    broken += [condition for condition, ok in (("constant beta", args.schedule == "constant"),
-                                               ("m0 a fresh gradient", args.m0 == "fresh"),
-                                               ("algorithm 1 (scg)", args.algorithm == "scg"),
-                                               ("Gaussian noise of known sigma", args.sampling == "gaussian"))
-               if not ok]
-    constants = problem.constants(args.lmo, args.radius)
-    return {"problem": args.problem, "dim": problem.dim, "spec": problem.spec, "lmo": args.lmo, "batch": args.batch,
-            "seq": args.seq, "tokens": args.tokens, "beta": args.beta, "alpha": args.alpha, "radius": args.radius,
-            "sigma_star": args.sigma_star, "correlation": args.correlation, "sampling": args.sampling,
-            "schedule": args.schedule, "m0": args.m0, "algorithm": args.algorithm,
+    settings = SCGSettings(lmo=args.lmo, alpha=args.alpha, radius=args.radius, sigma_star=args.sigma_star,
+                           correlation=args.correlation, sampling=args.sampling, m0=args.m0, algorithm=args.algorithm)
+    budget = dict(batch=args.batch, seq=args.seq, tokens=args.tokens, beta=args.beta, schedule=args.schedule)
+    run = scg_monte_carlo(problem, settings, **budget, reps=args.reps, seed=args.seed)
+    bound, broken = eq26_for_run(problem, settings, **budget)
+    return {"problem": args.problem, "dim": problem.dim, "spec": problem.spec, **settings.to_dict(), **budget,
             "iterations": int(run.steps[-1]), "reps": args.reps, "seed": args.seed,
             "suboptimality": number(run.mean[-1]) if run.mean is not None else None,
             "stderr": number(run.stderr[-1]) if run.stderr is not None else None, "diverged": run.diverged,
             "n_diverged": run.n_diverged, "bound_eq26": bound, "bound_conditions_broken": broken,
-            "constants": constants, "suboptimality_definition": "E[f(x_K) - f*], last iterate, Monte Carlo mean"}
+            "constants": problem.constants(settings.lmo, settings.radius),
+            "suboptimality_definition": "E[f(x_K) - f*], last iterate, Monte Carlo mean"}
 
 
 def add_parsers(systems) -> None:

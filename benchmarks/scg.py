@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from batchlab.sim._numba import jit
-from batchlab.sim.scg import STANDARD, QuadraticProblem, SeparableProblem, scg_monte_carlo, u_curves
+from batchlab.sim.scg import STANDARD, QuadraticProblem, SCGSettings, SeparableProblem, scg_monte_carlo, u_curves
 from batchlab.sim.scg._montecarlo import LMO_CODES, _lmo, _stochastic_gradient
 
 from _timing import median_time
@@ -46,8 +46,9 @@ def main():
     for label, problem, lmos in CASES:
         examples = getattr(problem, "examples", np.empty((0, problem.dim)))
         for lmo in lmos:
-            kwargs = dict(lmo=lmo, batch=1, seq=1, tokens=steps, beta=1e-3, alpha=0.1, radius=2.0, reps=2, workers=1)
-            full = median_time(lambda: scg_monte_carlo(problem, **kwargs)) / (2 * steps)
+            settings = SCGSettings(lmo=lmo, alpha=0.1, radius=2.0)
+            kwargs = dict(batch=1, tokens=steps, beta=1e-3, reps=2, workers=1)
+            full = median_time(lambda: scg_monte_carlo(problem, settings, **kwargs)) / (2 * steps)
             rng = np.random.default_rng(0)
             floor = median_time(lambda: floor_kernel(rng, problem.kind, problem.a, problem.x_star, examples,
                                                      np.sqrt(problem.noise), LMO_CODES[lmo],
@@ -55,10 +56,10 @@ def main():
             print(f"  {label:24s} {lmo:11s}: {full * 1e6:8.3f} µs per step, floor (gradient + LMO) "
                   f"{floor * 1e6:8.3f} µs: ratio {full / floor:4.2f}")
     problem = QuadraticProblem.power_law(100)
-    u_curves(problem, tokens=[2**12], bs=[16, 32], reps=2, cache=None)  # compile the sweep's path
+    u_curves(problem, STANDARD["settings"], tokens=[2**12], bs=[16, 32], reps=2, cache=None)  # compile the sweep
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        u_curves(problem, lmo="l2", cache=folder, **STANDARD)
+        u_curves(problem, cache=folder, **STANDARD)
         elapsed = time.perf_counter() - start
     print(f"\nU-curve data, 4 budgets x 12 B·S x 6 step sizes x 32 runs, d = 100, cold cache: {elapsed:6.1f} s "
           "(target < 180 s)")

@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from batchlab.sim.scg import QuadraticProblem, eq26_for_run, scg_monte_carlo
+from batchlab.sim.scg import QuadraticProblem, SCGSettings, eq26_for_run, scg_monte_carlo
 
 NAME = "scg_bound"
 TOKENS = 2**18
@@ -24,10 +24,11 @@ def compute() -> dict:
     rows = []
     for lmo in ("l2", "linf"):
         for bs, c, alpha in itertools.product(*GRID.values()):
-            run_args = dict(lmo=lmo, batch=bs, seq=1, tokens=TOKENS, beta=c / (TOKENS // bs), alpha=alpha, radius=2.0)
-            bound, broken = eq26_for_run(problem, **run_args)
+            settings = SCGSettings(lmo=lmo, alpha=alpha, radius=2.0)
+            budget = dict(batch=bs, tokens=TOKENS, beta=c / (TOKENS // bs))
+            bound, broken = eq26_for_run(problem, settings, **budget)
             assert not broken
-            run = scg_monte_carlo(problem, **run_args, reps=32, seed=0)
+            run = scg_monte_carlo(problem, settings, **budget, reps=32, seed=0)
             rows.append(dict(lmo=lmo, bs=bs, c=c, alpha=alpha, bound=bound, mean=float(run.mean[0])))
     return dict(rows=rows)
 

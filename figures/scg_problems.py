@@ -19,9 +19,9 @@ LABELS = {"quadratic": "quadratic, ℓ2 (the standard experiment)", "matrix": "m
 
 
 def compute() -> dict:
-    curves = {"quadratic": u_curves(QuadraticProblem.power_law(100), lmo="l2", **STANDARD)}
+    curves = {"quadratic": u_curves(QuadraticProblem.power_law(100), **STANDARD)}
     for name, experiment in OTHER_PROBLEMS.items():
-        curves[name] = u_curves(problem_from_spec(experiment["spec"]), **experiment["settings"])
+        curves[name] = u_curves(problem_from_spec(experiment["spec"]), **experiment["experiment"])
     return {name: dict(exponent=bst_exponent(runs),
                        curves=[dict(tokens=c.tokens, bs=c.bs, error=c.error, stderr=c.stderr, bs_star=c.bs_star,
                                     at_edge=c.at_edge) for c in runs]) for name, runs in curves.items()}

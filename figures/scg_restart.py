@@ -22,14 +22,13 @@ SCHEDULES = ("constant", "warmdown")
 
 def compute() -> dict:
     problem = QuadraticProblem.power_law(100)
-    curves = {c.tokens: c for c in u_curves(problem, lmo="l2", **STANDARD)}
+    curves = {c.tokens: c for c in u_curves(problem, **STANDARD)}
     base = curves[TOKENS_FROM]
     bs, beta = int(base.bs[base.nearest]), base.beta[base.nearest]
-    kwargs = dict(tokens_from=TOKENS_FROM, tokens_to=TOKENS_TO, bs=bs, beta=beta, lmo="l2", alpha=STANDARD["alpha"],
-                  radius=STANDARD["radius"], sigma_star=STANDARD["sigma_star"], reps=64, seed=7)
+    kwargs = dict(tokens_from=TOKENS_FROM, tokens_to=TOKENS_TO, bs=bs, beta=beta, reps=64, seed=7)
     panels = {}
     for schedule in SCHEDULES:
-        result = restart_runs(problem, schedule=schedule, **kwargs)
+        result = restart_runs(problem, STANDARD["settings"], schedule=schedule, **kwargs)
         panels[schedule] = {name: dict(tokens=run.tokens, mean=run.mean, stderr=run.stderr)
                             for name, run in result.runs.items()}
     return dict(bs=bs, beta=beta, bs_large=result.bs_large, beta_large=result.beta_large,

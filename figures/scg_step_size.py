@@ -20,10 +20,9 @@ ALPHAS = (0.025, 0.05, 0.07, 0.1, 0.14, 0.2, 0.4, 0.8, 1.0)
 
 def compute() -> dict:
     problem = QuadraticProblem.power_law(100)
-    curves = u_curves(problem, lmo="l2", **STANDARD)
-    settings = {k: STANDARD[k] for k in ("c_grid", "radius", "sigma_star", "reps", "seed")}
-    scans = tuned_alpha(problem, [(c.tokens, int(c.bs[c.nearest])) for c in curves], lmo="l2", alphas=ALPHAS,
-                        **settings)
+    curves = u_curves(problem, **STANDARD)
+    scans = tuned_alpha(problem, STANDARD["settings"], [(c.tokens, int(c.bs[c.nearest])) for c in curves],
+                        alphas=ALPHAS, **{k: STANDARD[k] for k in ("c_grid", "reps", "seed")})
     return dict(curves=[dict(tokens=c.tokens, bs=c.bs, c=c.c, bs_star=c.bs_star, bs_near=c.bs[c.nearest],
                              c_near=c.c[c.nearest], beta_near=c.beta[c.nearest]) for c in curves],
                 scans=[dict(tokens=s.tokens, bs=s.bs, alphas=s.alphas, error=s.error, stderr=s.stderr, alpha=s.alpha)

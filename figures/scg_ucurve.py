@@ -20,9 +20,10 @@ NAME = "scg_ucurve"
 
 def compute() -> dict:
     problem = QuadraticProblem.power_law(100)
-    curves = u_curves(problem, lmo="l2", **STANDARD)
-    k = problem.constants("l2", STANDARD["radius"])
-    constants = (k["L"], k["mu"], k["rho"], STANDARD["sigma_star"])
+    curves = u_curves(problem, **STANDARD)
+    settings = STANDARD["settings"]
+    k = problem.constants(settings.lmo, settings.radius)
+    constants = (k["L"], k["mu"], k["rho"], settings.sigma_star)
     points = {flag: [scg.bst_point(*constants, c.tokens, 1.0, constants=flag) for c in curves]
               for flag in (True, False)}
     fine = np.geomspace(STANDARD["bs"][0], STANDARD["bs"][-1], 200)

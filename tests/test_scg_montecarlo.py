@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from batchlab.sim.scg import (
     NORMS,
     QuadraticProblem,
+    SCGSettings,
     SeparableProblem,
     Stage,
     beta_schedule,
@@ -68,9 +69,10 @@ def test_kernel_equals_numpy_algorithm1_on_the_same_noise(problem, lmo, schedule
     """Numba's Generator.standard_normal and .integers are NumPy's, draw for draw, so the kernel and a NumPy
     transcription of the algorithm fed the replicate's stream must agree to rounding (1e-12 relative)."""
     problem = PROBLEMS[problem]()
-    kwargs = dict(lmo=lmo, batch=2, seq=8, tokens=16 * 150, beta=0.02, alpha=0.3, radius=1.5, sigma_star=0.7,
-                  schedule=schedule, m0=m0, algorithm=algorithm, sampling=sampling)
-    run = scg_monte_carlo(problem, **kwargs, reps=3, seed=11)
+    settings = SCGSettings(lmo=lmo, alpha=0.3, radius=1.5, sigma_star=0.7, m0=m0, algorithm=algorithm,
+                           sampling=sampling)
+    run = scg_monte_carlo(problem, settings, batch=2, seq=8, tokens=16 * 150, beta=0.02, schedule=schedule, reps=3,
+                          seed=11)
     betas = beta_schedule(0.02, 150, schedule)
     for r, rng in enumerate(replicate_rngs(11, 3)):
         want = numpy_algorithm1(problem, lmo, rng, iterations=150, betas=betas, alpha=0.3, eta=1.5,
@@ -130,38 +132,39 @@ def test_stages_continue_one_stream_and_a_momentum_reset_changes_the_run():
     momentum carry over); resetting the momentum at the boundary changes it. Tokens are counted per stage. Growing
     the sequence length instead of the batch at the same B·S changes the run only when tokens are correlated."""
     problem = QuadraticProblem.power_law(20)
-    settings = dict(lmo="l2", alpha=0.1, radius=2.0, reps=4, seed=2)
-    whole = scg_monte_carlo(problem, batch=8, seq=2, tokens=16 * 300, beta=0.01, **settings)
+    settings, replicates = SCGSettings(lmo="l2", alpha=0.1, radius=2.0), dict(reps=4, seed=2)
+    whole = scg_monte_carlo(problem, settings, batch=8, seq=2, tokens=16 * 300, beta=0.01, **replicates)
     split = [Stage(8, 2, 16 * 100, 0.01), Stage(8, 2, 16 * 200, 0.01)]
-    carried = scg_stages(problem, split, **settings)
+    carried = scg_stages(problem, settings, split, **replicates)
     assert np.array_equal(carried.values[:, -1], whole.values[:, 0]) and carried.tokens[-1] == 16 * 300
-    reset = scg_stages(problem, split, reset="momentum", **settings)
+    reset = scg_stages(problem, settings, split, reset="momentum", **replicates)
     assert not np.array_equal(reset.values[:, -1], whole.values[:, 0])
     grown = [Stage(8, 2, 1600, 0.01), Stage(32, 2, 6400, 0.005)]
-    run = scg_stages(problem, grown, points=4, **settings)
+    run = scg_stages(problem, settings, grown, points=4, **replicates)
     assert list(run.steps) == [0, 25, 50, 75, 100, 125, 150, 175, 200]
     assert list(run.tokens) == [0, 400, 800, 1200, 1600, 3200, 4800, 6400, 8000]
     longer = [Stage(8, 2, 1600, 0.01), Stage(16, 4, 6400, 0.005)]  # the same B·S, in longer sequences
     for correlation, same in ((0.0, True), (0.2, False)):
-        runs = [scg_stages(problem, schedule, points=4, correlation=correlation, **settings).values
+        runs = [scg_stages(problem, settings.replace(correlation=correlation), schedule, points=4, **replicates).values
                 for schedule in (grown, longer)]
         assert np.array_equal(*runs) == same
 
 
 def test_reproducible_whatever_the_workers_and_deterministic_without_noise():
     problem = QuadraticProblem.power_law(30)
-    kwargs = dict(lmo="linf", batch=4, seq=4, tokens=16 * 200, beta=0.01, alpha=0.1, radius=2.0, reps=7, seed=3)
-    runs = [scg_monte_carlo(problem, **kwargs, workers=w).values for w in (1, 2, 3)]
+    settings = SCGSettings(lmo="linf", alpha=0.1, radius=2.0)
+    kwargs = dict(batch=4, seq=4, tokens=16 * 200, beta=0.01, reps=7, seed=3)
+    runs = [scg_monte_carlo(problem, settings, **kwargs, workers=w).values for w in (1, 2, 3)]
     assert all(np.array_equal(runs[0], other) for other in runs[1:])
-    quiet = scg_monte_carlo(problem, **(kwargs | {"sigma_star": 0.0}))
+    quiet = scg_monte_carlo(problem, settings.replace(sigma_star=0.0), **kwargs)
     assert np.all(quiet.values == quiet.values[0, 0]) and quiet.stderr[0] <= 1e-12 * quiet.mean[0]
 
 
 def test_a_run_that_overflows_is_reported_diverged():
     """uSCG with a huge radius on a stiff problem: x grows by η a step and f overflows; reported, not nan."""
     problem = QuadraticProblem.power_law(10, exponent=0.0)
-    run = scg_monte_carlo(problem, lmo="l2", batch=1, seq=1, tokens=400, beta=0.1, alpha=1.0, radius=1e305,
-                          algorithm="uscg", reps=4)
+    run = scg_monte_carlo(problem, SCGSettings(lmo="l2", alpha=1.0, radius=1e305, algorithm="uscg"), batch=1,
+                          tokens=400, beta=0.1, reps=4)
     assert run.n_diverged == 4 and run.diverged and run.mean is None and run.stderr is None
 
 
@@ -187,11 +190,11 @@ def test_eq26_bounds_the_simulated_suboptimality(observe, family, dim, exponent,
     problem, norms = _problem(family, dim, exponent, anisotropic)
     norm = norms[norm]
     bs = 2**log_bs
-    kwargs = dict(lmo=norm, batch=bs, seq=1, tokens=bs * iterations, beta=c / iterations, alpha=alpha, radius=radius,
-                  sigma_star=sigma_star)
-    bound, broken = eq26_for_run(problem, **kwargs)
+    settings = SCGSettings(lmo=norm, alpha=alpha, radius=radius, sigma_star=sigma_star)
+    budget = dict(batch=bs, tokens=bs * iterations, beta=c / iterations)
+    bound, broken = eq26_for_run(problem, settings, **budget)
     assert not broken
-    run = scg_monte_carlo(problem, **kwargs, reps=64, seed=1)
+    run = scg_monte_carlo(problem, settings, **budget, reps=64, seed=1)
     upper = run.mean[0] + 3 * run.stderr[0]
     assert upper <= bound
     observe(f"scg eq26 bound / simulated mean ({family})", bound / max(run.mean[0], 1e-300))
@@ -202,10 +205,11 @@ def test_at_equal_tokens_per_step_more_sequences_win_only_when_tokens_are_correl
     two are the same run (identical numbers, same seed). With tokens of a sequence sharing a tenth of their noise
     variance (ϱ = 0.1, S = 16 → 32), (4B, S) beats (2B, 2S): 1.40× lower error measured (σ² 2.5 vs 4.1 × σ*²/(BS))."""
     problem = QuadraticProblem.power_law(100)
-    settings = dict(lmo="l2", tokens=2**20, beta=0.5 * 2048 / 2**20, alpha=0.1, radius=2.0, reps=64, seed=4)
+    settings = SCGSettings(lmo="l2", alpha=0.1, radius=2.0)
+    budget = dict(tokens=2**20, beta=0.5 * 2048 / 2**20, reps=64, seed=4)
 
     def error(batch, seq, correlation):
-        run = scg_monte_carlo(problem, batch=batch, seq=seq, correlation=correlation, **settings)
+        run = scg_monte_carlo(problem, settings.replace(correlation=correlation), batch=batch, seq=seq, **budget)
         return run.mean[0], run.stderr[0]
 
     assert error(128, 16, 0.0) == error(64, 32, 0.0)

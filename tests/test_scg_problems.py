@@ -10,7 +10,7 @@ from batchlab.sim.scg import OTHER_PROBLEMS, bst_exponent, problem_from_spec, u_
 @pytest.fixture(scope="module")
 def curves(tmp_path_factory):
     cache = tmp_path_factory.mktemp("cache")
-    return {name: u_curves(problem_from_spec(e["spec"]), cache=cache, **e["settings"])
+    return {name: u_curves(problem_from_spec(e["spec"]), cache=cache, **e["experiment"])
             for name, e in OTHER_PROBLEMS.items()}
 
 

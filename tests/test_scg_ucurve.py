@@ -19,7 +19,10 @@ from batchlab.theory import scg
 
 @pytest.fixture(scope="module")
 def curves(tmp_path_factory):
-    return u_curves(QuadraticProblem.power_law(100), lmo="l2", cache=tmp_path_factory.mktemp("cache"), **STANDARD)
+    return u_curves(QuadraticProblem.power_law(100), cache=tmp_path_factory.mktemp("cache"), **STANDARD)
+
+
+SETTINGS = STANDARD["settings"]
 
 
 def test_every_budget_has_a_u_shaped_curve(curves):
@@ -41,11 +44,11 @@ def test_there_is_no_flat_regime_and_the_bound_brackets_bs_star(curves):
     with B·S instead: at 2^22 tokens the error at B·S = 16 is 22× the error at BS* (≥ 5 asserted). Measured BS* lies
     between the bound's BS* with Theorem 4.1's constants (3.5× lower) and without them (2× higher) at every budget."""
     problem = QuadraticProblem.power_law(100)
-    k = problem.constants("l2", STANDARD["radius"])
+    k = problem.constants(SETTINGS.lmo, SETTINGS.radius)
     largest = curves[-1]
     assert largest.error[0] / np.min(largest.error) > 5
     for curve in curves:
-        with_constants, short = (scg.bst_point(k["L"], k["mu"], k["rho"], STANDARD["sigma_star"], curve.tokens, 1.0,
+        with_constants, short = (scg.bst_point(k["L"], k["mu"], k["rho"], SETTINGS.sigma_star, curve.tokens, 1.0,
                                                constants=flag).bs_star for flag in (True, False))
         assert with_constants < curve.bs_star < short
 
@@ -70,8 +73,7 @@ def test_bst_and_square_root_transfers_both_reach_the_tuned_optimum_keeping_ever
     optimum = np.min(last.error)
 
     def error(bs, beta):
-        run = scg_monte_carlo(problem, lmo="l2", batch=int(round(bs)), seq=1, tokens=last.tokens, beta=beta,
-                              alpha=STANDARD["alpha"], radius=STANDARD["radius"], reps=64, seed=5)
+        run = scg_monte_carlo(problem, SETTINGS, batch=int(round(bs)), tokens=last.tokens, beta=beta, reps=64, seed=5)
         return run.mean[0]
 
     for rule in (scg.transfer_bst, scg.transfer_sqrt):
@@ -84,8 +86,9 @@ def test_tuned_alpha_stays_near_a_tenth_across_budgets_and_the_theorem_alpha_is_
     every budget (measured 0.14, 0.1, 0.07, 0.07 over T = 2^16..2^22; the paper: ≈ 0.09 at all budgets) and the
     α = 1 that Theorem 4.1 prescribes at the BST point is 1.5–3.6× worse than the tuned α (≥ 1.3 asserted)."""
     nearest = [(c.tokens, int(c.bs[c.nearest])) for c in curves]
-    scans = tuned_alpha(QuadraticProblem.power_law(100), nearest, alphas=(0.025, 0.05, 0.07, 0.1, 0.14, 0.2, 0.4, 1.0),
-                        cache=None, **{k: STANDARD[k] for k in ("c_grid", "radius", "sigma_star", "reps", "seed")})
+    scans = tuned_alpha(QuadraticProblem.power_law(100), SETTINGS, nearest,
+                        alphas=(0.025, 0.05, 0.07, 0.1, 0.14, 0.2, 0.4, 1.0), cache=None,
+                        **{k: STANDARD[k] for k in ("c_grid", "reps", "seed")})
     for scan in scans:
         assert 0.05 <= scan.alpha <= 0.2
         assert scan.error[-1] / np.nanmin(scan.error) > 1.3
@@ -98,10 +101,9 @@ def test_restart_beats_fixed_settings_and_meets_the_large_batch_run(curves):
     At 2T₀ the restart is ahead of the large-batch run by 19× (≥ 5 asserted): it has the first T₀ tokens' progress.
     Resetting the momentum at the restart changes the final error by < 1%."""
     problem, base = QuadraticProblem.power_law(100), curves[1]
-    settings = dict(tokens_from=base.tokens, tokens_to=curves[-1].tokens, bs=int(base.bs[base.nearest]),
-                    beta=base.beta[base.nearest], alpha=STANDARD["alpha"], radius=STANDARD["radius"],
-                    reps=64, seed=7)
-    runs = restart_runs(problem, **settings).runs
+    delayed = dict(tokens_from=base.tokens, tokens_to=curves[-1].tokens, bs=int(base.bs[base.nearest]),
+                   beta=base.beta[base.nearest], reps=64, seed=7)
+    runs = restart_runs(problem, SETTINGS, **delayed).runs
     final = {name: run.mean[-1] for name, run in runs.items()}
     assert abs(final["restart"] / np.nanmin(curves[-1].error) - 1) < 0.1
     assert abs(final["restart"] / final["large"] - 1) < 0.1
@@ -111,7 +113,7 @@ def test_restart_beats_fixed_settings_and_meets_the_large_batch_run(curves):
         return run.mean[np.searchsorted(run.tokens, tokens)]
 
     assert at(runs["large"], 2 * base.tokens) / at(runs["restart"], 2 * base.tokens) > 5
-    reset = restart_runs(problem, **settings, reset="momentum").runs["restart"]
+    reset = restart_runs(problem, SETTINGS, **delayed, reset="momentum").runs["restart"]
     assert abs(reset.mean[-1] / final["restart"] - 1) < 0.01
 
 
@@ -121,9 +123,9 @@ def test_with_the_experiments_warmdown_the_restart_ends_ahead(curves):
     settings are 3.0× above the restart (> 2 asserted). The paper reports restarts matching large batches at the
     end; here the warmdown of the restart's first stage helps it further."""
     base = curves[1]
-    runs = restart_runs(QuadraticProblem.power_law(100), tokens_from=base.tokens, tokens_to=curves[-1].tokens,
-                        bs=int(base.bs[base.nearest]), beta=base.beta[base.nearest], alpha=STANDARD["alpha"],
-                        radius=STANDARD["radius"], schedule="warmdown", reps=64, seed=7).runs
+    runs = restart_runs(QuadraticProblem.power_law(100), SETTINGS, tokens_from=base.tokens,
+                        tokens_to=curves[-1].tokens, bs=int(base.bs[base.nearest]), beta=base.beta[base.nearest],
+                        schedule="warmdown", reps=64, seed=7).runs
     restart, large, fixed = (runs[name] for name in ("restart", "large", "fixed"))
     assert large.mean[-1] / restart.mean[-1] > 1.1
     assert large.mean[-1] - restart.mean[-1] > 4 * np.hypot(large.stderr[-1], restart.stderr[-1])

@@ -10,10 +10,12 @@ The theory
 is in :mod:`batchlab.theory.scg`.
 """
 
+from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.scg._estimators import estimate_constants, estimator_bias, huber_slope
 from batchlab.sim.scg._lmo import NORMS, Norm, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor, product
 from batchlab.sim.scg._montecarlo import (
                                  SCGRun,
+                                 SCGSettings,
                                  Stage,
                                  beta_schedule,
                                  eq26_for_run,
@@ -22,12 +24,12 @@ from batchlab.sim.scg._montecarlo import (
                                  scg_stages,
                                  scg_trajectory,
 )
-from batchlab.sim.scg._problems import Problem, QuadraticProblem, SeparableProblem, problem_from_spec
+from batchlab.sim.scg._problems import QuadraticProblem, SCGProblem, SeparableProblem, problem_from_spec
 from batchlab.sim.scg._restart import RestartRuns, restart_runs
 from batchlab.sim.scg._ucurve import OTHER_PROBLEMS, STANDARD, AlphaScan, UCurve, bst_exponent, tuned_alpha, u_curves
 
-__all__ = ["NORMS", "OTHER_PROBLEMS", "STANDARD", "AlphaScan", "Norm", "Problem", "QuadraticProblem", "RestartRuns",
-           "SCGRun", "SeparableProblem", "Stage", "UCurve", "beta_schedule", "bst_exponent", "eq26_for_run",
-           "estimate_constants", "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo", "newton_schulz",
-           "noise_sigma", "polar_factor", "problem_from_spec", "product", "restart_runs", "scg_monte_carlo",
-           "scg_stages", "scg_trajectory", "tuned_alpha", "u_curves"]
+__all__ = ["NORMS", "OTHER_PROBLEMS", "STANDARD", "AlphaScan", "Norm", "SCGProblem", "QuadraticProblem", "RestartRuns",
+           "MonteCarlo", "SCGRun", "SCGSettings", "SeparableProblem", "Stage", "UCurve", "beta_schedule",
+           "bst_exponent", "eq26_for_run", "estimate_constants", "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo",
+           "linf_lmo", "newton_schulz", "noise_sigma", "polar_factor", "problem_from_spec", "product", "restart_runs",
+           "scg_monte_carlo", "scg_stages", "scg_trajectory", "tuned_alpha", "u_curves"]

@@ -18,8 +18,8 @@ from scipy.optimize import least_squares
 
 from batchlab.sim import errors
 from batchlab.sim.scg._lmo import NORMS
-from batchlab.sim.scg._montecarlo import scg_trajectory
-from batchlab.sim.scg._problems import Problem
+from batchlab.sim.scg._montecarlo import SCGSettings, scg_trajectory
+from batchlab.sim.scg._problems import SCGProblem
 
 
 def huber_slope(x, y, rounds: int = 5) -> float:
@@ -36,20 +36,18 @@ def huber_slope(x, y, rounds: int = 5) -> float:
     return float(params[0])
 
 
-def estimate_constants(problem: Problem, *, lmo: str, batch: int, seq: int, tokens: int, beta: float,
-                       alpha: float, radius: float, sigma_star: float = 1.0, last: int = 100, large: int = 64,
-                       draws: int = 200, seed: int = 0) -> dict:
+def estimate_constants(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq: int = 1, tokens: int,
+                       beta: float, last: int = 100, large: int = 64, draws: int = 200, seed: int = 0) -> dict:
     """L̂, μ̂, ρ̂ from one run of Algorithm 1 (see the module docstring)."""
     last, large, draws = errors.integer("last", last, ge=2), errors.integer("large", large, ge=2), \
         errors.integer("draws", draws, ge=2)
-    xs, gs, values = scg_trajectory(problem, lmo=lmo, batch=batch, seq=seq, tokens=tokens, beta=beta, alpha=alpha,
-                                    radius=radius, sigma_star=sigma_star, seed=seed)
-    norm = NORMS[lmo]
+    xs, gs, values = scg_trajectory(problem, settings, batch=batch, seq=seq, tokens=tokens, beta=beta, seed=seed)
+    norm = NORMS[settings.lmo]
     k = np.arange(max(1, gs.shape[0] - last), gs.shape[0])
     smooth = problem.norm_of(norm.dual, gs[k] - gs[k - 1]) / problem.norm_of(norm.norm, xs[k] - xs[k - 1])
     mu = huber_slope(values[:-1], problem.norm_of(norm.dual, gs))
     rng = np.random.default_rng([seed, 1])
-    sigma = sigma_star / math.sqrt(batch * seq)
+    sigma = settings.sigma_star / math.sqrt(batch * seq)
     noise_sd = np.sqrt(problem.noise)
     if sigma == 0.0:  # g − G = 0: the ratio is undefined
         return {"L": float(np.mean(smooth)), "mu": mu, "rho": math.nan}
@@ -62,9 +60,10 @@ def estimate_constants(problem: Problem, *, lmo: str, batch: int, seq: int, toke
     return {"L": float(np.mean(smooth)), "mu": mu, "rho": float(np.mean(ratios))}
 
 
-def estimator_bias(problem: Problem, **run) -> dict:
-    """Each estimate over the true constant of ``problem`` in the run's geometry (1 = unbiased)."""
-    estimates = estimate_constants(problem, **run)
-    truth = problem.constants(run["lmo"], run["radius"])
+def estimator_bias(problem: SCGProblem, settings: SCGSettings, **run) -> dict:
+    """Each estimate over the true constant of ``problem`` in the run's geometry (1 = unbiased); ``run`` as
+    :func:`estimate_constants` takes it."""
+    estimates = estimate_constants(problem, settings, **run)
+    truth = problem.constants(settings.lmo, settings.radius)
     return {name: estimates[name] / truth[name] for name in ("L", "mu", "rho")} | {"estimates": estimates,
                                                                                      "truth": truth}

@@ -17,17 +17,19 @@ replicates run on a thread pool, so the numbers do not depend on the number of t
 overflows is reported as diverged.
 """
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from batchlab.sim import errors
+from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
 from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.parallel import map_replicates
 from batchlab.sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor
-from batchlab.sim.scg._problems import Problem
+from batchlab.sim.scg._problems import SCGProblem
 from batchlab.sim.seeding import replicate_rngs
 from batchlab.theory.scg import bound_eq26
 
@@ -159,6 +161,63 @@ def noise_sigma(sigma_star: float, batch: int, seq: int, correlation: float = 0.
     return sigma_star * math.sqrt(correlation / batch + (1.0 - correlation) / (batch * seq))
 
 
+M0 = ("fresh", "zero")
+ALGORITHMS = ("scg", "uscg")
+SAMPLINGS = ("gaussian", "finite-sum")
+RESETS = ("none", "momentum")
+
+
+def _choice(name, value, allowed):
+    if value not in allowed:
+        raise errors.InvalidParameter(name, " or ".join(repr(a) for a in allowed), value)
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class SCGSettings(JSONResult):
+    """How a run of Algorithm 1 or 2 is made, apart from its budget: what every SCG function takes as one object.
+
+    ``alpha``: the momentum weight α ∈ (0, 1]; ``radius``: η > 0 (the LMO's radius; uSCG's step length);
+    ``lmo``: a name of :data:`batchlab.sim.scg.NORMS` the problem has; ``sigma_star``: σ* ≥ 0, the per-token noise
+    scale (:func:`noise_sigma`); ``correlation``: ϱ ∈ [0, 1] between the tokens of one sequence; ``sampling``:
+    'gaussian' or 'finite-sum' (separable problems); ``m0``: 'fresh' (m_0 = g(x_0; ξ_0), the theorem's) or 'zero'
+    (Scion's code); ``algorithm``: 'scg' (Algorithm 1) or 'uscg' (Algorithm 2). The batch size, sequence length,
+    token budget and β vary within an experiment and are the functions' own arguments.
+    """
+
+    alpha: float
+    radius: float
+    lmo: str = "l2"
+    sigma_star: float = 1.0
+    correlation: float = 0.0
+    sampling: str = "gaussian"
+    m0: str = "fresh"
+    algorithm: str = "scg"
+
+    def __post_init__(self):
+        errors.real("alpha", self.alpha, gt=0, le=1)
+        errors.real("radius", self.radius, gt=0)
+        errors.real("sigma_star", self.sigma_star, ge=0)
+        errors.real("correlation", self.correlation, ge=0, le=1)
+        if self.lmo not in NORMS:
+            raise errors.InvalidParameter("lmo", "one of " + ", ".join(NORMS), self.lmo)
+        _choice("sampling", self.sampling, SAMPLINGS)
+        _choice("m0", self.m0, M0)
+        _choice("algorithm", self.algorithm, ALGORITHMS)
+
+    def replace(self, **changes) -> "SCGSettings":
+        """These settings with ``changes`` (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+    def theorem_conditions_broken(self, schedule: str = "constant") -> list[str]:
+        """What of Theorem 1's setting these choices leave (with a β ``schedule``): empty inside it."""
+        return [condition for condition, ok in (("constant beta", schedule == "constant"),
+                                                ("m0 a fresh gradient", self.m0 == "fresh"),
+                                                ("algorithm 1 (scg)", self.algorithm == "scg"),
+                                                ("Gaussian noise of known sigma", self.sampling == "gaussian"))
+                if not ok]
+
+
 @dataclass(frozen=True)
 class Stage:
     """A stretch of constant settings: ``tokens`` tokens in steps of B = ``batch`` sequences of S = ``seq`` tokens,
@@ -175,20 +234,13 @@ class Stage:
         return self.tokens // (self.batch * self.seq)
 
 
-def _kernel_args(problem: Problem, stages: list, *, lmo: str, alpha: float, radius: float, sigma_star: float,
-                 correlation: float = 0.0, sampling: str = "gaussian", x0=None, m0: str = "fresh",
-                 algorithm: str = "scg", reset: str = "none") -> tuple:
+def _kernel_args(problem: SCGProblem, settings: SCGSettings, stages: list, *, x0=None, reset: str = "none") -> tuple:
     """Validate, and lay the stages out step by step: (the arguments of :func:`_replicate` after ``rng`` and before
     ``record_at``, the number of steps K)."""
-    lmo = problem.check_norm(lmo)
-    alpha = errors.real("alpha", alpha, gt=0, le=1)
-    radius, sigma_star = errors.real("radius", radius, gt=0), errors.real("sigma_star", sigma_star, ge=0)
-    correlation = errors.real("correlation", correlation, ge=0, le=1)
-    for name, value, allowed in (("m0", m0, ("fresh", "zero")), ("algorithm", algorithm, ("scg", "uscg")),
-                                 ("sampling", sampling, ("gaussian", "finite-sum")),
-                                 ("reset", reset, ("none", "momentum"))):
-        if value not in allowed:
-            raise errors.InvalidParameter(name, " or ".join(repr(a) for a in allowed), value)
+    if not isinstance(settings, SCGSettings):
+        raise errors.InvalidParameter("settings", "an SCGSettings", type(settings).__name__)
+    lmo, sampling, correlation = problem.check_norm(settings.lmo), settings.sampling, settings.correlation
+    _choice("reset", reset, RESETS)
     if sampling == "finite-sum" and (problem.kind == 0 or correlation > 0):
         raise errors.InvalidParameter("sampling", "'gaussian' for quadratic problems and correlated tokens",
                                       sampling)
@@ -197,7 +249,7 @@ def _kernel_args(problem: Problem, stages: list, *, lmo: str, alpha: float, radi
         batch, seq = errors.integer("batch", stage.batch), errors.integer("seq", stage.seq)
         iterations = errors.integer("tokens", stage.tokens, ge=batch * seq) // (batch * seq)
         betas.append(beta_schedule(errors.real("beta", stage.beta, gt=0, le=1), iterations, stage.schedule))
-        sigmas.append(np.full(iterations, noise_sigma(sigma_star, batch, seq, correlation)))
+        sigmas.append(np.full(iterations, noise_sigma(settings.sigma_star, batch, seq, correlation)))
         draws.append(np.full(iterations, batch * seq if sampling == "finite-sum" else 0, dtype=np.int64))
         resets.append(np.zeros(iterations, dtype=np.bool_))
         resets[-1][0] = len(resets) == 1 or reset == "momentum"
@@ -206,7 +258,8 @@ def _kernel_args(problem: Problem, stages: list, *, lmo: str, alpha: float, radi
     betas = np.concatenate(betas)
     return (problem.kind, problem.a, problem.x_star, examples, np.sqrt(problem.noise), x0, LMO_CODES[lmo],
             (problem.shape or (1,))[0], np.concatenate(sigmas), np.concatenate(draws), np.concatenate(resets), betas,
-            alpha, radius, m0 == "fresh", algorithm == "scg"), betas.size
+            float(settings.alpha), float(settings.radius), settings.m0 == "fresh",
+            settings.algorithm == "scg"), betas.size
 
 
 def _record_at(steps, iterations: int) -> np.ndarray:
@@ -216,9 +269,10 @@ def _record_at(steps, iterations: int) -> np.ndarray:
     return record_at
 
 
-def _simulate(problem: Problem, stages: list, *, steps=None, reps: int, seed: int, workers, **settings):
+def _simulate(problem: SCGProblem, settings: SCGSettings, stages: list, *, steps=None, reps: int, seed: int, workers,
+              **layout):
     """``reps`` replicates of :func:`_replicate` through ``stages``: (record_at, values)."""
-    args, iterations = _kernel_args(problem, stages, **settings)
+    args, iterations = _kernel_args(problem, settings, stages, **layout)
     record_at, none = _record_at(steps, iterations), np.empty((0, problem.dim))
 
     def one(rng):
@@ -229,25 +283,23 @@ def _simulate(problem: Problem, stages: list, *, steps=None, reps: int, seed: in
     return record_at, values
 
 
-def scg_monte_carlo(problem: Problem, *, lmo: str = "l2", batch: int, seq: int, tokens: int, beta: float,
-                    alpha: float, radius: float, sigma_star: float = 1.0, correlation: float = 0.0,
-                    sampling: str = "gaussian", x0=None, reps: int = 100, seed: int = 0, schedule: str = "constant",
-                    m0: str = "fresh", algorithm: str = "scg", steps=None, workers: int | None = None) -> SCGRun:
+def scg_monte_carlo(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq: int = 1, tokens: int, beta: float,
+                    schedule: str = "constant", x0=None, steps=None, reps: int = 100, seed: int = 0,
+                    workers: int | None = None) -> SCGRun:
     """``reps`` runs of K = tokens // (batch·seq) iterations; f(x) − f* at ``steps`` (default: the last iterate).
 
-    Noise: Gaussian of variance :func:`noise_sigma` ² (``correlation`` ϱ between the tokens of one sequence), or
-    ``sampling="finite-sum"``: the mean gradient of B·S examples drawn with replacement (separable problems)."""
-    record, values = _simulate(problem, [Stage(batch, seq, tokens, beta, schedule)], lmo=lmo, alpha=alpha,
-                               radius=radius, sigma_star=sigma_star, correlation=correlation, sampling=sampling, x0=x0,
-                               m0=m0, algorithm=algorithm, steps=steps, reps=reps, seed=seed, workers=workers)
+    Noise: Gaussian of variance :func:`noise_sigma` ² (``settings.correlation`` ϱ between the tokens of one sequence),
+    or ``settings.sampling="finite-sum"``: the mean gradient of B·S examples drawn with replacement (separable
+    problems). ``x0`` defaults to 0."""
+    record, values = _simulate(problem, settings, [Stage(batch, seq, tokens, beta, schedule)], x0=x0, steps=steps,
+                               reps=reps, seed=seed, workers=workers)
     return SCGRun(record, values, seed)
 
 
-def scg_stages(problem: Problem, stages: list, *, lmo: str = "l2", alpha: float, radius: float,
-               sigma_star: float = 1.0, correlation: float = 0.0, reset: str = "none", points: int = 40,
-               reps: int = 100, seed: int = 0, m0: str = "fresh", workers: int | None = None) -> SCGRun:
+def scg_stages(problem: SCGProblem, settings: SCGSettings, stages: list, *, reset: str = "none", points: int = 40,
+               reps: int = 100, seed: int = 0, workers: int | None = None) -> SCGRun:
     """Runs through consecutive :class:`Stage` s (a batch-size, sequence-length and step schedule; the sequence
-    length matters apart from B·S through ``correlation``, see :func:`noise_sigma`): at a stage boundary the
+    length matters apart from B·S through ``settings.correlation``, see :func:`noise_sigma`): at a stage boundary the
     iterate carries over, and the momentum buffer too (``reset="none"``) or it restarts as at step 0
     (``"momentum"``; the paper does not say what a restart resets). f(x) − f* at about ``points`` steps per stage,
     evenly spaced, and at every boundary; ``SCGRun.tokens`` gives the tokens consumed at each."""
@@ -259,32 +311,30 @@ def scg_stages(problem: Problem, stages: list, *, lmo: str = "l2", alpha: float,
     for stage in stages:
         record |= {start + round(j * stage.iterations / points) for j in range(1, points + 1)}
         start += stage.iterations
-    steps, values = _simulate(problem, stages, lmo=lmo, alpha=alpha, radius=radius, sigma_star=sigma_star,
-                              correlation=correlation, m0=m0, reset=reset, steps=record, reps=reps, seed=seed,
+    steps, values = _simulate(problem, settings, stages, reset=reset, steps=record, reps=reps, seed=seed,
                               workers=workers)
     consumed = np.concatenate([[0], np.cumsum(np.concatenate([np.full(s.iterations, s.batch * s.seq)
                                                               for s in stages]))])
     return SCGRun(steps, values, seed, consumed[steps])
 
 
-def scg_trajectory(problem: Problem, *, lmo: str = "l2", batch: int, seq: int, tokens: int, beta: float,
-                   alpha: float, radius: float, sigma_star: float = 1.0, seed: int = 0):
-    """One run of Algorithm 1 (m_0 fresh, constant β, x_0 = 0): iterates x_0..x_K, the stochastic gradients
-    g(x_k; ξ_k) of steps 0..K−1, and f(x_k) − f* for k = 0..K (replicate 0 of ``seed``, as in
-    :func:`scg_monte_carlo`)."""
-    args, iterations = _kernel_args(problem, [Stage(batch, seq, tokens, beta)], lmo=lmo, alpha=alpha, radius=radius,
-                                    sigma_star=sigma_star)
+def scg_trajectory(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq: int = 1, tokens: int, beta: float,
+                   seed: int = 0):
+    """One run (constant β, x_0 = 0): iterates x_0..x_K, the stochastic gradients g(x_k; ξ_k) of steps 0..K−1, and
+    f(x_k) − f* for k = 0..K (replicate 0 of ``seed``, as in :func:`scg_monte_carlo`)."""
+    args, iterations = _kernel_args(problem, settings, [Stage(batch, seq, tokens, beta)])
     xs, gs = np.empty((iterations + 1, problem.dim)), np.empty((iterations, problem.dim))
     (rng,) = replicate_rngs(errors.integer("seed", seed, ge=0), 1)
     _replicate(rng, *args, _record_at(None, iterations), xs, gs)
     return xs, gs, problem.value(xs)
 
 
-def eq26_for_run(problem: Problem, *, lmo: str, batch: int, seq: int, tokens: int, beta: float, alpha: float,
-                 radius: float, sigma_star: float = 1.0, correlation: float = 0.0, x0=None) -> tuple[float, list[str]]:
-    """eq. 26 with the problem's constants for this run (c = βK, σ = :func:`noise_sigma`), and the theorem's
-    conditions that the run breaks (empty when it is inside them: 2‖x_0‖ ≤ η, K ≥ 2c, an exact LMO; constant β,
-    m_0 fresh and Gaussian noise are the caller's)."""
+def eq26_for_run(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq: int = 1, tokens: int, beta: float,
+                 schedule: str = "constant", x0=None) -> tuple[float, list[str]]:
+    """eq. 26 with the problem's constants for this run (c = βK, σ = :func:`noise_sigma`), and every condition of
+    the theorem the run breaks (empty when it is inside them): 2‖x_0‖ ≤ η, K ≥ 2c, an exact LMO, and those of
+    :meth:`SCGSettings.theorem_conditions_broken` (constant β, m_0 fresh, Algorithm 1, Gaussian noise)."""
+    lmo, radius = problem.check_norm(settings.lmo), settings.radius
     iterations = tokens // (batch * seq)
     constants = problem.constants(lmo, radius)
     x0 = np.zeros(problem.dim) if x0 is None else np.asarray(x0, dtype=np.float64)
@@ -296,6 +346,8 @@ def eq26_for_run(problem: Problem, *, lmo: str, batch: int, seq: int, tokens: in
         broken.append("an exact LMO")
     if iterations < 2 * c:
         broken.append("K >= 2c (beta <= 1/2)")
-    bound = bound_eq26(iterations, c, radius, alpha, constants["L"], constants["mu"], constants["rho"],
-                       noise_sigma(sigma_star, batch, seq, correlation), float(problem.value(x0)) - constants["f_star"])
+    broken += settings.theorem_conditions_broken(schedule)
+    bound = bound_eq26(iterations, c, radius, settings.alpha, constants["L"], constants["mu"], constants["rho"],
+                       noise_sigma(settings.sigma_star, batch, seq, settings.correlation),
+                       float(problem.value(x0)) - constants["f_star"])
     return bound, broken

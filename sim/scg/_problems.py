@@ -3,7 +3,7 @@
 The paper's assumptions, for a primal norm ‖·‖ with dual ‖·‖_*: A1 ‖∇f(x) − ∇f(y)‖_* ≤ L‖x − y‖;
 A2 ‖x‖_* ≤ ρ‖x‖₂; A3 (μ-KL) ‖∇f(x)‖_* ≥ μ(f(x) − f*). Constants depend on the geometry, so each problem
 gives them per norm, for the region the constrained algorithm stays in (the ball ‖x‖ ≤ η, Lemma 1).
-:meth:`Problem.check_assumptions` samples that region and reports the worst ratios.
+:meth:`SCGProblem.check_assumptions` samples that region and reports the worst ratios.
 
 * :class:`QuadraticProblem`: f = ½Σ a_i(x_i − x*_i)², in the ℓ2, ℓ∞ and ℓ1 geometries; and, through
   :meth:`QuadraticProblem.matrix`, matrix least squares f(X) = ½‖(X − X*)S^{1/2}‖_F² in the spectral geometry.
@@ -27,7 +27,7 @@ MATRIX_NORMS = ("spectral", "spectral-ns", "l2")
 _RHO = {"l2": lambda d: 1.0, "linf": math.sqrt, "l1": lambda d: 1.0}  # A2 for vectors: ‖v‖₁ ≤ √d‖v‖₂, ‖v‖_∞ ≤ ‖v‖₂
 
 
-class Problem:
+class SCGProblem:
     """What every test problem shares: its norms, and the sampled check of A1–A3 on the ball."""
 
     shape: tuple | None = None  # (d_out, d_in) for matrix problems; x is X flattened row by row
@@ -70,7 +70,7 @@ class Problem:
 
 
 @dataclass(frozen=True)
-class QuadraticProblem(Problem):
+class QuadraticProblem(SCGProblem):
     """f(x) = ½ Σ a_i (x_i − x*_i)², a_i > 0, f* = 0, with stochastic gradients ∇f(x) + σ ξ, E‖ξ‖₂² = 1.
 
     ``noise`` (d,) are the variances of ξ's coordinates, summing to 1 (isotropic: 1/d each), so that
@@ -157,7 +157,7 @@ def _logistic_ratio(m: float) -> float:
 
 
 @dataclass(frozen=True)
-class SeparableProblem(Problem):
+class SeparableProblem(SCGProblem):
     """f(x) = (1/n)Σ φ(⟨u_i, x⟩), u_i = y_i z_i the signed examples of linearly separable data, φ(m) = log(1 + e^{−m})
     (logistic) or e^{−m} (exponential); f* = inf f = 0, not attained. Stochastic gradients: ∇f + σξ (Gaussian,
     as for the quadratic), or the mean gradient of B·S examples drawn with replacement (finite-sum sampling).
@@ -239,7 +239,7 @@ class SeparableProblem(Problem):
         return {"L": L, "mu": mu, "rho": float(_RHO[norm](self.dim)), "f_star": 0.0}
 
 
-def problem_from_spec(spec: dict) -> Problem:
+def problem_from_spec(spec: dict) -> SCGProblem:
     """Rebuild a problem from its ``spec``."""
     spec = dict(spec)
     family = spec.pop("family")

@@ -13,15 +13,16 @@ arrives, for a total of T₁. Three ways to spend it, all from x₀ = 0 (single-
 from dataclasses import dataclass
 
 from batchlab.sim import errors
-from batchlab.sim.scg._montecarlo import Stage, scg_stages
-from batchlab.sim.scg._problems import Problem
+from batchlab.sim._json import JSONResult
+from batchlab.sim.scg._montecarlo import SCGSettings, Stage, scg_stages
+from batchlab.sim.scg._problems import SCGProblem
 from batchlab.theory.scg import transfer_bst
 
 STRATEGIES = ("fixed", "restart", "large")
 
 
 @dataclass(frozen=True)
-class RestartRuns:
+class RestartRuns(JSONResult):
     """One :class:`SCGRun` (with ``tokens``) per strategy, and the second-stage settings (B₁S₁, β₁) of eqs. 7–8."""
 
     runs: dict
@@ -29,9 +30,9 @@ class RestartRuns:
     beta_large: float
 
 
-def restart_runs(problem: Problem, *, tokens_from: int, tokens_to: int, bs: int, beta: float, lmo: str = "l2",
-                 alpha: float, radius: float, sigma_star: float = 1.0, reset: str = "none",
-                 schedule: str = "constant", reps: int = 64, seed: int = 0, points: int = 40) -> RestartRuns:
+def restart_runs(problem: SCGProblem, settings: SCGSettings, *, tokens_from: int, tokens_to: int, bs: int, beta: float,
+                 reset: str = "none", schedule: str = "constant", reps: int = 64, seed: int = 0,
+                 points: int = 40) -> RestartRuns:
     """The three strategies of the module docstring, from the tuned (``bs``, ``beta``) at ``tokens_from`` to the
     total ``tokens_to``, every run on the same replicate streams. ``schedule="warmdown"`` gives every stage the
     experiments' linear warmdown (the restart's first stage decays at T₀, as a run planned for T₀ would)."""
@@ -43,6 +44,6 @@ def restart_runs(problem: Problem, *, tokens_from: int, tokens_to: int, bs: int,
               "restart": [Stage(bs, 1, tokens_from, beta, schedule),
                           Stage(large, 1, tokens_to - tokens_from, beta_large, schedule)],
               "large": [Stage(large, 1, tokens_to, beta_large, schedule)]}
-    runs = {name: scg_stages(problem, stages[name], lmo=lmo, alpha=alpha, radius=radius, sigma_star=sigma_star,
-                             reset=reset, reps=reps, seed=seed, points=points) for name in STRATEGIES}
+    runs = {name: scg_stages(problem, settings, stages[name], reset=reset, reps=reps, seed=seed, points=points)
+            for name in STRATEGIES}
     return RestartRuns(runs, large, beta_large)

@@ -14,16 +14,18 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
+from batchlab.sim._json import JSONResult
 from batchlab.sim.critical_batch import log_parabola_argmin, loglog_slope
-from batchlab.sim.scg._montecarlo import scg_monte_carlo
-from batchlab.sim.scg._problems import Problem, problem_from_spec
+from batchlab.sim.scg._montecarlo import SCGSettings, scg_monte_carlo
+from batchlab.sim.scg._problems import SCGProblem, problem_from_spec
 from batchlab.sim.sweep import DEFAULT, sweep
 from batchlab.sim.tuning import minimize_on_grid
 
 # The standard experiment (figure, tests, benchmark): a quadratic with a_i = 1/i in d = 100, x_0 = 0, ‖x*‖₂ = 0.5,
 # η = 2, α = 0.1, σ* = 1, 32 runs per point, c = βK on a 6-point grid, four budgets 2^16..2^22 and B·S = 2^4..2^15.
-STANDARD = dict(tokens=[2**16, 2**18, 2**20, 2**22], bs=[2**k for k in range(4, 16)], c_grid=(0.25, 0.5, 1, 2, 4, 8),
-                alpha=0.1, radius=2.0, sigma_star=1.0, reps=32, seed=0)
+STANDARD = dict(settings=SCGSettings(lmo="l2", alpha=0.1, radius=2.0, sigma_star=1.0),
+                tokens=[2**16, 2**18, 2**20, 2**22], bs=[2**k for k in range(4, 16)], c_grid=(0.25, 0.5, 1, 2, 4, 8),
+                reps=32, seed=0)
 
 
 # The same experiment on the other test problems (figures/scg_problems.py, tests/test_scg_problems.py), 16 runs per
@@ -31,28 +33,27 @@ STANDARD = dict(tokens=[2**16, 2**18, 2**20, 2**22], bs=[2**k for k in range(4, 
 # logistic loss on 32 separable points in d = 8 (margin 0.5, η = 20, σ* = 0.05; c over 1..64).
 OTHER_PROBLEMS = {
     "matrix": dict(spec=dict(family="matrix", d_out=8, d_in=8, exponent=1.0, optimum=0.5, seed=0),
-                   settings=dict(lmo="spectral", tokens=[2**12, 2**14, 2**16, 2**18], bs=[2**k for k in range(2, 10)],
-                                 c_grid=(1 / 16, 1 / 8, 1 / 4, 1 / 2, 1), alpha=0.1, radius=2.0, sigma_star=1.0,
-                                 reps=16, seed=0)),
+                   experiment=dict(settings=SCGSettings(lmo="spectral", alpha=0.1, radius=2.0, sigma_star=1.0),
+                                   tokens=[2**12, 2**14, 2**16, 2**18], bs=[2**k for k in range(2, 10)],
+                                   c_grid=(1 / 16, 1 / 8, 1 / 4, 1 / 2, 1), reps=16, seed=0)),
     "logistic": dict(spec=dict(family="separable", dim=8, examples=32, margin=0.5, loss="logistic", seed=0),
-                     settings=dict(lmo="l2", tokens=[2**12, 2**14, 2**16, 2**18], bs=[2**k for k in range(2, 16)],
-                                   c_grid=(1, 2, 4, 8, 16, 32, 64), alpha=0.1, radius=20.0, sigma_star=0.05, reps=16,
-                                   seed=0)),
+                     experiment=dict(settings=SCGSettings(lmo="l2", alpha=0.1, radius=20.0, sigma_star=0.05),
+                                     tokens=[2**12, 2**14, 2**16, 2**18], bs=[2**k for k in range(2, 16)],
+                                     c_grid=(1, 2, 4, 8, 16, 32, 64), reps=16, seed=0)),
 }
 
 
-def ucurve_task(problem: dict, lmo: str, tokens: int, bs: int, c_grid: list, alpha: float, radius: float,
-                sigma_star: float, reps: int, seed: int) -> dict:
+def ucurve_task(problem: dict, settings: dict, tokens: int, bs: int, c_grid: list, reps: int, seed: int) -> dict:
     """Sweep task: the tuned error at one (T, B·S), with the mean and standard error at every c of the grid."""
-    model = problem_from_spec(problem)
+    model, settings = problem_from_spec(problem), SCGSettings(**settings)
     iterations = tokens // bs
     means, stderrs = {}, {}
 
     def criterion(c, cap):
         if c / iterations > 1.0:
             return math.inf
-        run = scg_monte_carlo(model, lmo=lmo, batch=bs, seq=1, tokens=tokens, beta=c / iterations, alpha=alpha,
-                              radius=radius, sigma_star=sigma_star, reps=reps, seed=seed, workers=1)
+        run = scg_monte_carlo(model, settings, batch=bs, tokens=tokens, beta=c / iterations, reps=reps, seed=seed,
+                              workers=1)
         means[c], stderrs[c] = (math.inf, math.inf) if run.diverged else (float(run.mean[0]), float(run.stderr[0]))
         return means[c]
 
@@ -64,7 +65,7 @@ def ucurve_task(problem: dict, lmo: str, tokens: int, bs: int, c_grid: list, alp
 
 
 @dataclass(frozen=True)
-class UCurve:
+class UCurve(JSONResult):
     """Tuned error against B·S at one budget: ``error[k]`` (nan where every c diverged), its standard error, the
     tuned c = βK; ``bs_star`` the refined argmin (``bs_star_grid`` the grid's), ``at_edge`` when it is an end."""
 
@@ -88,10 +89,18 @@ class UCurve:
         return self.c * self.bs / self.tokens
 
 
-def _spec(problem: Problem) -> dict:
+def _spec(problem: SCGProblem) -> dict:
     if problem.spec is None:
         raise errors.InvalidParameter("problem", "built by a classmethod (with a spec, cacheable)", "explicit arrays")
     return problem.spec
+
+
+def _settings(problem: SCGProblem, settings: SCGSettings) -> dict:
+    """``settings`` as a sweep task's JSON, checked against the problem (which must have its LMO)."""
+    if not isinstance(settings, SCGSettings):
+        raise errors.InvalidParameter("settings", "an SCGSettings", type(settings).__name__)
+    problem.check_norm(settings.lmo)
+    return settings.to_dict()
 
 
 def _column(rows: list, key: str) -> np.ndarray:
@@ -99,19 +108,18 @@ def _column(rows: list, key: str) -> np.ndarray:
     return np.array([math.nan if row[key] is None else row[key] for row in rows])
 
 
-def u_curves(problem: Problem, *, lmo: str = "l2", tokens, bs, c_grid=(0.25, 0.5, 1, 2, 4, 8),
-             alpha: float = 0.1, radius: float = 2.0, sigma_star: float = 1.0, reps: int = 32, seed: int = 0,
-             cache=DEFAULT, workers: int | None = None) -> list[UCurve]:
+def u_curves(problem: SCGProblem, settings: SCGSettings, *, tokens, bs, c_grid=(0.25, 0.5, 1, 2, 4, 8), reps: int = 32,
+             seed: int = 0, cache=DEFAULT, workers: int | None = None) -> list[UCurve]:
     """:class:`UCurve` for every budget in ``tokens`` over the B·S values of ``bs`` up to that budget, one sweep."""
-    spec = _spec(problem)
+    spec, settings = _spec(problem), _settings(problem, settings)
     tokens = sorted({errors.integer("tokens", t) for t in tokens})
     bs = sorted({errors.integer("bs", b) for b in bs})
     if bs[0] > tokens[0]:
         raise errors.InvalidParameter("bs", f"values up to the smallest budget {tokens[0]}", bs[0])
     c_grid = sorted(errors.real("c_grid", c, gt=0) for c in c_grid)
     grids = {t: [b for b in bs if b <= t] for t in tokens}
-    configs = [dict(problem=spec, lmo=lmo, tokens=t, bs=b, c_grid=c_grid, alpha=alpha, radius=radius,
-                    sigma_star=sigma_star, reps=reps, seed=seed) for t in tokens for b in grids[t]]
+    configs = [dict(problem=spec, settings=settings, tokens=t, bs=b, c_grid=c_grid, reps=reps, seed=seed)
+               for t in tokens for b in grids[t]]
     records = iter(sweep(ucurve_task, configs, cache=cache, workers=workers, desc="SCG: U-curves"))
     curves = []
     for t in tokens:
@@ -124,7 +132,7 @@ def u_curves(problem: Problem, *, lmo: str = "l2", tokens, bs, c_grid=(0.25, 0.5
 
 
 @dataclass(frozen=True)
-class AlphaScan:
+class AlphaScan(JSONResult):
     """Tuned error (c = βK tuned) against the momentum weight α at one budget and B·S; ``alpha`` the grid's argmin."""
 
     tokens: int
@@ -135,16 +143,16 @@ class AlphaScan:
     alpha: float
 
 
-def tuned_alpha(problem: Problem, points, *, lmo: str = "l2", alphas=(0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.0),
-                c_grid=(0.25, 0.5, 1, 2, 4, 8), radius: float = 2.0, sigma_star: float = 1.0, reps: int = 32,
-                seed: int = 0, cache=DEFAULT, workers: int | None = None) -> list[AlphaScan]:
+def tuned_alpha(problem: SCGProblem, settings: SCGSettings, points, *, alphas=(0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.0),
+                c_grid=(0.25, 0.5, 1, 2, 4, 8), reps: int = 32, seed: int = 0, cache=DEFAULT,
+                workers: int | None = None) -> list[AlphaScan]:
     """For each (T, B·S) of ``points``, the error with c tuned per α over ``alphas`` (the tasks of :func:`u_curves`
-    at other α, one sweep)."""
-    spec = _spec(problem)
+    with ``settings.alpha`` replaced, one sweep)."""
+    spec, _ = _spec(problem), _settings(problem, settings)
     points = [(errors.integer("tokens", t), errors.integer("bs", b)) for t, b in points]
     alphas = sorted(errors.real("alphas", a, gt=0, le=1) for a in alphas)
-    configs = [dict(problem=spec, lmo=lmo, tokens=t, bs=b, c_grid=sorted(c_grid), alpha=a, radius=radius,
-                    sigma_star=sigma_star, reps=reps, seed=seed) for t, b in points for a in alphas]
+    configs = [dict(problem=spec, settings=settings.replace(alpha=a).to_dict(), tokens=t, bs=b, c_grid=sorted(c_grid),
+                    reps=reps, seed=seed) for t, b in points for a in alphas]
     records = iter(sweep(ucurve_task, configs, cache=cache, workers=workers, desc="SCG: tuned alpha"))
     scans = []
     for t, b in points:
