@@ -14,10 +14,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
+from batchlab.sim._json import JSONResult
 
 
 @dataclass(frozen=True)
-class StepsToTarget:
+class StepsToTarget(JSONResult):
     """``steps``: smallest step count with loss ≤ target (None if the path never gets there).
 
     ``fractional``: the crossing interpolated log-linearly between the last step above the

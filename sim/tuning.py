@@ -22,10 +22,11 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from batchlab.sim import errors
+from batchlab.sim._json import JSONResult
 
 
 @dataclass(frozen=True)
-class Tuned:
+class Tuned(JSONResult):
     """The optimum of a criterion over x in [low, high] and the evaluations behind it.
 
     ``argmin``/``value``: the best evaluated point (None/inf if no point had a finite value).

@@ -43,7 +43,7 @@ ITERATES = ("averaged", "last")
 
 
 @dataclass(frozen=True)
-class LrSearch:
+class LrSearch(JSONResult):
     """Where and how finely to tune γ: fractions ``low``..``high`` of γ_max(B), searched by ``minimize_log``."""
 
     low: float = 1e-4

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import listed
+from batchlab.sim._json import JSONResult, listed
 from batchlab.sim._numba import jit
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
 from batchlab.theory.linreg import ms_stability_limit
@@ -183,7 +183,7 @@ def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int) -
 
 
 @dataclass(frozen=True)
-class RiskPath:
+class RiskPath(JSONResult):
     """Exact expected excess risk along one run, total only (no bias/variance split), no factor ½.
 
     ``averaged[m − 1]`` = E excess(w̄_m), the average of w_0..w_{m−1} (the paper's output after

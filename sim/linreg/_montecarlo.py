@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from batchlab.sim import errors
+from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
 from batchlab.sim.parallel import map_replicates
@@ -127,7 +128,7 @@ ENGINES = {"suffstat": suffstat_replicate, "naive": naive_replicate}
 
 
 @dataclass(frozen=True)
-class Replicates:
+class Replicates(JSONResult):
     """Per-replicate risks of one Monte Carlo experiment (inf where a replicate diverged)."""
 
     last: np.ndarray
@@ -162,7 +163,7 @@ def run_replicates(problem: LinRegProblem, *, lr, batch, steps, reps, seed, stre
 
 
 @dataclass(frozen=True)
-class MonteCarloRisk:
+class MonteCarloRisk(JSONResult):
     """Monte Carlo means and standard errors of the excess risk (no factor ½).
 
     Same conventions as :class:`batchlab.sim.linreg.ExactRisk`. ``bias`` and ``variance`` come

@@ -28,6 +28,7 @@ import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 
 from batchlab.sim import errors
+from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
 from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.nqm._crossing import _eigen, _lucas
@@ -39,7 +40,7 @@ from batchlab.sim.sweep import DEFAULT, sweep
 
 
 @dataclass(frozen=True)
-class Schedule:
+class Schedule(JSONResult):
     """Piecewise-constant hyperparameters: ``lengths[j]`` steps at ``lr[j]`` with batch size ``batch[j]``."""
 
     lengths: np.ndarray
@@ -214,7 +215,7 @@ def _sgd_final_loss(h, c, s0, counts, log_lrs, batch, lengths, precond):
 
 
 @dataclass(frozen=True)
-class OptimisedSchedule:
+class OptimisedSchedule(JSONResult):
     """The schedule with the lowest loss at ``schedule.total_steps`` among K equal pieces under ``cap``."""
 
     schedule: Schedule
@@ -254,7 +255,7 @@ def optimise_schedule(problem: NQMProblem, *, batch: int, steps: int, pieces: in
 
 
 @dataclass(frozen=True)
-class ScheduleSteps:
+class ScheduleSteps(JSONResult):
     """Fewest steps to the target with an optimised K-piece schedule (None: not within ``max_steps``)."""
 
     steps: int | None
@@ -296,10 +297,10 @@ def schedule_task(problem: dict, batch: int, target: float, precond: float, piec
 
 
 @dataclass(frozen=True)
-class ScheduleCurve:
+class ScheduleCurve(JSONResult):
     """Steps to ``target`` against batch size with an optimised ``pieces``-piece schedule (1: constant).
 
-    ``steps[k]`` (−1 where never), ``lr[k]`` the optimised learning rates of batch size k (nan where never).
+    ``steps[k]`` (nan where never), ``lr[k]`` the optimised learning rates of batch size k (nan where never).
     """
 
     precond: float
@@ -327,7 +328,7 @@ def schedule_curves(problem: NQMProblem, *, preconds=(0.0,), pieces=(1, 10), bat
             rows = [next(records) for _ in batches]
             curves.append(ScheduleCurve(
                 precond, k, target, np.array(batches, dtype=np.float64),
-                np.array([-1 if r["steps"] is None else r["steps"] for r in rows]),
+                np.array([np.nan if r["steps"] is None else r["steps"] for r in rows], dtype=np.float64),
                 np.array([np.full(k, np.nan) if r["lr"] is None else r["lr"] for r in rows]),
                 schedule_cap(problem, precond)))
     return curves

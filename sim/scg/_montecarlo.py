@@ -219,7 +219,7 @@ class SCGSettings(JSONResult):
 
 
 @dataclass(frozen=True)
-class Stage:
+class Stage(JSONResult):
     """A stretch of constant settings: ``tokens`` tokens in steps of B = ``batch`` sequences of S = ``seq`` tokens,
     FW step β = ``beta`` (constant, or the linear warmdown of :func:`beta_schedule` over this stage)."""
 
