@@ -30,9 +30,34 @@ def scg_bst(args) -> dict:
         return {key: value for key, value in asdict(point).items() if key != "constants"} | {
             "theorem_constants": point.constants, "regime_exponent": 2 / 3 if point.flat_regime else 4 / 7}
 
-    return {"L": L, "mu": mu, "rho": rho, "sigma_star": sigma_star, "tokens": tokens, "c": c} | fields(chosen) | {
+    payload = {"L": L, "mu": mu, "rho": rho, "sigma_star": sigma_star, "tokens": tokens, "c": c} | fields(chosen) | {
         ("without_constants" if chosen.constants else "with_constants"): fields(other),
         "error_definition": "eq. 34 of Islamov et al. 2026 (log factor dropped): E[f(x_K) - f*] at BS*"}
+    if args.bs is not None:
+        bs = errors.real("bs", args.bs, gt=0, le=tokens)
+
+        def at(constants):
+            error, regime = scg.budget_error(L, mu, rho, sigma_star, tokens, bs, c, constants=constants)
+            return {"error": error, "regime": regime,
+                    "terms": scg.budget_error_terms(L, mu, rho, sigma_star, tokens, bs, c, constants=constants)}
+
+        payload["at_bs"] = {"bs": bs, "with_constants": at(True), "without_constants": at(False)}
+    return payload
+
+
+def render_bst(p: dict) -> str:
+    """The scalars as a table, then eq. 34 at --bs under both constant conventions."""
+    lines = [f"{key:<20}  {value:.6g}" if isinstance(value, float) else f"{key:<20}  {value}"
+             for key, value in p.items() if not isinstance(value, dict)]
+    lines.append("(the other constant convention and every key: see --json)")
+    if "at_bs" in p:
+        at = p["at_bs"]
+        lines.append(f"eq. 34 at B*S = {at['bs']:.6g}:")
+        for convention in ("with_constants", "without_constants"):
+            terms = ", ".join(f"{name} {value:.4g}" for name, value in at[convention]["terms"].items())
+            lines.append(f"  {convention.replace('_', ' '):<17}  error {at[convention]['error']:.4g}, "
+                         f"regime {at[convention]['regime']}  ({terms})")
+    return "\n".join(lines)
 
 
 def scg_transfer(args) -> dict:
@@ -106,7 +131,8 @@ def add_parsers(systems) -> None:
     verbs = scg.add_subparsers(dest="verb", required=True, metavar="<verb>")
 
     bst = add_verb(
-        verbs, "bst", run=scg_bst, help="the BST rule BS* = (T mu rho sigma*/L)^(2/3) and the regimes around it",
+        verbs, "bst", run=scg_bst, render=render_bst,
+        help="the BST rule BS* = (T mu rho sigma*/L)^(2/3) and the regimes around it",
         description="Eq. 34 of Islamov et al. 2026 at token budget T: the B*S where the flat regime meets the "
                     "iteration-starved one (BS*), the noise-dominated boundary, the iterations K = T/BS*, the step "
                     "beta = c/K, Theorem 4.1's alpha there, and the error at BS*. With the theorem's constants by "
@@ -120,6 +146,8 @@ def add_parsers(systems) -> None:
     add("--tokens", type=float, required=True, help="token budget T = K B S")
     add("--c", type=float, default=1.0, help="beta K (default 1)")
     add("--no-constants", action="store_true", help="headline values without Theorem 4.1's constants (eq. 3)")
+    add("--bs", type=float, metavar="X", help="also evaluate eq. 34 at B*S = X (0 < X <= T) and name its regime, "
+                                              "with and without the theorem's constants")
 
     transfer = add_verb(
         verbs, "transfer", run=scg_transfer, help="transfer B*S and beta from a tuned budget to a larger one",

@@ -212,6 +212,23 @@ def test_scg_bst_contract(capsys):
     assert short["with_constants"]["bs_star"] == pytest.approx(payload["bs_star"])
 
 
+def test_scg_bst_at_a_given_bs_names_the_regime_under_both_conventions(capsys):
+    """--bs X evaluates eq. 34 at B·S = X: the regime is the largest term, and it moves through the three regimes
+    as X grows past the noise boundary and BS* (with the theorem's constants; the short form has its own)."""
+    payload = run_json(capsys, BST)
+    regimes = []
+    for bs in (payload["bs_noise_boundary"] / 10, payload["bs_star"] / 10, payload["bs_star"] * 10):
+        at = run_json(capsys, BST + ["--bs", str(bs)])["at_bs"]
+        assert at["bs"] == pytest.approx(bs) and set(at) == {"bs", "with_constants", "without_constants"}
+        for convention in ("with_constants", "without_constants"):
+            terms, largest = at[convention]["terms"], max(at[convention]["terms"].values())
+            assert at[convention]["error"] == largest and terms[at[convention]["regime"]] == largest
+        regimes.append(at["with_constants"]["regime"])
+    assert regimes == ["noise-dominated", "flat", "iteration-starved"]
+    assert main(BST + ["--bs", "2048"]) == 0 and "eq. 34 at B*S = 2048" in capsys.readouterr().out
+    assert main(BST + ["--bs", "1e12"]) == 2 and "--bs" in capsys.readouterr().err
+
+
 def test_scg_transfer_contract(capsys):
     """Table 3 of the paper: 124M → 1B with its L, μ, ρ and T₁/T₀ = 1000/124 gives B·S ×4.37 and β ×0.54."""
     argv = ["scg", "transfer", "--tokens-from", "124", "--tokens-to", "1000", "--batch", "256", "--seq", "1024",
