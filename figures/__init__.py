@@ -1,13 +1,18 @@
-"""The figure gallery: one module per figure, each with ``compute()`` (data) and ``plot(data)`` (a Figure).
+"""The figure gallery: one module per figure, each with ``compute(**parameters)`` (data) and ``plot(data)`` (a Figure).
 
-``regenerate(out_dir)`` rebuilds every registered figure as PNG and PDF. Backends come
-from the environment (``MPLBACKEND=Agg`` on headless machines); library code never
-calls ``matplotlib.use``.
+A figure's parameters are the keyword arguments of its ``compute`` (their defaults draw the gallery, see
+``figures/README.md``); :func:`parameters` lists them, and the data ``compute`` returns holds the values it used
+under ``"parameters"``, so that ``plot`` draws any of them. :func:`regenerate` rebuilds figures as PNG and PDF,
+with their data beside them on request (:func:`write_data`: JSON, and CSV for tables). Backends come from the
+environment (``MPLBACKEND=Agg`` on headless machines); library code never calls ``matplotlib.use``.
 """
 
+import csv
+import inspect
+import json
 import sys
+from pathlib import Path
 
-import matplotlib.pyplot as plt
 from tqdm import tqdm
 
 from batchlab.figures import (
@@ -27,6 +32,7 @@ from batchlab.figures import (
     scg_ucurve,
 )
 from batchlab.figures._save import save
+from batchlab.sim._json import jsonable
 from batchlab.sim.errors import InvalidParameter
 
 REGISTRY = {module.NAME: module for module in (linreg_lr_over_batch, linreg_bias_variance, linreg_cbs_steps,
@@ -35,16 +41,111 @@ REGISTRY = {module.NAME: module for module in (linreg_lr_over_batch, linreg_bias
                                                 scg_restart, scg_problems)}
 
 
-def regenerate(out_dir, names=None) -> list:
-    """Compute and save the named figures (all by default); return the written paths."""
+def _module(name: str):
+    if name not in REGISTRY:
+        raise InvalidParameter("only", "one of " + ", ".join(REGISTRY), name)
+    return REGISTRY[name]
+
+
+def parameters(name: str) -> dict:
+    """The parameters of figure ``name`` and their defaults (the gallery's values)."""
+    return {key: p.default for key, p in inspect.signature(_module(name).compute).parameters.items()}
+
+
+def _parse(key: str, text: str, default):
+    """``text`` as a value of the default's type: a number, a word, or comma-separated numbers for a tuple."""
+    kind = type(default)
+    try:
+        if isinstance(default, bool):
+            if text.lower() not in ("true", "false"):
+                raise ValueError
+            return text.lower() == "true"
+        if isinstance(default, (tuple, list)):
+            item = type(default[0]) if default else float
+            return kind(item(float(v)) if item is int and float(v).is_integer() else item(v)
+                        for v in text.split(","))
+        if isinstance(default, int):
+            value = float(text)
+            if not value.is_integer():
+                raise ValueError
+            return int(value)
+        return kind(text)
+    except ValueError:
+        shape = "comma-separated numbers" if isinstance(default, (tuple, list)) else kind.__name__
+        raise InvalidParameter("set", f"{key}=<{shape}> (default {key}={_show(default)})", text) from None
+
+
+def _show(value) -> str:
+    return ",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
+
+
+def parse_assignments(name: str, assignments) -> dict:
+    """``["a=2", "dim=4000"]`` as parameters of figure ``name``, each converted to its default's type."""
+    defaults, out = parameters(name), {}
+    for assignment in assignments or ():
+        key, sep, text = assignment.partition("=")
+        if not sep or key not in defaults:
+            known = ", ".join(f"{k}={_show(v)}" for k, v in defaults.items())
+            raise InvalidParameter("set", f"KEY=VALUE with KEY a parameter of {name} ({known})", assignment)
+        out[key] = _parse(key, text, defaults[key])
+    return out
+
+
+def compute(name: str, **overrides) -> dict:
+    """The data of figure ``name`` at its defaults with ``overrides``."""
+    return _module(name).compute(**overrides)
+
+
+def write_data(data: dict, out_dir, name: str) -> list[Path]:
+    """``name``.json (the whole data, JSON-safe: missing values are null) and, for a figure whose data is a table
+    (a ``rows`` list of flat dicts), ``name``.csv; return the paths."""
+    out_dir = Path(out_dir)
+    path = out_dir / f"{name}.json"
+    path.write_text(json.dumps(jsonable(data), allow_nan=False, indent=1) + "\n")
+    paths = [path]
+    rows = data.get("rows")
+    if rows and all(isinstance(row, dict) and not any(isinstance(v, (dict, list, tuple)) for v in row.values())
+                    for row in rows):
+        table = out_dir / f"{name}.csv"
+        with table.open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows([jsonable(row) for row in rows])
+        paths.append(table)
+    return paths
+
+
+def check_out_dir(out_dir) -> Path:
+    """``out_dir``, created if need be; a one-line error before any work if it cannot be written."""
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = out_dir / ".batchlab-write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as err:
+        raise InvalidParameter("out", "a folder that can be created and written", f"{out_dir} ({err.strerror})") \
+            from None
+    return out_dir
+
+
+def regenerate(out_dir, names=None, *, overrides=None, data: bool = False) -> list[Path]:
+    """Compute and save the named figures (all by default) with parameter ``overrides`` (only with one name), and
+    their data when ``data``; return the written paths."""
+    import matplotlib.pyplot as plt
+
     names = list(REGISTRY) if names is None else list(names)
-    unknown = [name for name in names if name not in REGISTRY]
-    if unknown:
-        raise InvalidParameter("only", "one of " + ", ".join(REGISTRY), unknown[0])
+    for name in names:
+        _module(name)
+    if overrides and len(names) != 1:
+        raise InvalidParameter("set", "used with exactly one figure (--only NAME)", f"{len(names)} figures")
+    out_dir = check_out_dir(out_dir)
     written = []
     for name in tqdm(names, desc="figures", file=sys.stderr, disable=None):
-        module = REGISTRY[name]
-        fig = module.plot(module.compute())
+        values = compute(name, **(overrides or {}))
+        fig = REGISTRY[name].plot(values)
         written += save(fig, out_dir, name)
         plt.close(fig)
+        if data:
+            written += write_data(values, out_dir, name)
     return written

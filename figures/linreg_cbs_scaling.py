@@ -11,32 +11,37 @@ panel titles give R(D, B*)/R_opt and R(D, 4B*)/R_opt over the last six D (the fi
 import numpy as np
 
 from batchlab.sim.critical_batch import loglog_slope
+from batchlab.sim.errors import InvalidParameter
 from batchlab.sim.linreg import LinRegProblem, measure_cbs_scaling
 from batchlab.theory.linreg import cbs_exponent, corollary8_case
 
 NAME = "linreg_cbs_scaling"
-CASES = ((2.0, 1.5), (1.5, 2.5), (1.5, 6.0))  # b ≤ a; a < b < 2a+1; b > 2a+1
-DIM, SIGMA = 1000, 1.0
-SAMPLES = [3 * 2**k for k in range(5, 17)]  # 96 .. 196608: 3.3 decades
 
 
-def compute() -> dict:
+def compute(*, a: tuple = (2.0, 1.5, 1.5), b: tuple = (1.5, 2.5, 6.0), dim: int = 1000, sigma: float = 1.0,
+            samples: tuple = tuple(3 * 2**k for k in range(5, 17))) -> dict:
+    """One panel per (a[k], b[k]); the defaults are the cases b ≤ a, a < b < 2a+1, b > 2a+1, over D = 96..196608
+    (3.3 decades)."""
+    if len(a) != len(b):
+        raise InvalidParameter("set", "a and b of one length (one panel each)", f"{len(a)} and {len(b)}")
+    parameters = dict(a=a, b=b, dim=dim, sigma=sigma, samples=samples)
     panels = []
-    for a, b in CASES:
-        runs = measure_cbs_scaling(LinRegProblem.power_law(a, b, DIM, SIGMA), SAMPLES)
+    for a, b in zip(a, b):
+        runs = measure_cbs_scaling(LinRegProblem.power_law(a, b, dim, sigma), list(samples))
         panels.append(dict(a=a, b=b, case=corollary8_case(a, b), predicted=cbs_exponent(a, b),
                            paper=np.array([m.paper.b_star for m in runs]), noise=np.array([m.b_noise for m in runs]),
-                           at_cbs=np.array([m.risk_ratio_at(m.paper.b_star) for m in runs]),
-                           at_4cbs=np.array([m.risk_ratio_at(4 * m.paper.b_star) for m in runs]),
+                           at_cbs=np.array([m.risk_ratio_at(m.paper.b_star) for m in runs], dtype=float),
+                           at_4cbs=np.array([m.risk_ratio_at(4 * m.paper.b_star) for m in runs], dtype=float),
                            collapse=[(m.batch_sizes[keep] / m.paper.b_star, m.risk[keep] / m.paper.r_opt)
                                      for m in runs for keep in [m.batch_sizes <= m.samples / 8]]))
-    return dict(samples=np.array(SAMPLES, dtype=float), panels=panels)
+    return dict(parameters=parameters, samples=np.array(samples, dtype=float), panels=panels)
 
 
 def plot(data):
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 3, figsize=(13, 8), layout="constrained")
+    p = data["parameters"]
+    fig, axes = plt.subplots(2, len(data["panels"]), figsize=(13, 8), layout="constrained", squeeze=False)
     D = data["samples"]
     colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.9, D.size))
     for top, bottom, panel in zip(axes[0], axes[1], data["panels"]):
@@ -48,7 +53,7 @@ def plot(data):
         top.plot(D, anchor * (D / D[-1]) ** panel["predicted"], "k:", lw=1.5,
                  label=f"Corollary 8: slope {panel['predicted']:.3f}")
         top.set(xscale="log", yscale="log", xlabel="data size D", ylabel="critical batch size B*",
-                title=f"case {panel['case']}: a={panel['a']}, b={panel['b']}, d={DIM}")
+                title=f"case {panel['case']}: a={panel['a']}, b={panel['b']}, d={p['dim']}")
         top.legend(fontsize=8)
         for color, (x, y) in zip(colors, panel["collapse"]):
             bottom.plot(x, y, "-", color=color, lw=1.2)
@@ -62,5 +67,5 @@ def plot(data):
     sm = plt.cm.ScalarMappable(cmap="viridis", norm=plt.matplotlib.colors.LogNorm(D[0], D[-1]))
     fig.colorbar(sm, ax=axes[1], label="D", shrink=0.8)
     fig.suptitle("Critical batch size of one-pass SGD on power-law linear regression, exact engine, γ tuned per B "
-                 f"(σ = {SIGMA}; excess risk of w̄, no ½)", fontsize=10)
+                 f"(σ = {p['sigma']}; excess risk of w̄, no ½)", fontsize=10)
     return fig

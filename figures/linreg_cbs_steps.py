@@ -11,18 +11,18 @@ import numpy as np
 from batchlab.sim.linreg import LinRegProblem, measure_cbs
 
 NAME = "linreg_cbs_steps"
-A, B_SRC, DIM, SAMPLES, SIGMA = 1.5, 2.5, 1000, 24576, 1.0  # also a point of linreg_cbs_scaling (cached)
 
 
-def compute() -> dict:
-    measured = measure_cbs(LinRegProblem.power_law(A, B_SRC, DIM, SIGMA), SAMPLES)
-    return dict(summary=measured.to_dict(), fit=measured.fit, fit_alpha=measured.fit_alpha)
+def compute(*, a: float = 1.5, b: float = 2.5, dim: int = 1000, samples: int = 24576, sigma: float = 1.0) -> dict:
+    """The defaults are also a point of linreg_cbs_scaling (so served from its cache)."""
+    measured = measure_cbs(LinRegProblem.power_law(a, b, dim, sigma), samples)
+    return dict(parameters=dict(a=a, b=b, dim=dim, samples=samples, sigma=sigma), summary=measured.to_dict())
 
 
 def plot(data):
     import matplotlib.pyplot as plt
 
-    s = data["summary"]
+    s, p = data["summary"], data["parameters"]
     all_batches = np.array(s["batch_sizes"], dtype=float)
     all_steps = np.array([np.nan if v is None else v for v in s["steps"]])
     shown = all_batches <= 2 * all_batches[np.isfinite(all_steps)].max()  # f(B) is searched up to 4× D/B
@@ -33,10 +33,10 @@ def plot(data):
     ax.fill_between(batches, line, 1.2 * line, color="0.85", label="within 1.2× of linear scaling")
     ax.plot(batches, line, "k--", lw=1, label=f"linear scaling f*(B) = D/B from B_opt = {s['paper']['b_opt']:g}")
     fine = np.geomspace(batches[0], batches[-1], 200)
-    for form, color, label in ((data["fit"], "C0", "fit a + b/B"), (data["fit_alpha"], "C2", "fit a + b/B^α")):
+    for form, color, label in ((s["fit"], "C0", "fit a + b/B"), (s["fit_alpha"], "C2", "fit a + b/B^α")):
         if form is not None:
-            ax.plot(fine, form.a + form.b * fine**-form.alpha, color=color, lw=1,
-                    label=f"{label} (α={form.alpha:.2f})")
+            ax.plot(fine, form["a"] + form["b"] * fine**-form["alpha"], color=color, lw=1,
+                    label=f"{label} (α={form['alpha']:.2f})")
     ax.plot(batches, steps, "ko", ms=5, zorder=5, label="f(B): steps to R_opt (exact, γ tuned)")
     marks = (("fit", "C0", ":", "fit, α = 1"), ("fit-alpha", "C2", ":", "fit, α fitted"),
              ("noise", "C4", ":", "McCandlish B_noise"), ("sfo", "C1", ":", "SFO argmin B·f"),
@@ -48,8 +48,8 @@ def plot(data):
                 axis.axvline(value, color=color, ls=style, lw=1.5 if style == "-" else 1.8, zorder=4)
             ax.plot([], [], color=color, ls=style, label=f"B* {label} = {value:.3g}")
     ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel="steps to reach R_opt",
-           title=f"a={A}, b={B_SRC}, d={DIM}, D={SAMPLES}, σ={SIGMA}: R_opt = {s['paper']['r_opt']:.3g} "
-                 "(excess risk of w̄)")
+           title=f"a={p['a']}, b={p['b']}, d={p['dim']}, D={p['samples']}, σ={p['sigma']}: "
+                 f"R_opt = {s['paper']['r_opt']:.3g} (excess risk of w̄)")
     ax.legend(fontsize=7, loc="lower left")
     ratio_ax.plot(batches, ratio, "ko-", ms=4, zorder=5)
     ratio_ax.axhline(1.2, color="C3", lw=1, label="overhead 1.2 (Definition 3)")

@@ -13,36 +13,37 @@ from batchlab.sim.linreg import LinRegProblem, exact_risk, monte_carlo_risk
 from batchlab.theory.linreg import ms_stability_limit, theorem7_terms
 
 NAME = "linreg_lr_over_batch"
-A, B_SRC, DIM, SAMPLES, SIGMA = 1.5, 2.0, 500, 4096, 1.0
-BATCHES = (1, 8, 64, 512)
-MC_POINTS, MC_REPS, SEED = 6, 100, 0
 
 
-def compute() -> dict:
-    problem = LinRegProblem.power_law(A, B_SRC, DIM, SIGMA)
+def compute(*, a: float = 1.5, b: float = 2.0, dim: int = 500, samples: int = 4096, sigma: float = 1.0,
+            batches: tuple = (1, 8, 64, 512), mc_points: int = 6, mc_reps: int = 100, seed: int = 0) -> dict:
+    parameters = dict(a=a, b=b, dim=dim, samples=samples, sigma=sigma, batches=batches, mc_points=mc_points,
+                      mc_reps=mc_reps, seed=seed)
+    problem = LinRegProblem.power_law(a, b, dim, sigma)
     lam = problem.eigenvalues
     ratios = np.geomspace(1e-4, 3.0, 60)  # γ/B
     curves = {}
-    for batch in BATCHES:
+    for batch in batches:
         lr_max = ms_stability_limit(lam, batch)
         feasible = ratios[ratios * batch < lr_max]
-        risks = [exact_risk(problem, lr=r * batch, batch=batch, samples=SAMPLES) for r in feasible]
+        risks = [exact_risk(problem, lr=r * batch, batch=batch, samples=samples) for r in feasible]
         exact = np.array([np.inf if res.diverged else res.averaged for res in risks])
-        mc_ratios = np.geomspace(feasible[0] * 3, feasible[-1] * 0.9, MC_POINTS)
-        mc = [monte_carlo_risk(problem, lr=r * batch, batch=batch, samples=SAMPLES, reps=MC_REPS, seed=SEED)
+        mc_ratios = np.geomspace(feasible[0] * 3, feasible[-1] * 0.9, mc_points)
+        mc = [monte_carlo_risk(problem, lr=r * batch, batch=batch, samples=samples, reps=mc_reps, seed=seed)
               for r in mc_ratios]
         curves[batch] = dict(ratios=feasible, exact=exact, lr_max=lr_max, mc_ratios=mc_ratios,
                              mc_mean=np.array([m.averaged for m in mc]),
                              mc_se=np.array([m.stderr["averaged"] for m in mc]))
-    theorem = np.array([sum(theorem7_terms(lam, problem.w_star**2, SIGMA, r, 1, SAMPLES)) for r in ratios])
-    return dict(curves=curves, ratios=ratios, theorem7=theorem)
+    theorem = np.array([sum(theorem7_terms(lam, problem.w_star**2, sigma, r, 1, samples)) for r in ratios])
+    return dict(parameters=parameters, curves=curves, ratios=ratios, theorem7=theorem)
 
 
 def plot(data):
     import matplotlib.pyplot as plt
 
+    p = data["parameters"]
     fig, ax = plt.subplots(figsize=(7.5, 5.2), layout="constrained")
-    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(BATCHES)))
+    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(p["batches"])))
     for color, (batch, c) in zip(colors, data["curves"].items()):
         ax.plot(c["ratios"], c["exact"], color=color, lw=1.8, label=f"B = {batch} (exact)")
         ax.errorbar(c["mc_ratios"], c["mc_mean"], yerr=2 * c["mc_se"], fmt="o", ms=4, color=color, capsize=2)
@@ -51,7 +52,7 @@ def plot(data):
     ax.set(xscale="log", yscale="log", xlabel="learning rate / batch size  γ/B",
            ylabel="E excess risk of w̄  (no ½)", ylim=(None, 10.0),
            title=f"Risk depends on γ/B only, until γ nears the stability limit\n"
-                 f"a={A}, b={B_SRC}, d={DIM}, D={SAMPLES}, σ={SIGMA}\n"
-                 f"points: Monte Carlo ±2 SE ({MC_REPS} reps); dotted: stability limit γ_max(B)/B")
+                 f"a={p['a']}, b={p['b']}, d={p['dim']}, D={p['samples']}, σ={p['sigma']}\n"
+                 f"points: Monte Carlo ±2 SE ({p['mc_reps']} reps); dotted: stability limit γ_max(B)/B")
     ax.legend(fontsize=8, loc="upper right")
     return fig

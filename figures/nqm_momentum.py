@@ -10,31 +10,33 @@ equal at small batch, far above SGD's stability cap 2/max h^{1−p} at large bat
 
 import numpy as np
 
-from batchlab.sim.nqm import NQMProblem, stability_cap, steps_curves
+from batchlab.figures._labels import count
+from batchlab.sim.nqm import PAPER_BATCHES, NQMProblem, stability_cap, steps_curves
 
 NAME = "nqm_momentum"
-PRECONDS = (0.0, 0.25, 0.5, 0.75)
-TARGET = 0.01
 
 
-def compute() -> dict:
-    problem = NQMProblem.paper(binned=True)
-    curves = {name: steps_curves(problem, optimizer=name, preconds=PRECONDS, target=TARGET)
+def compute(*, dim: int = 10_000, binned: bool = True, preconds: tuple = (0.0, 0.25, 0.5, 0.75), target: float = 0.01,
+            batches: tuple = tuple(PAPER_BATCHES)) -> dict:
+    parameters = dict(dim=dim, binned=binned, preconds=preconds, target=target, batches=batches)
+    problem = NQMProblem.paper(dim, binned=binned)
+    curves = {name: steps_curves(problem, optimizer=name, preconds=preconds, target=target, batches=batches)
               for name in ("sgd", "momentum", "nesterov")}
 
     def rows(name):
         return [dict(p=c.precond, batches=c.batch_sizes, steps=c.steps, lr=c.effective_lr, cbs=c.paper.b_star)
                 for c in curves[name]]
 
-    return dict(sgd=rows("sgd"), momentum=rows("momentum"), nesterov=rows("nesterov"),
-                caps=[stability_cap(problem, p) for p in PRECONDS])
+    return dict(parameters=parameters, sgd=rows("sgd"), momentum=rows("momentum"), nesterov=rows("nesterov"),
+                caps=[stability_cap(problem, p) for p in preconds])
 
 
 def plot(data):
     import matplotlib.pyplot as plt
 
+    p = data["parameters"]
     fig, (ax, speed_ax, lr_ax) = plt.subplots(1, 3, figsize=(16, 4.8), layout="constrained")
-    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(PRECONDS)))
+    colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(p["preconds"])))
     for k, color in enumerate(colors):
         sgd, momentum = data["sgd"][k], data["momentum"][k]
         ax.plot(sgd["batches"], sgd["steps"], "--", color=color, lw=1.2)
@@ -47,7 +49,7 @@ def plot(data):
     nesterov = data["nesterov"][0]
     ax.plot(nesterov["batches"], nesterov["steps"], ":", color="C3", lw=2, label="Nesterov, p = 0")
     ax.plot([], [], "k--", lw=1.2, label="SGD (dashed)")
-    ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel=f"steps to reach loss {TARGET}",
+    ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel=f"steps to reach loss {p['target']}",
            title="steps to target: heavy ball (solid) vs SGD (dashed)")
     ax.legend(fontsize=7)
     speed_ax.axhline(1.0, color="k", lw=0.8)
@@ -61,6 +63,7 @@ def plot(data):
     lr_ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel="effective learning rate α/(1 − β)",
               title="tuned effective learning rate (solid: momentum)")
     lr_ax.legend(fontsize=8)
-    fig.suptitle("Noisy quadratic model, momentum vs SGD (notebook grids, exact engine): h_i = 1/i binned, "
-                 "d = 10⁴, C = H, θ(0) ~ N(0, I); loss ½Σhθ²", fontsize=10)
+    fig.suptitle("Noisy quadratic model, momentum vs SGD (notebook grids, exact engine): h_i = 1/i"
+                 f"{' binned' if p['binned'] else ''}, d = {count(p['dim'])}, C = H, θ(0) ~ N(0, I); loss ½Σhθ²",
+                 fontsize=10)
     return fig

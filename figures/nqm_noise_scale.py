@@ -16,26 +16,28 @@ from batchlab.sim.critical_batch import linear_scaling_cbs
 from batchlab.sim.nqm import NQMProblem, steps_curves
 
 NAME = "nqm_noise_scale"
-PRECONDS = (0.0, 0.25, 0.5, 0.75)
 OPTIMIZERS = {"sgd": "o", "momentum": "s", "ema": "^"}
 
 
-def compute() -> dict:
-    problem = NQMProblem.paper(binned=True)
+def compute(*, dim: int = 10_000, binned: bool = True, preconds: tuple = (0.0, 0.25, 0.5, 0.75),
+            target: float = 0.01) -> dict:
+    parameters = dict(dim=dim, binned=binned, preconds=preconds, target=target)
+    problem = NQMProblem.paper(dim, binned=binned)
     rows = []
     for name in OPTIMIZERS:
-        for c in steps_curves(problem, optimizer=name, preconds=PRECONDS):
+        for c in steps_curves(problem, optimizer=name, preconds=preconds, target=target):
             double = linear_scaling_cbs(c.batch_sizes, c.steps, reference=float(c.batch_sizes[0]), overhead=2.0)
             rows.append(dict(optimizer=name, p=c.precond, b_noise=c.b_noise, at_double=double.b_star,
                              cbs=c.paper.b_star))
-    return dict(rows=rows)
+    return dict(parameters=parameters, rows=rows)
 
 
 def plot(data):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 5.6), layout="constrained")
-    colors = dict(zip(PRECONDS, plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(PRECONDS)))))
+    preconds = data["parameters"]["preconds"]
+    colors = dict(zip(preconds, plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(preconds)))))
     for r in data["rows"]:
         marker = OPTIMIZERS[r["optimizer"]]
         ax.plot(r["at_double"], r["b_noise"], marker, ms=8, color=colors[r["p"]], markeredgecolor="k")

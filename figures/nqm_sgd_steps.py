@@ -9,20 +9,20 @@ Right: the optimal learning rate, linear in B until it stops below the stability
 
 import numpy as np
 
-from batchlab.sim.nqm import NQMProblem, stability_cap, steps_curves
+from batchlab.sim.nqm import PAPER_BATCHES, NQMProblem, stability_cap, steps_curves
 from batchlab.theory.nqm import information_lower_bound_steps
 
 NAME = "nqm_sgd_steps"
-PRECONDS = (0.0, 0.25, 0.5, 0.75)
-TARGET = 0.01
 
 
-def compute() -> dict:
-    problem = NQMProblem.paper(binned=True)
-    curves = steps_curves(problem, preconds=PRECONDS, target=TARGET)
-    return dict(dim=problem.dim, curves=[dict(p=c.precond, batches=c.batch_sizes, steps=c.first_step, lr=c.lr,
-                                              cbs=c.paper.b_star, b_noise=c.b_noise,
-                                              cap=stability_cap(problem, c.precond)) for c in curves])
+def compute(*, dim: int = 10_000, binned: bool = True, preconds: tuple = (0.0, 0.25, 0.5, 0.75), target: float = 0.01,
+            batches: tuple = tuple(PAPER_BATCHES)) -> dict:
+    parameters = dict(dim=dim, binned=binned, preconds=preconds, target=target, batches=batches)
+    problem = NQMProblem.paper(dim, binned=binned)
+    curves = steps_curves(problem, preconds=preconds, target=target, batches=batches)
+    rows = [dict(p=c.precond, batches=c.batch_sizes, steps=c.first_step, lr=c.lr, cbs=c.paper.b_star, b_noise=c.b_noise,
+                 cap=stability_cap(problem, c.precond)) for c in curves]
+    return dict(parameters=parameters, dim=problem.dim, curves=rows)
 
 
 def plot(data):
@@ -37,11 +37,12 @@ def plot(data):
         ax.plot(c["b_noise"], 1.5, "^", ms=9, color=color, markeredgecolor="k", clip_on=False)
         lr_ax.plot(c["batches"], c["lr"], "o-", ms=3, color=color, label=f"p = {c['p']}")
     batches = data["curves"][0]["batches"]
-    ax.plot(batches, information_lower_bound_steps(data["dim"], TARGET, batches), "k--", lw=1,
+    target = data["parameters"]["target"]
+    ax.plot(batches, information_lower_bound_steps(data["dim"], target, batches), "k--", lw=1,
             label="lower bound d/(2·target·B)")
     ax.plot([], [], "k*", ms=10, label="CBS: 1.2× linear scaling from B = 4")
     ax.plot([], [], "k^", ms=8, label="McCandlish B_noise (small-batch run)")
-    ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel=f"steps to reach loss {TARGET}",
+    ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel=f"steps to reach loss {target}",
            ylim=(1, None), title="steps to target, learning rate tuned per B (exact engine)")
     ax.legend(fontsize=8)
     caps = sorted({c["cap"] for c in data["curves"]})
@@ -51,6 +52,7 @@ def plot(data):
     lr_ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel="optimal learning rate",
               title="optimal learning rate (notebook grid)")
     lr_ax.legend(fontsize=8)
-    fig.suptitle(f"Noisy quadratic model, SGD with preconditioner H^-p: h_i = 1/i binned, d = {data['dim']:.0f}, "
+    binned = " binned" if data["parameters"]["binned"] else ""
+    fig.suptitle(f"Noisy quadratic model, SGD with preconditioner H^-p: h_i = 1/i{binned}, d = {data['dim']:.0f}, "
                  "C = H, θ(0) ~ N(0, I); loss ½Σhθ²", fontsize=10)
     return fig

@@ -12,34 +12,46 @@ import itertools
 
 import numpy as np
 
+from batchlab.sim.errors import InvalidParameter
 from batchlab.sim.scg import QuadraticProblem, SCGSettings, eq26_for_run, scg_monte_carlo
 
 NAME = "scg_bound"
-TOKENS = 2**18
-GRID = dict(bs=(4, 64, 1024), c=(0.25, 0.5, 1.0, 2.0), alpha=(0.05, 0.2, 1.0))
+MARKERS = {"l2": "o", "linf": "s", "l1": "^"}
 
 
-def compute() -> dict:
-    problem = QuadraticProblem.power_law(100)
+def compute(*, dim: int = 100, tokens: int = 2**18, bs: tuple = (4, 64, 1024), c: tuple = (0.25, 0.5, 1.0, 2.0),
+            alpha: tuple = (0.05, 0.2, 1.0), lmos: tuple = ("l2", "linf"), radius: float = 2.0, reps: int = 32,
+            seed: int = 0) -> dict:
+    """One row per (LMO, B·S, c, α) of the grid: eq. 26 and the simulated mean (``reps`` runs). Every run must be
+    inside Theorem 4.1's conditions (β = c/K ≤ ½, an exact LMO of ``lmos``: l2, linf or l1)."""
+    parameters = dict(dim=dim, tokens=tokens, bs=bs, c=c, alpha=alpha, lmos=lmos, radius=radius, reps=reps,
+                      seed=seed)
+    problem = QuadraticProblem.power_law(dim)
     rows = []
-    for lmo in ("l2", "linf"):
-        for bs, c, alpha in itertools.product(*GRID.values()):
-            settings = SCGSettings(lmo=lmo, alpha=alpha, radius=2.0)
-            budget = dict(batch=bs, tokens=TOKENS, beta=c / (TOKENS // bs))
+    for lmo in lmos:
+        if lmo not in MARKERS:
+            raise InvalidParameter("set", "lmos from " + ", ".join(MARKERS), lmo)
+        for b, cc, a in itertools.product(bs, c, alpha):
+            settings = SCGSettings(lmo=lmo, alpha=a, radius=radius)
+            budget = dict(batch=b, tokens=tokens, beta=cc / (tokens // b))
             bound, broken = eq26_for_run(problem, settings, **budget)
-            assert not broken
-            run = scg_monte_carlo(problem, settings, **budget, reps=32, seed=0)
-            rows.append(dict(lmo=lmo, bs=bs, c=c, alpha=alpha, bound=bound, mean=float(run.mean[0])))
-    return dict(rows=rows)
+            if broken:
+                raise InvalidParameter("set", "runs inside Theorem 4.1 (c <= K/2)", ", ".join(broken))
+            run = scg_monte_carlo(problem, settings, **budget, reps=reps, seed=seed)
+            mean = None if run.diverged else float(run.mean[0])
+            rows.append(dict(lmo=lmo, bs=b, c=cc, alpha=a, bound=bound, mean=mean))
+    return dict(parameters=parameters, rows=rows)
 
 
 def plot(data):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.8, 5.6), layout="constrained")
-    colors = dict(zip(GRID["c"], plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(GRID["c"])))))
-    markers = {"l2": "o", "linf": "s"}
-    sizes = dict(zip(GRID["alpha"], (30, 60, 110)))
+    p = data["parameters"]
+    colors = dict(zip(p["c"], plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(p["c"])))))
+    markers = {lmo: MARKERS[lmo] for lmo in p["lmos"]}
+    last = len(p["alpha"]) - 1  # marker areas 30 to 110, 60 in the middle
+    sizes = dict(zip(p["alpha"], np.interp(np.arange(last + 1), [0, last / 2, last], [30, 60, 110])))
     for r in data["rows"]:
         ax.scatter(r["mean"], r["bound"], s=sizes[r["alpha"]], color=colors[r["c"]], marker=markers[r["lmo"]],
                    edgecolor="k", linewidth=0.5)
@@ -50,8 +62,10 @@ def plot(data):
         ax.scatter([], [], color=color, edgecolor="k", label=f"c = βK = {c}")
     for lmo, marker in markers.items():
         ax.scatter([], [], color="gray", marker=marker, edgecolor="k", label=f"{lmo} LMO")
-    ax.scatter([], [], s=30, color="w", edgecolor="k", label="marker size: α = 0.05, 0.2, 1")
-    ax.set(xscale="log", yscale="log", xlabel="simulated E[f(x_K) − f*] (32 runs)", ylabel="eq. 26",
-           title=f"Theorem 4.1's bound vs simulation, T = 2^{int(np.log2(TOKENS))}, B·S = 4, 64, 1024")
+    ax.scatter([], [], s=30, color="w", edgecolor="k",
+               label="marker size: α = " + ", ".join(f"{a:g}" for a in p["alpha"]))
+    ax.set(xscale="log", yscale="log", xlabel=f"simulated E[f(x_K) − f*] ({p['reps']} runs)", ylabel="eq. 26",
+           title=f"Theorem 4.1's bound vs simulation, T = 2^{int(np.log2(p['tokens']))}, B·S = "
+                 + ", ".join(str(b) for b in p["bs"]))
     ax.legend(fontsize=7)
     return fig

@@ -18,22 +18,33 @@ LABELS = {"quadratic": "quadratic, ℓ2 (the standard experiment)", "matrix": "m
           "logistic": "logistic, separable data, ℓ2"}
 
 
-def compute() -> dict:
-    curves = {"quadratic": u_curves(QuadraticProblem.power_law(100), **STANDARD)}
-    for name, experiment in OTHER_PROBLEMS.items():
-        curves[name] = u_curves(problem_from_spec(experiment["spec"]), **experiment["experiment"])
-    return {name: dict(exponent=bst_exponent(runs),
-                       curves=[dict(tokens=c.tokens, bs=c.bs, error=c.error, stderr=c.stderr, bs_star=c.bs_star,
-                                    at_edge=c.at_edge) for c in runs]) for name, runs in curves.items()}
+def compute(*, dim: int = 100, matrix_dim: int = 8, logistic_dim: int = 8, logistic_examples: int = 32,
+            logistic_margin: float = 0.5, reps: int = 16) -> dict:
+    """The standard quadratic in ``dim`` dimensions, and :data:`batchlab.sim.scg.OTHER_PROBLEMS` with the matrix
+    problem ``matrix_dim`` × ``matrix_dim``, the logistic one on ``logistic_examples`` points in ``logistic_dim``
+    dimensions at margin ``logistic_margin``, both with ``reps`` runs per point."""
+    parameters = dict(dim=dim, matrix_dim=matrix_dim, logistic_dim=logistic_dim, logistic_examples=logistic_examples,
+                      logistic_margin=logistic_margin, reps=reps)
+    specs = {"matrix": dict(d_out=matrix_dim, d_in=matrix_dim),
+             "logistic": dict(dim=logistic_dim, examples=logistic_examples, margin=logistic_margin)}
+    curves = {"quadratic": u_curves(QuadraticProblem.power_law(dim), **STANDARD)}
+    for name, other in OTHER_PROBLEMS.items():
+        experiment = other["experiment"] | {"reps": reps}
+        curves[name] = u_curves(problem_from_spec(other["spec"] | specs[name]), **experiment)
+    problems = {name: dict(exponent=bst_exponent(runs),
+                           curves=[dict(tokens=c.tokens, bs=c.bs, error=c.error, stderr=c.stderr, bs_star=c.bs_star,
+                                        at_edge=c.at_edge) for c in runs]) for name, runs in curves.items()}
+    return dict(parameters=parameters, problems=problems)
 
 
 def plot(data):
     import matplotlib.pyplot as plt
 
+    problems = data["problems"]
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")
     for ax, name in zip(axes, ("matrix", "logistic")):
-        colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(data[name]["curves"])))
-        for color, c in zip(colors, data[name]["curves"]):
+        colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, len(problems[name]["curves"])))
+        for color, c in zip(colors, problems[name]["curves"]):
             ax.errorbar(c["bs"], c["error"], yerr=2 * c["stderr"], fmt="o-", ms=3, color=color, capsize=2,
                         label=f"T = 2^{int(np.log2(c['tokens']))}")
             level = np.interp(np.log(c["bs_star"]), np.log(c["bs"]), c["error"])
@@ -41,7 +52,7 @@ def plot(data):
         ax.set(xscale="log", yscale="log", xlabel="B·S", ylabel="E[f(x_K) − f*], c = βK tuned", title=LABELS[name])
         ax.legend(fontsize=8)
     star_ax = axes[2]
-    for color, (name, result) in zip(("k", "C0", "C3"), data.items()):
+    for color, (name, result) in zip(("k", "C0", "C3"), problems.items()):
         tokens = np.array([c["tokens"] for c in result["curves"]], dtype=float)
         stars = np.array([c["bs_star"] for c in result["curves"]])
         star_ax.plot(tokens, stars, "*-", ms=11, color=color,
@@ -52,5 +63,6 @@ def plot(data):
     star_ax.set(xscale="log", yscale="log", xlabel="token budget T", ylabel="measured BS*",
                 title="BS*(T) on three problems")
     star_ax.legend(fontsize=7)
-    fig.suptitle("SCG U-curves beyond the quadratic: 16 runs per point, c tuned per point, α = 0.1", fontsize=10)
+    fig.suptitle(f"SCG U-curves beyond the quadratic: {data['parameters']['reps']} runs per point, c tuned per point, "
+                 "α = 0.1", fontsize=10)
     return fig

@@ -13,31 +13,47 @@ below the large-batch run, and the fixed settings 3× above it.
 
 import numpy as np
 
-from batchlab.sim.scg import STANDARD, QuadraticProblem, restart_runs, u_curves
+from batchlab.figures._scg import standard_experiment
+from batchlab.sim.errors import InvalidParameter
+from batchlab.sim.scg import restart_runs, u_curves
 
 NAME = "scg_restart"
-TOKENS_FROM, TOKENS_TO = 2**18, 2**22
 SCHEDULES = ("constant", "warmdown")
 
 
-def compute() -> dict:
-    problem = QuadraticProblem.power_law(100)
-    curves = {c.tokens: c for c in u_curves(problem, **STANDARD)}
-    base = curves[TOKENS_FROM]
+def compute(*, dim: int = 100, alpha: float = 0.1, radius: float = 2.0, sigma_star: float = 1.0,
+            tokens: tuple = (2**16, 2**18, 2**20, 2**22), bs: tuple = tuple(2**k for k in range(4, 16)),
+            c_grid: tuple = (0.25, 0.5, 1, 2, 4, 8), reps: int = 32, seed: int = 0,
+            tokens_from: int = 2**18, tokens_to: int = 2**22,
+            restart_reps: int = 64, restart_seed: int = 7) -> dict:
+    """The standard experiment at these parameters; tuned at ``tokens_from``, then ``tokens_to`` arrives (both
+    budgets of ``tokens``)."""
+    parameters = dict(dim=dim, alpha=alpha, radius=radius, sigma_star=sigma_star, tokens=tokens, bs=bs, c_grid=c_grid,
+                      reps=reps, seed=seed)
+    problem, experiment = standard_experiment(**parameters)
+    for name, value in (("tokens_from", tokens_from), ("tokens_to", tokens_to)):
+        if value not in tokens:
+            raise InvalidParameter("set", f"{name} one of the budgets tokens = {list(tokens)}", value)
+    curves = {c.tokens: c for c in u_curves(problem, **experiment)}
+    base = curves[tokens_from]
     bs, beta = int(base.bs[base.nearest]), base.beta[base.nearest]
-    kwargs = dict(tokens_from=TOKENS_FROM, tokens_to=TOKENS_TO, bs=bs, beta=beta, reps=64, seed=7)
+    kwargs = dict(tokens_from=tokens_from, tokens_to=tokens_to, bs=bs, beta=beta, reps=restart_reps,
+                  seed=restart_seed)
     panels = {}
     for schedule in SCHEDULES:
-        result = restart_runs(problem, STANDARD["settings"], schedule=schedule, **kwargs)
+        result = restart_runs(problem, experiment["settings"], schedule=schedule, **kwargs)
         panels[schedule] = {name: dict(tokens=run.tokens, mean=run.mean, stderr=run.stderr)
                             for name, run in result.runs.items()}
-    return dict(bs=bs, beta=beta, bs_large=result.bs_large, beta_large=result.beta_large,
-                optimum=float(np.nanmin(curves[TOKENS_TO].error)), panels=panels)
+    parameters |= dict(tokens_from=tokens_from, tokens_to=tokens_to, restart_reps=restart_reps,
+                       restart_seed=restart_seed)
+    return dict(parameters=parameters, bs=bs, beta=beta, bs_large=result.bs_large, beta_large=result.beta_large,
+                optimum=float(np.nanmin(curves[tokens_to].error)), panels=panels)
 
 
 def plot(data):
     import matplotlib.pyplot as plt
 
+    p = data["parameters"]
     fig, axes = plt.subplots(1, 2, figsize=(15, 5.2), layout="constrained", sharey=True)
     labels = {"fixed": f"fixed (μP): B·S = {data['bs']}, β = {data['beta']:.2g} throughout",
               "restart": f"restart at T₀: B·S {data['bs']} → {data['bs_large']}, β → {data['beta_large']:.2g}",
@@ -48,12 +64,13 @@ def plot(data):
             tokens, mean, band = run["tokens"][1:], run["mean"][1:], 2 * run["stderr"][1:]
             ax.plot(tokens, mean, "-", color=color, label=labels[name])
             ax.fill_between(tokens, mean - band, mean + band, color=color, alpha=0.25, lw=0)
-        ax.axvline(TOKENS_FROM, color="0.5", ls=":")
+        ax.axvline(p["tokens_from"], color="0.5", ls=":")
         ax.axhline(data["optimum"], color="k", ls=":", label="tuned optimum at T₁ (U-curve, constant β)")
         ax.set(xscale="log", yscale="log", xlabel="tokens consumed",
                title="constant β per stage (the theory)" if schedule == "constant"
                else "linear warmdown over the last 28% of each stage (the experiments)")
         ax.legend(fontsize=8)
     axes[0].set_ylabel("E[f(x) − f*]")
-    fig.suptitle("delayed data: tuned for T₀ = 2^18, then T₁ = 2^22 arrives (switch at the dotted line)", fontsize=11)
+    fig.suptitle(f"delayed data: tuned for T₀ = 2^{int(np.log2(p['tokens_from']))}, then T₁ = "
+                 f"2^{int(np.log2(p['tokens_to']))} arrives (switch at the dotted line)", fontsize=11)
     return fig

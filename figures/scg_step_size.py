@@ -12,18 +12,25 @@ tuned α stays near 0.1 (0.14 to 0.07 over a 64× budget; the paper finds α ≈
 
 import numpy as np
 
-from batchlab.sim.scg import STANDARD, QuadraticProblem, tuned_alpha, u_curves
+from batchlab.figures._scg import standard_experiment
+from batchlab.sim.scg import tuned_alpha, u_curves
 
 NAME = "scg_step_size"
-ALPHAS = (0.025, 0.05, 0.07, 0.1, 0.14, 0.2, 0.4, 0.8, 1.0)
 
 
-def compute() -> dict:
-    problem = QuadraticProblem.power_law(100)
-    curves = u_curves(problem, **STANDARD)
-    scans = tuned_alpha(problem, STANDARD["settings"], [(c.tokens, int(c.bs[c.nearest])) for c in curves],
-                        alphas=ALPHAS, **{k: STANDARD[k] for k in ("c_grid", "reps", "seed")})
-    return dict(curves=[dict(tokens=c.tokens, bs=c.bs, c=c.c, bs_star=c.bs_star, bs_near=c.bs[c.nearest],
+def compute(*, dim: int = 100, alpha: float = 0.1, radius: float = 2.0, sigma_star: float = 1.0,
+            tokens: tuple = (2**16, 2**18, 2**20, 2**22), bs: tuple = tuple(2**k for k in range(4, 16)),
+            c_grid: tuple = (0.25, 0.5, 1, 2, 4, 8), reps: int = 32, seed: int = 0,
+            alphas: tuple = (0.025, 0.05, 0.07, 0.1, 0.14, 0.2, 0.4, 0.8, 1.0)) -> dict:
+    """The standard experiment at these parameters, and α scanned over ``alphas`` at the grid B·S nearest BS*."""
+    parameters = dict(dim=dim, alpha=alpha, radius=radius, sigma_star=sigma_star, tokens=tokens, bs=bs, c_grid=c_grid,
+                      reps=reps, seed=seed)
+    problem, experiment = standard_experiment(**parameters)
+    curves = u_curves(problem, **experiment)
+    scans = tuned_alpha(problem, experiment["settings"], [(c.tokens, int(c.bs[c.nearest])) for c in curves],
+                        alphas=alphas, **{k: experiment[k] for k in ("c_grid", "reps", "seed")})
+    return dict(parameters=parameters | {"alphas": alphas},
+                curves=[dict(tokens=c.tokens, bs=c.bs, c=c.c, bs_star=c.bs_star, bs_near=c.bs[c.nearest],
                              c_near=c.c[c.nearest], beta_near=c.beta[c.nearest]) for c in curves],
                 scans=[dict(tokens=s.tokens, bs=s.bs, alphas=s.alphas, error=s.error, stderr=s.stderr, alpha=s.alpha)
                        for s in scans])
@@ -61,6 +68,7 @@ def plot(data):
     alpha_ax.set(xscale="log", yscale="log", xlabel="momentum weight α", ylabel="error / best (c tuned per α)",
                  title="tuned α across budgets")
     alpha_ax.legend(fontsize=7)
-    fig.suptitle("SCG (ℓ2 LMO) on f = ½Σ i⁻¹(x_i − x*_i)², d = 100, η = 2, σ* = 1: the tuned step size and momentum",
-                 fontsize=10)
+    p = data["parameters"]
+    fig.suptitle(f"SCG (ℓ2 LMO) on f = ½Σ i⁻¹(x_i − x*_i)², d = {p['dim']}, η = {p['radius']:g}, "
+                 f"σ* = {p['sigma_star']:g}: the tuned step size and momentum", fontsize=10)
     return fig

@@ -12,24 +12,31 @@ The bound predicts a flat floor below BS*; the simulation keeps improving with B
 
 import numpy as np
 
-from batchlab.sim.scg import STANDARD, QuadraticProblem, bst_exponent, u_curves
+from batchlab.figures._scg import standard_experiment
+from batchlab.sim.scg import bst_exponent, u_curves
 from batchlab.theory import scg
 
 NAME = "scg_ucurve"
 
 
-def compute() -> dict:
-    problem = QuadraticProblem.power_law(100)
-    curves = u_curves(problem, **STANDARD)
-    settings = STANDARD["settings"]
+def compute(*, dim: int = 100, alpha: float = 0.1, radius: float = 2.0, sigma_star: float = 1.0,
+            tokens: tuple = (2**16, 2**18, 2**20, 2**22), bs: tuple = tuple(2**k for k in range(4, 16)),
+            c_grid: tuple = (0.25, 0.5, 1, 2, 4, 8), reps: int = 32, seed: int = 0) -> dict:
+    """The standard experiment (:data:`batchlab.sim.scg.STANDARD`, d = 100) at these parameters."""
+    parameters = dict(dim=dim, alpha=alpha, radius=radius, sigma_star=sigma_star, tokens=tokens, bs=bs, c_grid=c_grid,
+                      reps=reps, seed=seed)
+    problem, experiment = standard_experiment(**parameters)
+    curves = u_curves(problem, **experiment)
+    settings = experiment["settings"]
     k = problem.constants(settings.lmo, settings.radius)
     constants = (k["L"], k["mu"], k["rho"], settings.sigma_star)
     points = {flag: [scg.bst_point(*constants, c.tokens, 1.0, constants=flag) for c in curves]
               for flag in (True, False)}
-    fine = np.geomspace(STANDARD["bs"][0], STANDARD["bs"][-1], 200)
+    fine = np.geomspace(min(bs), max(bs), 200)
     bound = {flag: [[scg.budget_error(*constants, c.tokens, b, 1.0, constants=flag)[0] for b in fine] for c in curves]
              for flag in (True, False)}
-    return dict(curves=[dict(tokens=c.tokens, bs=c.bs, error=c.error, stderr=c.stderr, bs_star=c.bs_star)
+    return dict(parameters=parameters,
+                curves=[dict(tokens=c.tokens, bs=c.bs, error=c.error, stderr=c.stderr, bs_star=c.bs_star)
                         for c in curves],
                 with_constants=[p.bs_star for p in points[True]], without_constants=[p.bs_star for p in points[False]],
                 noise_boundary=[p.bs_noise_boundary for p in points[True]], fine=fine, bound=bound[True],
@@ -83,6 +90,7 @@ def plot(data):
     regime_axes[0].legend(fontsize=7, loc="upper left")
     bottom.suptitle("regimes: eq. 34 (theorem constants; the noise-dominated one lies below the grid) is flat up to "
                     "BS*, the simulation keeps falling with B·S", fontsize=9)
-    fig.suptitle("SCG (Algorithm 1, ℓ2 LMO) on f = ½Σ i⁻¹(x_i − x*_i)², d = 100: simulation against Theorem 4.1",
+    fig.suptitle(f"SCG (Algorithm 1, ℓ2 LMO) on f = ½Σ i⁻¹(x_i − x*_i)², d = {data['parameters']['dim']}: "
+                 "simulation against Theorem 4.1",
                  fontsize=10)
     return fig
