@@ -12,6 +12,8 @@ from batchlab.sim.critical_batch import definition3, fit_steps, sfo_cbs
 from batchlab.sim.errors import InvalidParameter
 from batchlab.theory import critical_batch as th
 
+from tolerances import ROUNDING_RTOL
+
 FINE = 2.0 ** np.arange(0, 16, 0.125)  # a 2^(1/8) grid
 
 
@@ -40,7 +42,7 @@ def test_definition3_on_mccandlish_curve(s_min, b_noise, b0):
     risks = np.linspace(1.0, 2.0, batches.size)  # increasing: B_opt = the first grid point
     result = definition3(batches, risks, steps)
     want = th.mccandlish_cbs(b0, b_noise)
-    assert result.b_opt == b0 and result.b_star == pytest.approx(want, rel=1e-12) and not result.censored
+    assert result.b_opt == b0 and result.b_star == pytest.approx(want, rel=ROUNDING_RTOL) and not result.censored
     assert result.b_star_grid <= want < result.b_star_grid * 2**0.125
     assert result.anchor == pytest.approx(b0 * s_min * (1 + b_noise / b0))
     for c in (1.1, 1.5):

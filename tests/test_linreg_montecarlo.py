@@ -5,7 +5,7 @@ import pytest
 
 from batchlab.sim.linreg import LinRegProblem, exact_risk, monte_carlo_risk
 
-from tolerances import K_SE
+from tolerances import assert_within_k_se
 
 # (a, b, dim, lr as a fraction of the stability limit, batch, steps, sigma): B = 1 and
 # B ≥ 256 included, all three cases of Corollary 8 (b ≤ a, a < b < 2a+1, b > 2a+1).
@@ -19,15 +19,11 @@ CASES = [
 KEYS = ("last", "averaged", "tail_averaged", "bias", "variance")
 
 
-def assert_within_k_se(mc, exact):
-    got, want = mc.summary(), exact.summary()
+def assert_agrees(mc, exact):
+    """Every risk of the Monte Carlo within K_SE of the exact one (a part identically zero, σ = 0 or w_0 = w*, has
+    mean and standard error exactly 0)."""
     for key in KEYS:
-        se = got[f"stderr_{key}"]
-        if want[key] == 0.0:  # σ = 0 or w_0 = w*: that part is identically zero in every replicate
-            assert got[key] == 0.0 and se == 0.0
-            continue
-        z = (got[key] - want[key]) / se
-        assert abs(z) <= K_SE, f"{key}: mc={got[key]:.6g} exact={want[key]:.6g} z={z:.2f}"
+        assert_within_k_se(mc.mean[key], mc.stderr[key], getattr(exact, key), label=key)
 
 
 def stable_lr(problem, fraction, batch):
@@ -41,7 +37,7 @@ def test_suffstat_engine_agrees_with_exact(a, b, dim, frac, batch, steps, sigma)
     exact = exact_risk(problem, lr=lr, batch=batch, samples=batch * steps)
     assert exact.stable
     mc = monte_carlo_risk(problem, lr=lr, batch=batch, samples=batch * steps, reps=3000, seed=11, decompose=True)
-    assert_within_k_se(mc, exact)
+    assert_agrees(mc, exact)
 
 
 @pytest.mark.parametrize("a, b, dim, frac, batch, steps, sigma", CASES[:3] + [(1.5, 2.0, 16, 0.9, 256, 6, 1.0)])
@@ -52,7 +48,7 @@ def test_naive_engine_agrees_with_exact(a, b, dim, frac, batch, steps, sigma):
     assert exact.stable
     mc = monte_carlo_risk(problem, lr=lr, batch=batch, samples=batch * steps, reps=1500, seed=5, engine="naive",
                           decompose=True)
-    assert_within_k_se(mc, exact)
+    assert_agrees(mc, exact)
 
 
 def test_start_at_zero_error_is_handled():
@@ -60,7 +56,7 @@ def test_start_at_zero_error_is_handled():
     problem = LinRegProblem.from_arrays([1.0, 0.5, 0.25], [0.0, 0.0, 0.0], sigma=1.0)
     exact = exact_risk(problem, lr=0.3, batch=3, samples=3 * 20)
     mc = monte_carlo_risk(problem, lr=0.3, batch=3, samples=3 * 20, reps=4000, seed=2, decompose=True)
-    assert_within_k_se(mc, exact)
+    assert_agrees(mc, exact)
 
 
 @pytest.mark.parametrize("engine", ["suffstat", "naive"])

@@ -23,7 +23,7 @@ from batchlab.sim.nqm import (
 )
 from batchlab.sim.nqm._schedule import _sgd_final_loss
 
-from tolerances import K_SE
+from tolerances import assert_within_k_se
 
 OPTIMIZERS = ("sgd", "momentum", "nesterov", "ema")
 
@@ -86,8 +86,8 @@ def test_monte_carlo_agrees_with_the_exact_schedule(optimizer, knob):
     second = second_parameter(optimizer, knob)
     exact = schedule_loss(problem, schedule, optimizer=optimizer, **second, precond=0.5, steps=steps)
     mc = schedule_monte_carlo(problem, schedule, steps, optimizer=optimizer, **second, precond=0.5, reps=3000, seed=5)
-    z = (mc.mean - exact) / mc.stderr
-    assert np.all(np.abs(z[1:]) <= K_SE) and mc.stderr[0] > 0, z
+    assert mc.stderr[0] > 0  # θ(0) is random: even step 0 has a standard error
+    assert_within_k_se(mc.mean, mc.stderr, exact)
 
 
 def test_schedule_constructors_and_errors():

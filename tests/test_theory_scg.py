@@ -24,6 +24,8 @@ from batchlab.theory.scg_symbolic import (
     sigma_star,
 )
 
+from tolerances import ROUNDING_RTOL
+
 
 def test_eq34_follows_from_the_theorems_iteration_count():
     """Solving each term of Theorem 4.1's K for ε at K = T/b, σ = σ*/√b gives eq. 34 term by term, and the term the
@@ -102,14 +104,14 @@ def test_theorem_parameters_reach_the_budget_error():
     sigma = s / math.sqrt(point.bs_star)
     params = scg.theorem_parameters(point.error, c_, L_, mu_, rho_, sigma, delta0=10 * point.error)
     assert params["iterations"] == pytest.approx(point.iterations * math.log(20.0), rel=1e-9)
-    assert params["beta"] == pytest.approx(c_ / params["iterations"], rel=1e-12)
-    assert params["alpha"] == pytest.approx(point.alpha, rel=1e-12)
+    assert params["beta"] == pytest.approx(c_ / params["iterations"], rel=ROUNDING_RTOL)
+    assert params["alpha"] == pytest.approx(point.alpha, rel=ROUNDING_RTOL)
 
 
 def test_transfer_rules():
     """eq. 9 is eq. 8 applied to eq. 7 (β·K invariant), and the square-root rule moves B·S and β by √(T₁/T₀)."""
     bs1, beta1 = scg.transfer_bst(2**18, 3.6e-4, 1.3e9, 10.8e9, L=(7.2, 10.6), mu=(3.1, 2.9), rho=(62.7, 111.9))
-    assert beta1 == pytest.approx(3.6e-4 * (bs1 / 2**18) * (1.3e9 / 10.8e9), rel=1e-12)
+    assert beta1 == pytest.approx(3.6e-4 * (bs1 / 2**18) * (1.3e9 / 10.8e9), rel=ROUNDING_RTOL)
     assert scg.transfer_sqrt(2**18, 3.6e-4, 1.3e9, 4 * 1.3e9) == pytest.approx((2**19, 1.8e-4))
     assert scg.transfer_bst(100.0, 1e-3, 1.0, 8.0) == pytest.approx((400.0, 1e-3 / 2))
     assert np.isfinite(bs1) and bs1 > 2**18
@@ -132,6 +134,6 @@ def test_each_numeric_term_is_named_for_its_regime(constants):
     assert tuple(at[0]) == tuple(at[1]) == scg.REGIMES
     growth = {name: at[1][name] / at[0][name] for name in scg.REGIMES}
     assert growth == pytest.approx({"noise-dominated": 64 ** (-1 / 6), "flat": 1.0, "iteration-starved": 64.0},
-                                   rel=1e-12)
+                                   rel=ROUNDING_RTOL)
     assert scg.budget_error(7.2, 3.1, 62.7, 1.0, 1.3e9, 1.0, constants=constants)[1] == "noise-dominated"
     assert scg.budget_error(7.2, 3.1, 62.7, 1.0, 1.3e9, 1e12, constants=constants)[1] == "iteration-starved"
