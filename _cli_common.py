@@ -8,6 +8,7 @@ Parents (``parents=[...]`` in ``add_parser``), so that a flag means the same on 
 
 import argparse
 import json
+import re
 
 from batchlab.sim import errors
 
@@ -55,6 +56,14 @@ def add_definition(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--definition", choices=list(DEFINITIONS), default="paper",
                         help="which CBS goes in 'cbs' (default paper; all are reported): "
                              + "; ".join(f"{name}: {meaning}" for name, meaning in DEFINITIONS.items()))
+
+
+def cell(value, fmt: str = ".4g") -> str:
+    """``value`` formatted by ``fmt`` for a table, or "-" (right-aligned to the same width) where it is None."""
+    if value is None:
+        width = re.match(r"[<>^]?(\d*)", fmt).group(1)
+        return "-".rjust(int(width or 0))
+    return format(value, fmt)
 
 
 def warning_lines(payload: dict) -> list[str]:

@@ -4,7 +4,7 @@ Thin parsing over :mod:`batchlab.sim.linreg`; :mod:`batchlab.cli` registers the 
 """
 
 
-from batchlab._cli_common import add_definition, add_verb, sweep_options, warning_lines
+from batchlab._cli_common import add_definition, add_verb, cell, sweep_options, warning_lines
 from batchlab.sim import errors
 
 
@@ -45,26 +45,20 @@ def linreg_cbs_scaling(args) -> dict:
 
 
 def render_cbs_scaling(p: dict) -> str:
-    def num(value):
-        return "-" if value is None else f"{value:.4g}"
-
     names = list(p["cbs_by_definition"])
     lines = [f"a={p['a']:g} b={p['b']:g} dim={p['dim']} sigma={p['sigma']:g}: B*(D), every definition "
              f"(iterate {p['iterate']}, overhead {p['overhead']:g})",
              f"{'D':>9} " + " ".join(f"{name:>10}" for name in names) + f" {'R(B*)/R_opt':>12}"]
     for k, d in enumerate(p["samples"]):
-        lines.append(f"{d:>9} " + " ".join(f"{num(p['cbs_by_definition'][n][k]):>10}" for n in names)
+        lines.append(f"{d:>9} " + " ".join(f"{cell(p['cbs_by_definition'][n][k]):>10}" for n in names)
                      + f" {p['risk_ratio_at_cbs'][k]:>12.4f}")
-    lines.append(f"{'slope':>9} " + " ".join(f"{num(p['fitted_exponent_by_definition'][n]):>10}" for n in names)
+    lines.append(f"{'slope':>9} " + " ".join(f"{cell(p['fitted_exponent_by_definition'][n]):>10}" for n in names)
                  + f"   (log-log fit over D = {p['fit_window'][0]}..{p['fit_window'][1]})")
     lines.append(f"Corollary 8: B* grows as D^{p['predicted_exponent']:.4g}")
     return "\n".join(lines + warning_lines(p))
 
 
 def render_cbs(p: dict) -> str:
-    def num(value, fmt):
-        return "-" if value is None else format(value, fmt)
-
     target = "R_opt" if p["target"] == p["paper"]["r_opt"] else f"{p['target']:.6g}"
     lines = [f"a={p['a']:g} b={p['b']:g} dim={p['dim']} sigma={p['sigma']:g} D={p['samples']}  "
              f"(excess risk of the {p['iterate']} iterate, no factor 1/2)",
@@ -72,13 +66,13 @@ def render_cbs(p: dict) -> str:
              f"f*(B) = {p['paper']['anchor']:.6g}/B",
              f"{'B':>8} {'R(D,B)':>12} {'lr*':>10} {'f(B)':>12} {'f/f*':>8}"]
     for row in zip(p["batch_sizes"], p["risk"], p["risk_lr"], p["steps"], p["paper"]["overhead_ratio"]):
-        lines.append(f"{row[0]:>8} {num(row[1], '12.6g')} {num(row[2], '10.4g')} {num(row[3], '12.6g')} "
-                     f"{num(row[4], '8.4f')}")
+        lines.append(f"{row[0]:>8} {cell(row[1], '12.6g')} {cell(row[2], '10.4g')} {cell(row[3], '12.6g')} "
+                     f"{cell(row[4], '8.4f')}")
     by = p["cbs_by_definition"]
     censored = p["definition"] == "paper" and p["paper"]["censored"]
-    lines += [f"B* ({p['definition']}) = {num(p['cbs'], '.4g')}" + (" (censored: >= this)" if censored else ""),
-              "all definitions: " + ", ".join(f"{name} {num(value, '.4g')}" for name, value in by.items())
-              + f"; B_simple {p['b_simple']:.4g}",
+    lines += [f"B* ({p['definition']}) = {cell(p['cbs'], '.4g')}" + (" (censored: >= this)" if censored else ""),
+              "all definitions: " + ", ".join(f"{name} {cell(value, '.4g')}" for name, value in by.items())
+              + f"; B_simple {cell(p['b_simple'])}",
               f"Corollary 8: B* grows as D^{p['predicted_exponent']:.4g}"]
     return "\n".join(lines + warning_lines(p))
 

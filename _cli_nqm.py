@@ -7,7 +7,7 @@ ema (SGD with an EMA of its iterates).
 """
 
 
-from batchlab._cli_common import add_definition, add_verb, sweep_options, warning_lines
+from batchlab._cli_common import add_definition, add_verb, cell, sweep_options, warning_lines
 from batchlab.sim import errors
 from batchlab.sim._json import listed
 
@@ -84,23 +84,20 @@ def nqm_curve(args) -> dict:
 
 
 def render_curve(p: dict) -> str:
-    def num(value, fmt):
-        return "-" if value is None else format(value, fmt)
-
     knob = next((k for k in ("momentum", "ema_decay") if p.get(k) is not None), None)
     lines = [f"NQM {p['optimizer']}, p = {p['precond']:g}, dim {p['dim']}{' binned' if p['binned'] else ''}, "
              f"target {p['target']:g}, {p['lr_grid']} grid  ({p['loss']})",
              f"{'B':>8} {'steps':>10} {'lr':>10}" + (f" {knob:>10}" if knob else "") + f" {'S*B/S0B0':>9}"]
     for k, b in enumerate(p["batch_sizes"]):
         first = p["first_step"][k]
-        lines.append(f"{b:>8} {num(None if first is None else int(first), '>10')} {num(p['lr'][k], '10.4g')}"
-                     + (f" {num(p[knob][k], '10.6g')}" if knob else "")
-                     + f" {num(p['paper']['overhead_ratio'][k], '9.3f')}")
+        lines.append(f"{b:>8} {cell(None if first is None else int(first), '>10')} {cell(p['lr'][k], '10.4g')}"
+                     + (f" {cell(p[knob][k], '10.6g')}" if knob else "")
+                     + f" {cell(p['paper']['overhead_ratio'][k], '9.3f')}")
     by = p["cbs_by_definition"]
     censored = p["paper"]["censored"] and p["definition"] == "paper"
-    lines += [f"CBS ({p['definition']}) = {num(p['cbs'], '.4g')}" + (" (censored: >= this)" if censored else ""),
-              "all definitions: " + ", ".join(f"{k} {num(v, '.4g')}" for k, v in by.items())
-              + f"; B_simple {num(p['b_simple'], '.4g')}"]
+    lines += [f"CBS ({p['definition']}) = {cell(p['cbs'], '.4g')}" + (" (censored: >= this)" if censored else ""),
+              "all definitions: " + ", ".join(f"{k} {cell(v, '.4g')}" for k, v in by.items())
+              + f"; B_simple {cell(p['b_simple'], '.4g')}"]
     return "\n".join(lines + warning_lines(p))
 
 

@@ -205,7 +205,7 @@ def check_definition(definition: str) -> str:
     return definition
 
 
-def grid_warnings(batch_sizes, paper: Definition3, flag: str = "batches (--batches)") -> tuple[str, ...]:
+def grid_warnings(batch_sizes, paper: Definition3, flag: str = "batches, --batches") -> tuple[str, ...]:
     """What makes Definition 3's B* on this grid less than an answer, each with the ``flag`` that mends it.
 
     Censored: no grid batch size beyond B* fails the overhead rule, so B* is only a lower bound. Sparse: the grid
@@ -214,7 +214,7 @@ def grid_warnings(batch_sizes, paper: Definition3, flag: str = "batches (--batch
     batches = np.asarray(batch_sizes, dtype=np.float64)
     if paper.censored:
         return (f"B* is censored: every batch size up to the largest, {batches[-1]:.6g}, is within the overhead, so "
-                f"B* >= {batches[-1]:.6g}; extend {flag} to larger batch sizes",)
+                f"B* >= {batches[-1]:.6g}; extend the grid to larger batch sizes ({flag})",)
     if paper.b_star is None:
         return ()
     k = int(np.searchsorted(batches, paper.b_star, side="right"))
@@ -224,7 +224,7 @@ def grid_warnings(batch_sizes, paper: Definition3, flag: str = "batches (--batch
     if high / low > SPARSE_GRID_RATIO:
         return (f"B* = {paper.b_star:.4g} lies between grid batch sizes {low:.6g} and {high:.6g}, {high / low:.3g}x "
                 f"apart (more than {SPARSE_GRID_RATIO:g}x): the value hinges on the grid; add batch sizes between "
-                f"them to {flag}",)
+                f"them ({flag})",)
     return ()
 
 

@@ -282,7 +282,8 @@ def _assemble(problem, samples, grid, risk_records, steps_records, target, overh
     flat = np.array([r["lr_flat_range"] or [math.nan, math.nan] for r in risk_records])
     warnings = grid_warnings(batches, paper)
     if paper.censored and default_grid:  # the default grid stops at D/2: only a larger D lets B* be found
-        warnings += (f"the default grid ends at D/2 = {samples // 2}: B* needs a larger data size (--samples)",)
+        warnings += (f"the default grid ends at D/2 = {samples // 2}: B* needs a larger data size "
+                     "(samples, --samples)",)
     at_edge = any(r["at_edge"] for r in risk_records + steps_records)
     return CBSMeasurement(batch_sizes=batches, steps=steps, **curve_definitions(batches, steps, b_opt=paper.b_opt,
                                                                                 overhead=overhead, paper=paper),

@@ -52,13 +52,14 @@ from batchlab.sim.nqm._schedule import (
                              schedule_monte_carlo,
                              schedule_steps,
 )
+from batchlab.theory.nqm import information_lower_bound_steps, stable_x_limit  # the theory most used beside them
 
-__all__ = ["MAX_STEPS", "NOTEBOOK_KNOBS", "NOTEBOOK_LINEAR_LRS", "NOTEBOOK_LRS", "OPTIMIZERS", "PAPER_BATCHES",
-           "SECOND_PARAMETER", "LinearSystem", "MonteCarlo", "NQMProblem", "OptimisedSchedule", "Schedule",
-           "ScheduleCurve", "ScheduleSteps", "StepsCurve", "TunedSteps", "affine_power", "closed_form_loss", "ema_loss",
-           "ema_system", "gradient_noise_path", "linear_system", "moment_map", "momentum_loss", "momentum_system",
-           "nesterov_system", "optimise_schedule", "schedule_cap", "schedule_curves", "schedule_loss",
-           "schedule_monte_carlo", "schedule_steps", "second_parameter", "sgd_loss", "sgd_monte_carlo",
-           "sgd_second_moments", "sgd_steady_loss", "sgd_steps_to_target", "stability_cap", "steps_curves",
-           "system_loss", "system_monte_carlo", "system_second_moments", "system_steady_loss", "system_steps_to_target",
-           "tuned_steps"]
+__all__ = ["MAX_STEPS", "information_lower_bound_steps", "stable_x_limit", "NOTEBOOK_KNOBS", "NOTEBOOK_LINEAR_LRS",
+           "NOTEBOOK_LRS", "OPTIMIZERS", "PAPER_BATCHES", "SECOND_PARAMETER", "LinearSystem", "MonteCarlo",
+           "NQMProblem", "OptimisedSchedule", "Schedule", "ScheduleCurve", "ScheduleSteps", "StepsCurve", "TunedSteps",
+           "affine_power", "closed_form_loss", "ema_loss", "ema_system", "gradient_noise_path", "linear_system",
+           "moment_map", "momentum_loss", "momentum_system", "nesterov_system", "optimise_schedule", "schedule_cap",
+           "schedule_curves", "schedule_loss", "schedule_monte_carlo", "schedule_steps", "second_parameter", "sgd_loss",
+           "sgd_monte_carlo", "sgd_second_moments", "sgd_steady_loss", "sgd_steps_to_target", "stability_cap",
+           "steps_curves", "system_loss", "system_monte_carlo", "system_second_moments", "system_steady_loss",
+           "system_steps_to_target", "tuned_steps"]

@@ -27,8 +27,10 @@ from batchlab.sim.scg._montecarlo import (
 from batchlab.sim.scg._problems import QuadraticProblem, SCGProblem, SeparableProblem, problem_from_spec
 from batchlab.sim.scg._restart import RestartRuns, restart_runs
 from batchlab.sim.scg._ucurve import OTHER_PROBLEMS, STANDARD, AlphaScan, UCurve, bst_exponent, tuned_alpha, u_curves
+from batchlab.theory.scg import REGIMES, bst_point, budget_error, budget_error_terms, transfer_bst, transfer_sqrt
 
-__all__ = ["NORMS", "OTHER_PROBLEMS", "STANDARD", "AlphaScan", "Norm", "SCGProblem", "QuadraticProblem", "RestartRuns",
+__all__ = ["NORMS", "REGIMES", "bst_point", "budget_error", "budget_error_terms", "transfer_bst", "transfer_sqrt",
+           "OTHER_PROBLEMS", "STANDARD", "AlphaScan", "Norm", "SCGProblem", "QuadraticProblem", "RestartRuns",
            "MonteCarlo", "SCGRun", "SCGSettings", "SeparableProblem", "Stage", "UCurve", "beta_schedule",
            "bst_exponent", "eq26_for_run", "estimate_constants", "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo",
            "linf_lmo", "newton_schulz", "noise_sigma", "polar_factor", "problem_from_spec", "product", "restart_runs",
