@@ -66,3 +66,19 @@ def test_version_from_the_distribution_metadata(tmp_path):
     assert batchlab.__version__ == version("batchlab")
     out = _run([sys.executable, "-m", "batchlab", "--version"], tmp_path).stdout
     assert out.strip() == f"batchlab {batchlab.__version__}"
+
+
+def test_the_readme_quick_start_runs_beside_user_modules_of_the_same_names(tmp_path):
+    """The README's Python quick start, as a doctest, from the user's folder (its own sim.py, theory/, figures/
+    first on sys.path)."""
+    folder = _user_folder(tmp_path)
+    script = ("import doctest, re, sys, pathlib\n"
+              f"text = pathlib.Path({str(ROOT / 'README.md')!r}).read_text()\n"
+              "examples = '\\n'.join(re.findall(r'^```pycon\\n(.*?)^```', text, re.S | re.M))\n"
+              "test = doctest.DocTestParser().get_doctest(examples, {}, 'README', 'README.md', 0)\n"
+              "runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)\n"
+              "runner.run(test)\n"
+              "import sim, theory\n"
+              "print(runner.tries, runner.failures, sim.OWNER, theory.OWNER)\n")
+    last = _run([sys.executable, "-c", script], folder).stdout.splitlines()[-1].split(" ", 2)
+    assert int(last[0]) > 10 and last[1:] == ["0", "user sim user theory"]
