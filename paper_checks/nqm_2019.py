@@ -1,4 +1,5 @@
-"""Zhang et al. 2019, "Which Algorithmic Choices Matter at Which Batch Sizes?" (the NQM; seed 002, reference nqm.md).
+"""Zhang et al. 2019, "Which Algorithmic Choices Matter at Which Batch Sizes?" (the NQM; [Zhang 2019] in
+docs/references.md).
 
 Each check recomputes a claim of the paper, or a convention of its public notebook, on batchlab's exact
 NQM engine with the notebook's protocol (binned h_i = 1/i, d = 10⁴, C = H, target 0.01, B = 2^2..2^21,
@@ -104,7 +105,7 @@ def lower_targets_larger_cbs():
 
 
 def information_bound():
-    """The figures' lower bound: steps ≥ d/(2·target·B) (reference nqm.md)."""
+    """The figures' lower bound: steps ≥ d/(2·target·B) ([Zhang 2019])."""
     worst = min(float(np.min(c.first_step / information_lower_bound_steps(_problem().dim, c.target, c.batch_sizes)))
                 for c in _curves())
     return ("steps ≥ d/(2·target·B)", f"smallest ratio steps/bound over every p and B: {worst:.2f}",

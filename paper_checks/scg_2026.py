@@ -1,5 +1,5 @@
-"""Islamov et al. 2026, "On the Role of Batch Size in Stochastic Conditional Gradient Methods" (seed 000; reference
-scg_batch_size.md, equation and table numbers of arXiv v1).
+"""Islamov et al. 2026, "On the Role of Batch Size in Stochastic Conditional Gradient Methods" ([Islamov 2026] in
+docs/references.md; equation and table numbers of arXiv v1).
 
 Each check recomputes a derived number the paper reports, from what the paper states (its constants, tables,
 fitted laws and rules: theory.scg), and returns (claimed, recomputed, status, note). The experiments themselves

@@ -8,7 +8,7 @@ import sympy as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from batchlab.sim.critical_batch import definition3, fit_steps, sfo_cbs
+from batchlab.sim.critical_batch import definition3, fit_steps, linear_scaling_cbs, sfo_cbs
 from batchlab.sim.errors import InvalidParameter
 from batchlab.theory import critical_batch as th
 
@@ -116,3 +116,20 @@ def test_definition3_bounds_on_any_mccandlish_grid(s_min, b_noise, b0_log2, spac
     if result.b_star_grid is not None:
         assert batches[0] < result.b_star_grid == batches[k] <= result.b_star
     assert definition3(batches, risks, steps, overhead=c + 0.1).b_star >= result.b_star
+
+
+def test_warnings_name_a_censored_or_grid_hinging_cbs_and_the_flag():
+    """Censored: every grid point is within the overhead. Sparse: the bracketing batch sizes are > 2x apart. A grid
+    that brackets B* within 2x gives no warning; each warning names the flag that mends it."""
+    from batchlab.sim.critical_batch import SPARSE_GRID_RATIO, grid_warnings
+
+    dense = np.array([1.0, 2, 4, 8, 16, 32, 64])
+    steps = 100.0 * (1 + 10.0 / dense)  # S_min(1 + B_noise/B) with B_noise = 10: B* = 3.2, between 2 and 4
+    result = linear_scaling_cbs(dense, steps, reference=1.0)
+    assert grid_warnings(dense, result) == ()
+    sparse = dense[[0, 4, 6]]  # 1, 16, 64: B* falls between 1 and 16
+    (warning,) = grid_warnings(sparse, linear_scaling_cbs(sparse, steps[[0, 4, 6]], reference=1.0))
+    assert "16x apart" in warning and "--batches" in warning and SPARSE_GRID_RATIO == 2
+    flat = 100.0 / dense  # linear scaling throughout: never leaves the overhead
+    (warning,) = grid_warnings(dense, linear_scaling_cbs(dense, flat, reference=1.0))
+    assert warning.startswith("B* is censored") and "B* >= 64" in warning and "--batches" in warning

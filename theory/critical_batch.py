@@ -1,6 +1,6 @@
 """Closed forms behind the critical-batch-size (CBS) definitions.
 
-Seed paper 001 (Zhang et al. 2024, §3.1–3.2 and App. H) fits the steps Y needed to reach a
+The seed paper ([Zhang 2024] in docs/references.md, §3.1–3.2 and App. H) fits the steps Y needed to reach a
 target at batch size B with log Y = log(a + b/B^α) and calls B* the batch size whose data
 consumption exceeds that of B_opt, scaled linearly, by the overhead factor c = 1.2:
 

@@ -1,6 +1,6 @@
 """Closed forms for mini-batch SGD on Gaussian linear regression.
 
-Setting (seed paper 001, App. A.2 and J): x ~ N(0, H), H = diag(λ), y = xᵀw* + N(0, σ²),
+Setting ([Zhang 2024] in docs/references.md, App. A.2 and J): x ~ N(0, H), H = diag(λ), y = xᵀw* + N(0, σ²),
 one pass over D samples in batches of B (n = D/B steps), constant learning rate γ,
 w_0 = 0. Risk here is always the **excess** risk (w − w*)ᵀH(w − w*), with no factor ½.
 The paper's output is w̄ = (1/n) Σ_{t=0}^{n−1} w_t (includes w_0, excludes w_n).

@@ -1,4 +1,4 @@
-"""Sympy derivation of Corollary 8 (seed paper 001, App. J) from Theorem 7.
+"""Sympy derivation of Corollary 8 ([Zhang 2024], App. J; docs/references.md) from Theorem 7.
 
 With λ_i = i^{−a}, E[λ_i w*_i²] = i^{−b}, σ² = 1 and x = Dγ/B (so k* = x^{1/a}), each
 term of Theorem 7 is a power of x to leading order (sums replaced by integrals):

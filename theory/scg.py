@@ -1,6 +1,6 @@
 """Stochastic conditional gradient (SCG) under μ-KL: Theorem 4.1 of Islamov et al. 2026 and what follows from it.
 
-Notation (reference scg_batch_size.md): β is the Frank–Wolfe step, α the weight of the new gradient in the
+Notation ([Islamov 2026] in docs/references.md): β is the Frank–Wolfe step, α the weight of the new gradient in the
 momentum average, η the LMO radius, ρ the norm-equivalence constant ‖x‖_* ≤ ρ‖x‖₂, σ* the noise of one token
 (σ = σ*/√(BS)), T = K·B·S the token budget, c = β·K, Δ_0 = f(x_0) − f*. Errors are E[f(x_K) − f*].
 

@@ -1,4 +1,4 @@
-"""Sympy derivations for stochastic conditional gradient under μ-KL (Islamov et al. 2026, reference scg_batch_size.md).
+"""Sympy derivations for stochastic conditional gradient under μ-KL ([Islamov 2026], docs/references.md).
 
 Symbols: L (smoothness, dual norm), μ (μ-KL constant), ρ (‖x‖_* ≤ ρ‖x‖₂), σ* (noise of one token, so
 σ = σ*/√(BS)), T = K·B·S tokens, b = B·S, c = β·K, ε the target error.

@@ -281,7 +281,12 @@ def _assemble(problem, samples, grid, risk_records, steps_records, target, overh
     best = risk_records[int(np.nanargmin(risk))]
     flat = np.array([r["lr_flat_range"] or [math.nan, math.nan] for r in risk_records])
     warnings = grid_warnings(batches, paper)
-    if paper.censored and default_grid:  # the default grid stops at D/2: only a larger D lets B* be found
+    if paper.censored and default_grid and batches[-1] < samples // 2:  # D has few factors of two
+        power = 2 ** math.ceil(math.log2(samples))
+        warnings += (f"the default grid holds the 2^j and 3*2^j that divide D = {samples}, up to {batches[-1]:g}: a "
+                     f"data size with more factors of two, such as {power}, reaches larger batch sizes "
+                     "(samples, --samples)",)
+    elif paper.censored and default_grid:  # the default grid stops at D/2: only a larger D lets B* be found
         warnings += (f"the default grid ends at D/2 = {samples // 2}: B* needs a larger data size "
                      "(samples, --samples)",)
     at_edge = any(r["at_edge"] for r in risk_records + steps_records)

@@ -1,6 +1,6 @@
 """Steps to a target against batch size on the NQM, hyperparameters tuned per batch size, and its CBS.
 
-The notebook's protocol (Zhang et al. 2019, reference nqm.md): per batch size B = 2^2..2^21 the
+The notebook's protocol ([Zhang 2019] in docs/references.md): per batch size B = 2^2..2^21 the
 hyperparameters minimising the steps to reach the target (0.01) are picked from its grids
 (``lr_grid="notebook"``, no refinement): SGD's learning rate from ``logspace(−5, 0.5, 100)``; with
 heavy-ball or Nesterov momentum, or an EMA of the iterates, the learning rate from

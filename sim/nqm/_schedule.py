@@ -13,8 +13,8 @@ the piece's noise W_L by doubling, a sum of positive semidefinite terms (centrin
 instead, S* + F^L(S − S*)F^{Lᵀ}, cancels where the steady state dwarfs S: a flat direction, a short piece).
 A piece of L steps costs O(log L) per dimension; the loss can be read at any step (pieces are split there).
 
-Optimised schedules (the paper's protocol, reference nqm.md; SGD): K pieces of equal length over T steps,
-log learning rates chosen by L-BFGS-B to minimise the loss at step T, each capped at
+Optimised schedules (the paper's protocol, [Zhang 2019] in docs/references.md; SGD): K pieces of equal length over T
+steps, log learning rates chosen by L-BFGS-B to minimise the loss at step T, each capped at
 2/(h_max^{1−p} + h_min^{1−p}) (the step that contracts the extreme dimensions equally); the steps of a batch
 size are the smallest T at which the optimised loss reaches the target, found by bisection on T (the optimised
 loss at T is non-increasing in T for a single piece, and, as in the notebook, assumed so for K pieces; the
