@@ -1,5 +1,6 @@
-"""``batchlab scg bst|transfer|simulate``: the SCG batch-size paper's BST and transfer rules (Islamov et al. 2026),
-and its algorithm simulated against eq. 26.
+"""``batchlab scg bst|transfer|simulate``: the SCG batch-size paper's BST and transfer rules (Islamov et al.
+
+2026), and its algorithm simulated against eq. 26.
 
 Thin parsing over :mod:`batchlab.theory.scg` and :mod:`batchlab.sim.scg`; :mod:`batchlab.cli` registers the verbs. Every
 value is validated here, so a

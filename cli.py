@@ -52,6 +52,7 @@ def _check_papers(args) -> dict:
 
 
 def build_parser() -> Parser:
+    """The ``batchlab`` argument parser: the systems' verbs, ``figures`` and ``check-papers``."""
     from batchlab import _cli_linreg, _cli_nqm, _cli_scg
 
     parser = Parser(prog="batchlab", allow_abbrev=False,

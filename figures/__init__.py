@@ -97,8 +97,11 @@ def compute(name: str, **overrides) -> dict:
 
 
 def write_data(data: dict, out_dir, name: str) -> list[Path]:
-    """``name``.json (the whole data, JSON-safe: missing values are null) and, for a figure whose data is a table
-    (a ``rows`` list of flat dicts), ``name``.csv; return the paths."""
+    """``name``.json (the whole data, JSON-safe.
+
+    Missing values are null) and, for a figure whose data is a table (a ``rows`` list of flat dicts), ``name``.csv;
+    return the paths.
+    """
     out_dir = Path(out_dir)
     path = out_dir / f"{name}.json"
     path.write_text(json.dumps(jsonable(data), allow_nan=False, indent=1) + "\n")
@@ -130,8 +133,10 @@ def check_out_dir(out_dir) -> Path:
 
 
 def regenerate(out_dir, names=None, *, overrides=None, data: bool = False) -> list[Path]:
-    """Compute and save the named figures (all by default) with parameter ``overrides`` (only with one name), and
-    their data when ``data``; return the written paths."""
+    """Compute and save the named figures (all by default); return the written paths.
+
+    ``overrides``: parameters of the one figure named; ``data``: also write each figure's data (:func:`write_data`).
+    """
     import matplotlib.pyplot as plt
 
     names = list(REGISTRY) if names is None else list(names)

@@ -10,8 +10,10 @@ _SETTINGS = STANDARD["settings"]
 
 
 def standard_experiment(*, dim, alpha, radius, sigma_star, tokens, bs, c_grid, reps, seed):
-    """(the quadratic f = ½Σ i⁻¹(x_i − x*_i)² in ``dim`` dimensions, the keyword arguments of
-    :func:`batchlab.sim.scg.u_curves` for it)."""
+    """The standard experiment's problem and the keyword arguments of :func:`batchlab.sim.scg.u_curves` for it.
+
+    The problem is the quadratic f = ½Σ i⁻¹(x_i − x*_i)² in ``dim`` dimensions.
+    """
     settings = _SETTINGS.replace(alpha=alpha, radius=radius, sigma_star=sigma_star)
     return QuadraticProblem.power_law(dim), dict(settings=settings, tokens=list(tokens), bs=list(bs),
                                                  c_grid=tuple(c_grid), reps=reps, seed=seed)

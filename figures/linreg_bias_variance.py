@@ -18,9 +18,11 @@ NAME = "linreg_bias_variance"
 
 def compute(*, a: tuple = (2.0, 1.5, 1.5), b: tuple = (1.5, 2.5, 6.0), dim: tuple = (40000, 4000, 4000),
             sigma: float = 1.0, lr_fraction: float = 0.5, samples: tuple = tuple(2**k for k in range(8, 17))) -> dict:
-    """One panel per (a[k], b[k], dim[k]); the defaults are the three cases b ≤ a, a < b < 2a+1, b > 2a+1. For b ≤ a
-    the bias is the spectrum's tail Σ_{k*<i≤d} i^{−b}, which d = 4000 would cut short (steepening it); d = 40000
-    keeps it."""
+    """One panel per (a[k], b[k], dim[k]); the defaults are the three cases b ≤ a, a < b < 2a+1, b > 2a+1.
+
+    For b ≤ a the bias is the spectrum's tail Σ_{k*<i≤d} i^{−b}, which d = 4000 would cut short (steepening it); d =
+    40000 keeps it.
+    """
     if not len(a) == len(b) == len(dim):
         raise InvalidParameter("set", "a, b and dim of one length (one panel each)", f"{len(a)}, {len(b)}, {len(dim)}")
     parameters = dict(a=a, b=b, dim=dim, sigma=sigma, lr_fraction=lr_fraction, samples=samples)
@@ -37,6 +39,7 @@ def compute(*, a: tuple = (2.0, 1.5, 1.5), b: tuple = (1.5, 2.5, 6.0), dim: tupl
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, len(data["panels"]), figsize=(12, 4.2), layout="constrained", sharey=True,

@@ -20,8 +20,10 @@ NAME = "linreg_cbs_scaling"
 
 def compute(*, a: tuple = (2.0, 1.5, 1.5), b: tuple = (1.5, 2.5, 6.0), dim: int = 1000, sigma: float = 1.0,
             samples: tuple = tuple(3 * 2**k for k in range(5, 17))) -> dict:
-    """One panel per (a[k], b[k]); the defaults are the cases b ≤ a, a < b < 2a+1, b > 2a+1, over D = 96..196608
-    (3.3 decades)."""
+    """One panel per (a[k], b[k]).
+
+    The defaults are the cases b ≤ a, a < b < 2a+1, b > 2a+1, over D = 96..196608 (3.3 decades).
+    """
     if len(a) != len(b):
         raise InvalidParameter("set", "a and b of one length (one panel each)", f"{len(a)} and {len(b)}")
     parameters = dict(a=a, b=b, dim=dim, sigma=sigma, samples=samples)
@@ -38,6 +40,7 @@ def compute(*, a: tuple = (2.0, 1.5, 1.5), b: tuple = (1.5, 2.5, 6.0), dim: int 
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     p = data["parameters"]

@@ -20,6 +20,7 @@ def compute(*, a: float = 1.5, b: float = 2.5, dim: int = 1000, samples: int = 2
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     s, p = data["summary"], data["parameters"]

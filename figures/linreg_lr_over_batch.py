@@ -17,6 +17,7 @@ NAME = "linreg_lr_over_batch"
 
 def compute(*, a: float = 1.5, b: float = 2.0, dim: int = 500, samples: int = 4096, sigma: float = 1.0,
             batches: tuple = (1, 8, 64, 512), mc_points: int = 6, mc_reps: int = 100, seed: int = 0) -> dict:
+    """The figure's data at these parameters, under ``"parameters"`` too (the defaults draw the gallery)."""
     parameters = dict(a=a, b=b, dim=dim, samples=samples, sigma=sigma, batches=batches, mc_points=mc_points,
                       mc_reps=mc_reps, seed=seed)
     problem = LinRegProblem.power_law(a, b, dim, sigma)
@@ -39,6 +40,7 @@ def compute(*, a: float = 1.5, b: float = 2.0, dim: int = 500, samples: int = 40
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     p = data["parameters"]

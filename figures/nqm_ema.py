@@ -17,6 +17,7 @@ NAME = "nqm_ema"
 
 def compute(*, dim: int = 10_000, binned: bool = True, preconds: tuple = (0.0, 0.25, 0.5, 0.75), target: float = 0.01,
             batches: tuple = tuple(PAPER_BATCHES)) -> dict:
+    """The figure's data at these parameters, under ``"parameters"`` too (the defaults draw the gallery)."""
     parameters = dict(dim=dim, binned=binned, preconds=preconds, target=target, batches=batches)
     problem = NQMProblem.paper(dim, binned=binned)
     sgd, ema = (steps_curves(problem, optimizer=name, preconds=preconds, target=target, batches=batches)
@@ -27,6 +28,7 @@ def compute(*, dim: int = 10_000, binned: bool = True, preconds: tuple = (0.0, 0
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     p = data["parameters"]

@@ -21,6 +21,7 @@ OPTIMIZERS = {"sgd": "o", "momentum": "s", "ema": "^"}
 
 def compute(*, dim: int = 10_000, binned: bool = True, preconds: tuple = (0.0, 0.25, 0.5, 0.75),
             target: float = 0.01) -> dict:
+    """The figure's data at these parameters, under ``"parameters"`` too (the defaults draw the gallery)."""
     parameters = dict(dim=dim, binned=binned, preconds=preconds, target=target)
     problem = NQMProblem.paper(dim, binned=binned)
     rows = []
@@ -33,6 +34,7 @@ def compute(*, dim: int = 10_000, binned: bool = True, preconds: tuple = (0.0, 0
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.4, 5.6), layout="constrained")

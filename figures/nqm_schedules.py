@@ -20,8 +20,10 @@ NAME = "nqm_schedules"
 def compute(*, dim: int = 10_000, binned: bool = True, preconds: tuple = (0.0, 0.5), target: float = 0.01,
             batches: tuple = tuple(2**j for j in range(2, 22, 2)), pieces: int = 10,
             shape_batches: tuple = (4, 64, 1024, 2**14), shape_pieces: int = 50) -> dict:
-    """Steps with ``pieces`` optimised pieces against a constant rate at each of ``batches``, and the optimal
-    ``shape_pieces``-piece schedules at ``shape_batches`` (p = 0)."""
+    """Steps with ``pieces`` optimised pieces against a constant rate at each of ``batches``.
+
+    And the optimal ``shape_pieces``-piece schedules at ``shape_batches`` (p = 0).
+    """
     parameters = dict(dim=dim, binned=binned, preconds=preconds, target=target, batches=batches, pieces=pieces,
                       shape_batches=shape_batches, shape_pieces=shape_pieces)
     problem = NQMProblem.paper(dim, binned=binned)
@@ -34,6 +36,7 @@ def compute(*, dim: int = 10_000, binned: bool = True, preconds: tuple = (0.0, 0
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     par = data["parameters"]

@@ -22,8 +22,10 @@ MARKERS = {"l2": "o", "linf": "s", "l1": "^"}
 def compute(*, dim: int = 100, tokens: int = 2**18, bs: tuple = (4, 64, 1024), c: tuple = (0.25, 0.5, 1.0, 2.0),
             alpha: tuple = (0.05, 0.2, 1.0), lmos: tuple = ("l2", "linf"), radius: float = 2.0, reps: int = 32,
             seed: int = 0) -> dict:
-    """One row per (LMO, B·S, c, α) of the grid: eq. 26 and the simulated mean (``reps`` runs). Every run must be
-    inside Theorem 4.1's conditions (β = c/K ≤ ½, an exact LMO of ``lmos``: l2, linf or l1)."""
+    """One row per (LMO, B·S, c, α) of the grid: eq. 26 and the simulated mean (``reps`` runs).
+
+    Every run must be inside Theorem 4.1's conditions (β = c/K ≤ ½, an exact LMO of ``lmos``: l2, linf or l1).
+    """
     parameters = dict(dim=dim, tokens=tokens, bs=bs, c=c, alpha=alpha, lmos=lmos, radius=radius, reps=reps,
                       seed=seed)
     problem = QuadraticProblem.power_law(dim)
@@ -44,6 +46,7 @@ def compute(*, dim: int = 100, tokens: int = 2**18, bs: tuple = (4, 64, 1024), c
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.8, 5.6), layout="constrained")

@@ -20,9 +20,11 @@ LABELS = {"quadratic": "quadratic, ℓ2 (the standard experiment)", "matrix": "m
 
 def compute(*, dim: int = 100, matrix_dim: int = 8, logistic_dim: int = 8, logistic_examples: int = 32,
             logistic_margin: float = 0.5, reps: int = 16) -> dict:
-    """The standard quadratic in ``dim`` dimensions, and :data:`batchlab.sim.scg.OTHER_PROBLEMS` with the matrix
-    problem ``matrix_dim`` × ``matrix_dim``, the logistic one on ``logistic_examples`` points in ``logistic_dim``
-    dimensions at margin ``logistic_margin``, both with ``reps`` runs per point."""
+    """The standard quadratic in ``dim`` dimensions and :data:`batchlab.sim.scg.OTHER_PROBLEMS`.
+
+    The matrix problem is ``matrix_dim`` × ``matrix_dim``, the logistic one on ``logistic_examples`` points in
+    ``logistic_dim`` dimensions at margin ``logistic_margin``, both with ``reps`` runs per point.
+    """
     parameters = dict(dim=dim, matrix_dim=matrix_dim, logistic_dim=logistic_dim, logistic_examples=logistic_examples,
                       logistic_margin=logistic_margin, reps=reps)
     specs = {"matrix": dict(d_out=matrix_dim, d_in=matrix_dim),
@@ -38,6 +40,7 @@ def compute(*, dim: int = 100, matrix_dim: int = 8, logistic_dim: int = 8, logis
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     problems = data["problems"]

@@ -26,8 +26,10 @@ def compute(*, dim: int = 100, alpha: float = 0.1, radius: float = 2.0, sigma_st
             c_grid: tuple = (0.25, 0.5, 1, 2, 4, 8), reps: int = 32, seed: int = 0,
             tokens_from: int = 2**18, tokens_to: int = 2**22,
             restart_reps: int = 64, restart_seed: int = 7) -> dict:
-    """The standard experiment at these parameters; tuned at ``tokens_from``, then ``tokens_to`` arrives (both
-    budgets of ``tokens``)."""
+    """The standard experiment at these parameters.
+
+    Tuned at ``tokens_from``, then ``tokens_to`` arrives (both budgets of ``tokens``).
+    """
     parameters = dict(dim=dim, alpha=alpha, radius=radius, sigma_star=sigma_star, tokens=tokens, bs=bs, c_grid=c_grid,
                       reps=reps, seed=seed)
     problem, experiment = standard_experiment(**parameters)
@@ -51,6 +53,7 @@ def compute(*, dim: int = 100, alpha: float = 0.1, radius: float = 2.0, sigma_st
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     p = data["parameters"]

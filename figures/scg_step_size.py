@@ -37,6 +37,7 @@ def compute(*, dim: int = 100, alpha: float = 0.1, radius: float = 2.0, sigma_st
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     fig, (c_ax, beta_ax, alpha_ax) = plt.subplots(1, 3, figsize=(15, 4.6), layout="constrained")

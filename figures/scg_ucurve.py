@@ -44,6 +44,7 @@ def compute(*, dim: int = 100, alpha: float = 0.1, radius: float = 2.0, sigma_st
 
 
 def plot(data):
+    """Draw ``data`` (what :func:`compute` returns) as a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
     fig = plt.figure(figsize=(13, 8.6), layout="constrained")

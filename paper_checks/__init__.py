@@ -25,10 +25,12 @@ class CheckResult:
     note: str
 
     def __post_init__(self):
+        """Check the status is one of :data:`STATUSES`."""
         if self.status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
 
     def to_dict(self) -> dict:
+        """Every field, JSON-safe."""
         return asdict(self)
 
 

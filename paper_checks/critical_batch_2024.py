@@ -1,5 +1,4 @@
-"""Zhang et al. 2024, "How Does Critical Batch Size Scale in Pre-training?" ([Zhang 2024] in
-docs/references.md).
+"""Zhang et al. 2024, "How Does Critical Batch Size Scale in Pre-training?" ([Zhang 2024] in docs/references.md).
 
 Each check recomputes a published number, table or claim from what the paper states and
 returns (claimed, recomputed, status, note). Tables are transcribed from the seed text.

@@ -1,5 +1,6 @@
-"""Zhang et al. 2019, "Which Algorithmic Choices Matter at Which Batch Sizes?" (the NQM; [Zhang 2019] in
-docs/references.md).
+"""Zhang et al. 2019, "Which Algorithmic Choices Matter at Which Batch Sizes?" (the NQM.
+
+[Zhang 2019] in docs/references.md).
 
 Each check recomputes a claim of the paper, or a convention of its public notebook, on batchlab's exact
 NQM engine with the notebook's protocol (binned h_i = 1/i, d = 10⁴, C = H, target 0.01, B = 2^2..2^21,
@@ -223,7 +224,7 @@ def _bisection(loss, target, horizon=10**9):
 
 
 def _closed_form(problem, lr, batch, precond, guard):
-    """k ↦ the loss from s* + r^k(s0 − s*), with the notebook's 1e-8 in 1 − r when ``guard``."""
+    """K ↦ the loss from s* + r^k(s0 − s*), with the notebook's 1e-8 in 1 − r when ``guard``."""
     _, r, n = sgd_coefficients(problem.h, problem.c, lr, batch, precond)
     star = n / (1 - r + (1e-8 if guard else 0.0))
     weight = problem.weight
@@ -285,8 +286,11 @@ def bisection_is_safe_for_sgd():
 
 
 def notebook_momentum_steps(problem, lr, beta, batch, target):
-    """The notebook's route for momentum: each bin's 3×3 moment map diagonalised (np.linalg.eig), the loss at k from
-    V diag(e^k) V⁻¹(z0 − z*) + z*, and bisection on [0, 10^9] for the step where it reaches ``target`` (inf: never)."""
+    """The notebook's route for momentum.
+
+    Each bin's 3×3 moment map diagonalised (np.linalg.eig), the loss at k from V diag(e^k) V⁻¹(z0 − z*) + z*, and
+    bisection on [0, 10^9] for the step where it reaches ``target`` (inf: never).
+    """
     system = momentum_system(problem, lr=lr, batch=batch, momentum=beta)
     maps = [moment_map(*system.F[i].ravel(), *system.g[i], system.noise[i]) for i in range(problem.h.size)]
     M, v = np.array([m for m, _ in maps]), np.array([w for _, w in maps])

@@ -1,5 +1,7 @@
-"""Islamov et al. 2026, "On the Role of Batch Size in Stochastic Conditional Gradient Methods" ([Islamov 2026] in
-docs/references.md; equation and table numbers of arXiv v1).
+"""Islamov et al.
+
+2026, "On the Role of Batch Size in Stochastic Conditional Gradient Methods" ([Islamov 2026] in docs/references.md;
+equation and table numbers of arXiv v1).
 
 Each check recomputes a derived number the paper reports, from what the paper states (its constants, tables,
 fitted laws and rules: theory.scg), and returns (claimed, recomputed, status, note). The experiments themselves
@@ -22,14 +24,17 @@ PARAMETER_RATIO = 1000 / 124  # T₁/T₀ = D₁/D₀ at fixed tokens per parame
 
 
 def mu_law(n_layer):
+    """The fitted μ law of §6.4 at ``n_layer`` layers."""
     return 5.2 * (n_layer + 1.7) ** -0.2
 
 
 def L_law(n_layer, n_embd):
+    """The fitted L law of §6.4 at ``n_layer`` layers of width ``n_embd``."""
     return 0.4 * (n_layer + 0.7) ** 0.2 * (n_embd + 126) ** 0.35
 
 
 def rho_law(n_layer, n_embd, batch):
+    """The fitted ρ law of §6.4 at ``n_layer`` layers of width ``n_embd`` and batch size ``batch``."""
     return 4.1 * (n_layer - 2.7) ** 0.25 * (n_embd - 250.8) ** 0.3 * (batch - 9.4) ** 0.1
 
 
@@ -184,8 +189,11 @@ def theorem_alpha_at_bst():
 
 
 def restart_settings():
-    """§6.5: the restarted 1B run keeps the base settings for the first 1.3B tokens, then uses B·S ×4 and β/2 for the
-    10.8B total (eqs. 7–8, "same model, larger budget": eq. 13)."""
+    """§6.5.
+
+    The restarted 1B run keeps the base settings for the first 1.3B tokens, then uses B·S ×4 and β/2 for the 10.8B
+    total (eqs. 7–8, "same model, larger budget": eq. 13).
+    """
     ratio = 10.8e9 / T0
     bs, beta = scg.transfer_bst(1.0, 1.0, 1.0, ratio)
     one_b = TABLE3["1B"]

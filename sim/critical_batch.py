@@ -273,14 +273,18 @@ class CBSCurve(JSONResult):
         return {name: self.cbs(name) for name in DEFINITIONS}
 
     def to_dict(self) -> dict:
+        """Every field, JSON-safe."""
         return super().to_dict() | {"batch_sizes": [int(b) for b in self.batch_sizes],
                                     "cbs_by_definition": self.cbs_by_definition()}
 
 
 def log_parabola_argmin(x, y) -> tuple[float, float, bool]:
-    """(grid argmin, refined argmin, at_edge) of y over increasing x > 0: the refined one is the vertex of the
-    parabola through ln y against ln x at the grid argmin and its two neighbours (clipped to them), or the grid
-    argmin itself at an end of the grid, next to a non-finite value, or where the parabola is not convex."""
+    """(grid argmin, refined argmin, at_edge) of y over increasing x > 0.
+
+    The refined one is the vertex of the parabola through ln y against ln x at the grid argmin and its two
+    neighbours (clipped to them), or the grid argmin itself at an end of the grid, next to a non-finite value, or
+    where the parabola is not convex.
+    """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     k = int(np.argmin(np.where(np.isfinite(y), y, np.inf)))
     if k in (0, x.size - 1) or not np.all(np.isfinite(y[k - 1:k + 2])):

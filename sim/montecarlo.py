@@ -24,6 +24,7 @@ class MonteCarlo(JSONResult):
 
     @property
     def reps(self) -> int:
+        """The number of replicates."""
         return int(self.values.shape[0])
 
     @property
@@ -33,6 +34,7 @@ class MonteCarlo(JSONResult):
 
     @property
     def diverged(self) -> bool:
+        """Whether any replicate diverged."""
         return self.n_diverged > 0
 
     @property
@@ -51,6 +53,7 @@ class MonteCarlo(JSONResult):
                 "reps": self.reps, "seed": self.seed, "n_diverged": self.n_diverged, "diverged": self.diverged}
 
     def to_dict(self) -> dict:
+        """Every field, JSON-safe."""
         own = ("steps", "values", "seed")
         extra = {f: jsonable(getattr(self, f)) for f in self.__dataclass_fields__ if f not in own}
         return {**self.summary(), **extra}

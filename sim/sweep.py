@@ -69,6 +69,7 @@ class Cache:
         self.root = Path(root)
 
     def key(self, task, config: dict) -> str:
+        """The cache key of ``task`` at ``config``: a hash of both and of the code's fingerprint."""
         name = f"{task.__module__}.{task.__qualname__}"
         return hashlib.sha256(_canonical([name, config, code_fingerprint()]).encode()).hexdigest()
 
@@ -83,6 +84,7 @@ class Cache:
             return None
 
     def store(self, key: str, result, config: dict) -> None:
+        """Write ``result`` under ``key`` (atomically: a temporary file renamed into place)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=".tmp-", suffix=".json", delete=False) as tmp:

@@ -31,6 +31,7 @@ class StepsToTarget(JSONResult):
 
     @property
     def reached(self) -> bool:
+        """Whether the path reaches the target."""
         return self.steps is not None
 
 

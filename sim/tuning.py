@@ -48,10 +48,12 @@ class Tuned(JSONResult):
 
     @property
     def evaluations(self) -> int:
+        """The number of points the criterion was evaluated at."""
         return int(self.points.size)
 
     @property
     def found(self) -> bool:
+        """Whether some point had a finite value."""
         return self.argmin is not None
 
 

@@ -25,7 +25,7 @@ _c = sp.symbols("c", positive=True)  # 2a − b + 1 where the head sum diverges
 
 
 def log_slope(expr, var):
-    """d log(expr) / d log(var): the exponent of a power law in ``var``."""
+    """D log(expr) / d log(var): the exponent of a power law in ``var``."""
     return sp.simplify(var * sp.diff(sp.log(expr), var))
 
 

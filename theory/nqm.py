@@ -84,8 +84,10 @@ def ema_stable(x, decay):
 
 
 def stable_x_limit(optimizer: str, momentum: float = 0.0) -> float:
-    """The largest stable x = αh^{1−p}: 2 for SGD and EMA (whatever γ), 2(1 + β) heavy ball, 2(1 + β)/(1 + 2β)
-    Nesterov, β = ``momentum``."""
+    """The largest stable x = αh^{1−p}.
+
+    2 for SGD and EMA (whatever γ), 2(1 + β) heavy ball, 2(1 + β)/(1 + 2β) Nesterov, β = ``momentum``.
+    """
     if optimizer == "momentum":
         return 2.0 * (1.0 + momentum)
     if optimizer == "nesterov":
@@ -111,6 +113,7 @@ def momentum_coefficients(x, beta):
 
 
 def momentum_steady(x, beta, n):
+    """The steady state (E y₁², E y₂², E y₁y₂) of heavy-ball momentum at x = αh^{1−p}, β and noise n."""
     common = n / ((1.0 - beta) * (2.0 + 2.0 * beta - x))
     return common * (1.0 + beta) / x, 2.0 * common, common
 
@@ -123,6 +126,7 @@ def nesterov_coefficients(x, beta):
 
 
 def nesterov_steady(x, beta, n):
+    """The steady state (E y₁², E y₂², E y₁y₂) of Nesterov momentum at x = αh^{1−p}, β and noise n."""
     common = n / ((1.0 - beta + beta * x) * (2.0 + 2.0 * beta - x - 2.0 * beta * x))
     return (common * (1.0 + beta + beta * x + 2.0 * beta * beta * x) / x, 2.0 * common, -(1.0 + 2.0 * beta) * common)
 
@@ -134,6 +138,7 @@ def ema_coefficients(x, decay):
 
 
 def ema_steady(x, decay, n):
+    """The steady state (E θ², E θ̃², E θθ̃) of SGD with an EMA of decay γ at x = αh^{1−p} and noise n."""
     common = n / (x * (2.0 - x))
     return (common, common * (1.0 - decay) * (1.0 + decay - decay * x) / ((1.0 + decay) * (1.0 - decay + decay * x)),
             common * (1.0 - decay) / (1.0 - decay + decay * x))

@@ -24,7 +24,7 @@ REGIMES = ("noise-dominated", "flat", "iteration-starved")
 
 
 def bound_eq26(K, c, eta, alpha, L, mu, rho, sigma, delta0):
-    """eq. 26: E[f(x_K) − f*] ≤ (1 − q)^K Δ_0 + 2βηρσ/α + 4ρσ√α e^{3c/2}/μ + 4Lβηe^{3c/2}/μ + 8Lβηe^{3c/2}/(αμ).
+    """Eq. 26: E[f(x_K) − f*] ≤ (1 − q)^K Δ_0 + 2βηρσ/α + 4ρσ√α e^{3c/2}/μ + 4Lβηe^{3c/2}/μ + 8Lβηe^{3c/2}/(αμ).
 
     β = c/K, q = μβη/(2e^{3c/2}). Valid under Theorem 4.1's conditions (2‖x_0‖ ≤ η, K ≥ 2c, A1–A3, m_0 a fresh
     stochastic gradient) for any α ∈ (0, 1].
@@ -38,7 +38,7 @@ def bound_eq26(K, c, eta, alpha, L, mu, rho, sigma, delta0):
 
 
 def recursion_eq25(K, c, eta, alpha, L, mu, rho, sigma, delta0) -> np.ndarray:
-    """eq. 25 run with equality: e_0 = Δ_0, e_{k+1} = (1 − q)e_k + 2βηρσ(1 − α)^k + 4Lβ²η²/α + 2βηρσ√α + 2Lβ²η²."""
+    """Eq. 25 run with equality: e_0 = Δ_0, e_{k+1} = (1 − q)e_k + 2βηρσ(1 − α)^k + 4Lβ²η²/α + 2βηρσ√α + 2Lβ²η²."""
     beta = c / K
     q = mu * beta * eta / (2.0 * math.exp(1.5 * c))
     constant = (4 * L * beta**2 * eta**2 / alpha + 2 * beta * eta * rho * sigma * math.sqrt(alpha)
@@ -78,13 +78,13 @@ def _lambdified(constants: bool):
 
 
 def budget_error_terms(L, mu, rho, sigma_star, tokens, bs, c=1.0, constants=True) -> dict[str, float]:
-    """eq. 34's terms at B·S = ``bs`` (log factor dropped), {regime: term} in the order of :data:`REGIMES`."""
+    """Eq. 34's terms at B·S = ``bs`` (log factor dropped), {regime: term} in the order of :data:`REGIMES`."""
     values = _lambdified(constants)["terms"](L, mu, rho, sigma_star, tokens, c, bs)
     return {name: float(value) for name, value in zip(REGIMES, values, strict=True)}
 
 
 def budget_error(L, mu, rho, sigma_star, tokens, bs, c=1.0, constants=True) -> tuple[float, str]:
-    """eq. 34's ε = max of its terms at B·S = ``bs``, and which regime that term names."""
+    """Eq. 34's ε = max of its terms at B·S = ``bs``, and which regime that term names."""
     terms = budget_error_terms(L, mu, rho, sigma_star, tokens, bs, c, constants)
     regime = max(terms, key=terms.get)
     return terms[regime], regime
@@ -116,6 +116,7 @@ class BSTPoint:
 
 
 def bst_point(L, mu, rho, sigma_star, tokens, c=1.0, constants=True) -> BSTPoint:
+    """The BST rule at one token budget: :class:`BSTPoint` from eq. 34 (with or without Theorem 4.1's constants)."""
     f = _lambdified(constants)
     args = (L, mu, rho, sigma_star, tokens, c)
     bs_star, noise = float(f["bst"](*args)), float(f["noise_boundary"](*args))
@@ -129,8 +130,11 @@ def bst_point(L, mu, rho, sigma_star, tokens, c=1.0, constants=True) -> BSTPoint
 
 
 def transfer_bst(bs0, beta0, tokens0, tokens1, L=(1.0, 1.0), mu=(1.0, 1.0), rho=(1.0, 1.0)) -> tuple[float, float]:
-    """eqs. 7 and 9 (12; 13 with L and μ unchanged): B₁S₁ = B₀S₀((T₁/T₀)(μ₁/μ₀)(ρ₁/ρ₀)/(L₁/L₀))^{2/3},
-    β₁ = β₀(√(T₀/T₁)(μ₁/μ₀)(ρ₁/ρ₀)/(L₁/L₀))^{2/3}. Equivalently β₁ = β₀(B₁S₁/B₀S₀)(T₀/T₁) (eq. 8: β·K kept)."""
+    """Eqs. 7 and 9 (12; 13 with L and μ unchanged).
+
+    B₁S₁ = B₀S₀((T₁/T₀)(μ₁/μ₀)(ρ₁/ρ₀)/(L₁/L₀))^{2/3}, β₁ = β₀(√(T₀/T₁)(μ₁/μ₀)(ρ₁/ρ₀)/(L₁/L₀))^{2/3}. Equivalently β₁
+    = β₀(B₁S₁/B₀S₀)(T₀/T₁) (eq. 8: β·K kept).
+    """
     ratio = (mu[1] / mu[0]) * (rho[1] / rho[0]) / (L[1] / L[0])
     return bs0 * ((tokens1 / tokens0) * ratio) ** (2 / 3), beta0 * (math.sqrt(tokens0 / tokens1) * ratio) ** (2 / 3)
 

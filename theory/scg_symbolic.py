@@ -48,8 +48,11 @@ def derive_budget_error() -> dict:
 
 
 def budget_terms(constants: bool = True) -> dict:
-    """eq. 34's three terms as functions of b, {regime: term} in the order of :data:`batchlab.theory.scg.REGIMES`
-    (with the theorem's constants, or as in the short form eq. 3)."""
+    """Eq. 34's three terms as functions of b, {regime.
+
+    Term} in the order of :data:`batchlab.theory.scg.REGIMES` (with the theorem's constants, or as in the short form
+    eq. 3).
+    """
     from batchlab.theory.scg import REGIMES
 
     if constants:
@@ -62,8 +65,10 @@ def budget_terms(constants: bool = True) -> dict:
 
 
 def _crossing(lhs, rhs):
-    """The one positive b with lhs(b) = rhs(b), both monomials in b: solved in log b (sympy's solve in b also
-    returns the complex roots of b^{7/6} = …)."""
+    """The one positive b with lhs(b) = rhs(b), both monomials in b.
+
+    Solved in log b (sympy's solve in b also returns the complex roots of b^{7/6} = …).
+    """
     u = sp.symbols("u", real=True)
 
     def log_of(expr):
@@ -96,7 +101,7 @@ def derive_regimes(constants: bool = True):
 
 @functools.cache
 def derive_recursion():
-    """eq. 26's terms from eq. 25: the constant inputs over q and the momentum term's geometric sum."""
+    """Eq. 26's terms from eq. 25: the constant inputs over q and the momentum term's geometric sum."""
     beta, eta, alpha, sigma = sp.symbols("beta eta alpha sigma", positive=True)
     q = mu * beta * eta / (2 * sp.exp(3 * c / 2))
     inputs = [4 * L * beta**2 * eta**2 / alpha, 2 * beta * eta * rho * sigma * sp.sqrt(alpha), 2 * L * beta**2 * eta**2]

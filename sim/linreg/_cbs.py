@@ -71,7 +71,7 @@ def _iterate_path(path, iterate):
 
 def tuned_risk(problem: LinRegProblem, *, batch: int, samples: int, search: LrSearch = LrSearch(),
                iterate: str = "averaged") -> Tuned:
-    """min over γ of the exact E excess risk after one pass over ``samples`` at batch ``batch``."""
+    """Min over γ of the exact E excess risk after one pass over ``samples`` at batch ``batch``."""
     steps = one_pass_steps(batch, samples)
 
     def criterion(lr, cap):
@@ -83,7 +83,7 @@ def tuned_risk(problem: LinRegProblem, *, batch: int, samples: int, search: LrSe
 
 def tuned_steps(problem: LinRegProblem, *, batch: int, target: float, max_steps: int,
                 search: LrSearch = LrSearch(), iterate: str = "averaged") -> Tuned:
-    """min over γ of the (fractional) steps to reach ``target``; inf where it takes over ``max_steps``."""
+    """Min over γ of the (fractional) steps to reach ``target``; inf where it takes over ``max_steps``."""
     target = errors.real("target", target, gt=0)
     max_steps = errors.integer("max_steps", max_steps)
 
@@ -205,8 +205,11 @@ class CBSScaling(JSONResult):
         return number(loglog_slope(self.samples, values))
 
     def to_dict(self, definition: str = "paper") -> dict:
-        """B*(D) and its slope by every definition, what Corollary 8 predicts, and per D the B_opt, R_opt and
-        censoring of Definition 3 and the risk ratio R(D, B*)/R_opt at its B*; the warnings of every D."""
+        """B*(D) and its slope by every definition, and what Corollary 8 predicts.
+
+        Per D also the B_opt, R_opt and censoring of Definition 3, the risk ratio R(D, B*)/R_opt at its B*, and the
+        warnings of every D.
+        """
         first = self.measurements[0].to_dict(definition)
         return {key: first[key] for key in ("spectrum", "a", "b", "dim", "sigma", "iterate", "definition",
                                             "predicted_exponent") if key in first} | {

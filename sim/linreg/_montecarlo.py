@@ -211,8 +211,10 @@ class MonteCarloRisk(JSONResult):
 
     @property
     def mean(self) -> dict:
-        """Monte Carlo mean of each risk (``last``, ``averaged``, ``tail_averaged``, ``bias``, ``variance``): None
-        where the experiment diverged or was not run."""
+        """Monte Carlo mean of each risk (``last``, ``averaged``, ``tail_averaged``, ``bias``, ``variance``).
+
+        None where the experiment diverged or was not run.
+        """
         return {name: None if (e := self._estimate(name)) is None else e[0] for name in self._parts()}
 
     @property

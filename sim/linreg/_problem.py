@@ -86,7 +86,7 @@ class LinRegProblem:
 
 
 def one_pass_steps(batch: int, samples: int) -> int:
-    """n = D/B for one pass over D samples; D must be a positive multiple of B."""
+    """N = D/B for one pass over D samples; D must be a positive multiple of B."""
     batch = errors.integer("batch", batch)
     samples = errors.integer("samples", samples)
     if samples % batch:

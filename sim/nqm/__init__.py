@@ -1,6 +1,8 @@
-"""The noisy quadratic model (Zhang et al. 2019): exact and Monte Carlo engines for SGD with a power
-preconditioner, heavy-ball and Nesterov momentum and an exponential moving average of the iterates, under
-constant, piecewise-constant, per-step or growth schedules of the learning rate and batch size.
+"""The noisy quadratic model (Zhang et al. 2019).
+
+Exact and Monte Carlo engines for SGD with a power preconditioner, heavy-ball and Nesterov momentum and an exponential
+moving average of the iterates, under constant, piecewise-constant, per-step or growth schedules of the learning rate
+and batch size.
 
 Conventions: loss ½ Σ h_i θ_i² (with the factor ½, as in the paper), expected over θ(0) and the
 gradient noise; a step is one stochastic-gradient update with a batch of B; P = H^{−p}.

@@ -50,8 +50,11 @@ LR_GRIDS = ("notebook", "fine")
 
 
 def stability_cap(problem: NQMProblem, precond: float, optimizer: str = "sgd", momentum: float = 0.0) -> float:
-    """The largest stable learning rate: x = αh^{1−p} below :func:`batchlab.theory.nqm.stable_x_limit` everywhere
-    (β = ``momentum`` for 'momentum' and 'nesterov'; SGD's and EMA's do not depend on it)."""
+    """The largest stable learning rate.
+
+    x = αh^{1−p} below :func:`batchlab.theory.nqm.stable_x_limit` everywhere (β = ``momentum`` for 'momentum' and
+    'nesterov'; SGD's and EMA's do not depend on it).
+    """
     return float(stable_x_limit(optimizer, momentum) / np.max(problem.h ** (1.0 - precond)))
 
 
@@ -110,7 +113,7 @@ def _tuned(optimizer, steps, fractional, lr, value, at_edge, scan_values, scan_s
 
 def tuned_steps(problem: NQMProblem, *, batch: int, target: float, precond: float = 0.0, optimizer: str = "sgd",
                 lr_grid: str = "notebook", max_steps: int = MAX_STEPS) -> TunedSteps:
-    """min over the hyperparameter grid of the fractional steps to ``target`` (inf: never within ``max_steps``)."""
+    """Min over the hyperparameter grid of the fractional steps to ``target`` (inf: never within ``max_steps``)."""
     batch, target, precond = _check(optimizer, batch, target, precond, lr_grid)
     max_steps = errors.integer("max_steps", max_steps)
     if optimizer == "sgd":
@@ -159,8 +162,10 @@ def _tuned_sgd(problem, batch, target, precond, lr_grid, max_steps) -> TunedStep
 def gradient_noise_path(problem: NQMProblem, *, lr: float, batch: int, steps, optimizer: str = "sgd",
                         momentum: float = 0.0, ema_decay: float = 0.0,
                         precond: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """McCandlish's (B_simple, B_noise) along a run, at each of ``steps``, from the exact E θ² (θ: where the gradient
-    is taken; :func:`batchlab.theory.nqm.gradient_noise_scales`)."""
+    """McCandlish's (B_simple, B_noise) along a run, at each of ``steps``, from the exact E θ² (θ.
+
+    Where the gradient is taken; :func:`batchlab.theory.nqm.gradient_noise_scales`).
+    """
     batch, _, precond = _check(optimizer, batch, 1.0, precond, "notebook")
     steps = [errors.integer("steps", k, ge=0) for k in np.atleast_1d(steps).tolist()]
     if optimizer == "sgd":

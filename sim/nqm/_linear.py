@@ -139,8 +139,11 @@ SECOND_PARAMETER = {"sgd": None, "momentum": "momentum", "nesterov": "momentum",
 
 
 def second_parameter(optimizer: str, value: float) -> dict:
-    """The keyword carrying ``optimizer``'s second hyperparameter: ``{"momentum": β}`` for 'momentum' and 'nesterov',
-    ``{"ema_decay": γ}`` for 'ema', ``{}`` for 'sgd' (which has none)."""
+    """The keyword carrying ``optimizer``'s second hyperparameter.
+
+    ``{"momentum": β}`` for 'momentum' and 'nesterov', ``{"ema_decay": γ}`` for 'ema', ``{}`` for 'sgd' (which has
+    none).
+    """
     if optimizer not in OPTIMIZERS:
         raise errors.InvalidParameter("optimizer", "one of " + ", ".join(OPTIMIZERS), optimizer)
     own = SECOND_PARAMETER[optimizer]
@@ -148,8 +151,11 @@ def second_parameter(optimizer: str, value: float) -> dict:
 
 
 def optimizer_code(optimizer: str, *, momentum: float = 0.0, ema_decay: float = 0.0) -> tuple[int, float]:
-    """(kernel code, β or γ) of ``optimizer``: 'sgd' (heavy ball with β = 0), 'momentum' and 'nesterov' (β =
-    ``momentum``) or 'ema' (γ = ``ema_decay``). The parameter the optimiser does not have must stay 0."""
+    """(kernel code, β or γ) of ``optimizer``.
+
+    'sgd' (heavy ball with β = 0), 'momentum' and 'nesterov' (β = ``momentum``) or 'ema' (γ = ``ema_decay``). The
+    parameter the optimiser does not have must stay 0.
+    """
     if optimizer not in OPTIMIZERS:
         raise errors.InvalidParameter("optimizer", "one of " + ", ".join(OPTIMIZERS), optimizer)
     values = {"momentum": momentum, "ema_decay": ema_decay}
@@ -164,8 +170,10 @@ def optimizer_code(optimizer: str, *, momentum: float = 0.0, ema_decay: float = 
 
 def linear_system(problem: NQMProblem, optimizer: str, *, lr: float, batch: int, momentum: float = 0.0,
                   ema_decay: float = 0.0, precond: float = 0.0) -> LinearSystem:
-    """The :class:`LinearSystem` of ``optimizer``: 'sgd', 'momentum' or 'nesterov' (β = ``momentum``), or 'ema'
-    (γ = ``ema_decay``)."""
+    """The :class:`LinearSystem` of ``optimizer``.
+
+    'sgd', 'momentum' or 'nesterov' (β = ``momentum``), or 'ema' (γ = ``ema_decay``).
+    """
     code, knob = optimizer_code(optimizer, momentum=momentum, ema_decay=ema_decay)
     lr = errors.real("lr", lr, gt=0)
     batch = errors.integer("batch", batch)

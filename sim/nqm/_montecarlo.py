@@ -1,5 +1,6 @@
-"""Monte Carlo of linear optimisers on the NQM (SGD, heavy-ball and Nesterov momentum, EMA, and schedules of
-them): the check on the exact engines.
+"""Monte Carlo of linear optimisers on the NQM (SGD, heavy-ball and Nesterov momentum, EMA, and schedules of them).
+
+The check on the exact engines.
 
 Each replicate draws θ(0) ~ N(0, diag(s0)) and runs the optimiser's per-dimension recursion
 y' = F y + g ε (:mod:`batchlab.sim.nqm._linear`), ε ~ N(0, c/B), one normal per dimension per step (the

@@ -98,8 +98,10 @@ class Schedule(JSONResult):
                    np.round(errors.integer("batch", batch) * batch_factor**m))
 
     def split_at(self, steps) -> tuple["Schedule", np.ndarray]:
-        """The same schedule with pieces split at ``steps``, and for each step the index into the loss list
-        of :func:`schedule_loss` (entry 0 at step 0, entry j + 1 at the end of piece j)."""
+        """The same schedule with pieces split at ``steps``, and each step's index into the loss list.
+
+        The loss list is :func:`schedule_loss`'s: entry 0 at step 0, entry j + 1 at the end of piece j.
+        """
         steps = np.asarray(steps, dtype=np.int64)
         if steps.ndim != 1 or np.any(steps < 0) or np.any(steps > self.total_steps):
             raise errors.InvalidParameter("steps", f"step counts in [0, {self.total_steps}]", steps.tolist())
@@ -186,8 +188,10 @@ def schedule_loss(problem: NQMProblem, schedule: Schedule, *, optimizer: str = "
 def schedule_monte_carlo(problem: NQMProblem, schedule: Schedule, steps, *, optimizer: str = "sgd",
                          momentum: float = 0.0, ema_decay: float = 0.0, precond: float = 0.0, reps: int = 200,
                          seed: int = 0, workers: int | None = None) -> MonteCarlo:
-    """Monte Carlo loss under ``schedule`` after each of ``steps`` (as :func:`schedule_loss`; replicate streams as
-    :func:`batchlab.sim.nqm.system_monte_carlo`)."""
+    """Monte Carlo loss under ``schedule`` after each of ``steps`` (as :func:`schedule_loss`.
+
+    Replicate streams as :func:`batchlab.sim.nqm.system_monte_carlo`).
+    """
     systems = [linear_system(problem, optimizer, lr=lr, batch=int(batch), momentum=momentum, ema_decay=ema_decay,
                              precond=precond)
                for lr, batch in zip(schedule.lr, schedule.batch)]

@@ -23,8 +23,11 @@ from batchlab.sim.scg._problems import SCGProblem
 
 
 def huber_slope(x, y, rounds: int = 5) -> float:
-    """Slope of a Huber-loss linear fit of y on x. The residual scale is re-estimated robustly each round
-    (1.4826 × the median absolute deviation around the current fit), starting from least squares."""
+    """Slope of a Huber-loss linear fit of y on x.
+
+    The residual scale is re-estimated robustly each round (1.4826 × the median absolute deviation around the
+    current fit), starting from least squares.
+    """
     x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
     params = np.polyfit(x, y, 1)
     for _ in range(rounds):
@@ -61,8 +64,10 @@ def estimate_constants(problem: SCGProblem, settings: SCGSettings, *, batch: int
 
 
 def estimator_bias(problem: SCGProblem, settings: SCGSettings, **run) -> dict:
-    """Each estimate over the true constant of ``problem`` in the run's geometry (1 = unbiased); ``run`` as
-    :func:`estimate_constants` takes it."""
+    """Each estimate over the true constant of ``problem`` in the run's geometry (1 = unbiased).
+
+    ``run`` as :func:`estimate_constants` takes it.
+    """
     estimates = estimate_constants(problem, settings, **run)
     truth = problem.constants(settings.lmo, settings.radius)
     return {name: estimates[name] / truth[name] for name in ("L", "mu", "rho")} | {"estimates": estimates,

@@ -73,7 +73,7 @@ def _value(kind, a, x_star, examples, x):
 
 @jit
 def _stochastic_gradient(rng, kind, a, x_star, examples, noise_sd, sigma, draws, x, g):
-    """g ← ∇f(x) + σ·noise_sd·ξ (``draws`` = 0), or the mean gradient of ``draws`` examples drawn with replacement."""
+    """G ← ∇f(x) + σ·noise_sd·ξ (``draws`` = 0), or the mean gradient of ``draws`` examples drawn with replacement."""
     if kind == 0:  # coordinate by coordinate, the order the NumPy transcription in the tests draws in
         for i in range(x.size):
             g[i] = a[i] * (x[i] - x_star[i]) + sigma * noise_sd[i] * rng.standard_normal()
@@ -99,7 +99,8 @@ def _replicate(rng, kind, a, x_star, examples, noise_sd, x0, code, rows, sigmas,
     Step k uses σ = ``sigmas[k]`` (or ``draws[k]`` > 0 examples), FW step ``betas[k]``; where ``resets[k]`` the
     momentum buffer restarts before step k (at a fresh stochastic gradient, or zero). ``xs`` (K + 1, d) and
     ``gs`` (K, d), when not empty, receive every iterate x_k and the stochastic gradient g(x_k; ξ_k) the step used
-    (the constant estimators of §6.4 read them)."""
+    (the constant estimators of §6.4 read them).
+    """
     d = x0.size
     trace = xs.shape[0] > 0
     x = x0.copy()
@@ -135,15 +136,20 @@ def _replicate(rng, kind, a, x_star, examples, noise_sd, x0, code, rows, sigmas,
 
 @dataclass(frozen=True)
 class SCGRun(MonteCarlo):
-    """:class:`batchlab.sim.montecarlo.MonteCarlo` of f(x) − f* (nan from the step a replicate diverged), with
-    ``tokens``: the tokens consumed by each of ``steps`` (runs through stages; None for one stage)."""
+    """:class:`batchlab.sim.montecarlo.MonteCarlo` of f(x) − f* (nan from the step a replicate diverged).
+
+    ``tokens``: the tokens consumed by each of ``steps`` (runs through stages; None for one stage).
+    """
 
     tokens: np.ndarray | None = None
 
 
 def beta_schedule(beta: float, iterations: int, schedule: str = "constant", warmdown: float = 0.28) -> np.ndarray:
-    """β_k: constant (the theory's β = c/K), or the experiments' linear warmdown over the last ``warmdown`` of the run
-    (β for k < K − m, then β(K − k)/m, m = round(warmdown·K))."""
+    """β_k.
+
+    Constant (the theory's β = c/K), or the experiments' linear warmdown over the last ``warmdown`` of the run (β
+    for k < K − m, then β(K − k)/m, m = round(warmdown·K)).
+    """
     betas = np.full(iterations, beta)
     if schedule == "warmdown":
         m = max(1, round(warmdown * iterations))
@@ -155,9 +161,12 @@ def beta_schedule(beta: float, iterations: int, schedule: str = "constant", warm
 
 
 def noise_sigma(sigma_star: float, batch: int, seq: int, correlation: float = 0.0) -> float:
-    """σ of a batch of B sequences of S tokens whose token noises are √ϱ·u_b + √(1 − ϱ)·v_{b,s} (u_b shared by the
-    tokens of sequence b, every u and v independent with E‖·‖₂² = σ*²): σ² = σ*²(ϱ/B + (1 − ϱ)/(BS)). ϱ = 0 is the
-    paper's σ*²/(BS); with ϱ > 0, B·S tokens are worth only BS/(1 + ϱ(S − 1)) independent ones."""
+    """σ of a batch of B sequences of S tokens: σ² = σ*²(ϱ/B + (1 − ϱ)/(BS)).
+
+    The token noises are √ϱ·u_b + √(1 − ϱ)·v_{b,s} (u_b shared by the tokens of sequence b, every u and v independent
+    with E‖·‖₂² = σ*²). ϱ = 0 is the paper's σ*²/(BS); with ϱ > 0, B·S tokens are worth only BS/(1 + ϱ(S − 1))
+    independent ones.
+    """
     return sigma_star * math.sqrt(correlation / batch + (1.0 - correlation) / (batch * seq))
 
 
@@ -220,8 +229,11 @@ class SCGSettings(JSONResult):
 
 @dataclass(frozen=True)
 class Stage(JSONResult):
-    """A stretch of constant settings: ``tokens`` tokens in steps of B = ``batch`` sequences of S = ``seq`` tokens,
-    FW step β = ``beta`` (constant, or the linear warmdown of :func:`beta_schedule` over this stage)."""
+    """A stretch of constant settings.
+
+    ``tokens`` tokens in steps of B = ``batch`` sequences of S = ``seq`` tokens, FW step β = ``beta`` (constant, or
+    the linear warmdown of :func:`beta_schedule` over this stage).
+    """
 
     batch: int
     seq: int
@@ -235,8 +247,10 @@ class Stage(JSONResult):
 
 
 def _kernel_args(problem: SCGProblem, settings: SCGSettings, stages: list, *, x0=None, reset: str = "none") -> tuple:
-    """Validate, and lay the stages out step by step: (the arguments of :func:`_replicate` after ``rng`` and before
-    ``record_at``, the number of steps K)."""
+    """Validate, and lay the stages out step by step.
+
+    (the arguments of :func:`_replicate` after ``rng`` and before ``record_at``, the number of steps K).
+    """
     if not isinstance(settings, SCGSettings):
         raise errors.InvalidParameter("settings", "an SCGSettings", type(settings).__name__)
     lmo, sampling, correlation = problem.check_norm(settings.lmo), settings.sampling, settings.correlation
@@ -290,7 +304,8 @@ def scg_monte_carlo(problem: SCGProblem, settings: SCGSettings, *, batch: int, s
 
     Noise: Gaussian of variance :func:`noise_sigma` ² (``settings.correlation`` ϱ between the tokens of one sequence),
     or ``settings.sampling="finite-sum"``: the mean gradient of B·S examples drawn with replacement (separable
-    problems). ``x0`` defaults to 0."""
+    problems). ``x0`` defaults to 0.
+    """
     record, values = _simulate(problem, settings, [Stage(batch, seq, tokens, beta, schedule)], x0=x0, steps=steps,
                                reps=reps, seed=seed, workers=workers)
     return SCGRun(record, values, seed)
@@ -298,11 +313,13 @@ def scg_monte_carlo(problem: SCGProblem, settings: SCGSettings, *, batch: int, s
 
 def scg_stages(problem: SCGProblem, settings: SCGSettings, stages: list, *, reset: str = "none", points: int = 40,
                reps: int = 100, seed: int = 0, workers: int | None = None) -> SCGRun:
-    """Runs through consecutive :class:`Stage` s (a batch-size, sequence-length and step schedule; the sequence
-    length matters apart from B·S through ``settings.correlation``, see :func:`noise_sigma`): at a stage boundary the
-    iterate carries over, and the momentum buffer too (``reset="none"``) or it restarts as at step 0
-    (``"momentum"``; the paper does not say what a restart resets). f(x) − f* at about ``points`` steps per stage,
-    evenly spaced, and at every boundary; ``SCGRun.tokens`` gives the tokens consumed at each."""
+    """Runs through consecutive :class:`Stage` s (a batch-size, sequence-length and step schedule.
+
+    The sequence length matters apart from B·S through ``settings.correlation``, see :func:`noise_sigma`): at a
+    stage boundary the iterate carries over, and the momentum buffer too (``reset="none"``) or it restarts as at
+    step 0 (``"momentum"``; the paper does not say what a restart resets). f(x) − f* at about ``points`` steps per
+    stage, evenly spaced, and at every boundary; ``SCGRun.tokens`` gives the tokens consumed at each.
+    """
     stages = list(stages)
     if not stages:
         raise errors.InvalidParameter("stages", "at least one Stage", stages)
@@ -320,8 +337,10 @@ def scg_stages(problem: SCGProblem, settings: SCGSettings, stages: list, *, rese
 
 def scg_trajectory(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq: int = 1, tokens: int, beta: float,
                    seed: int = 0):
-    """One run (constant β, x_0 = 0): iterates x_0..x_K, the stochastic gradients g(x_k; ξ_k) of steps 0..K−1, and
-    f(x_k) − f* for k = 0..K (replicate 0 of ``seed``, as in :func:`scg_monte_carlo`)."""
+    """One run (constant β, x_0 = 0): iterates x_0..x_K, the stochastic gradients g(x_k.
+
+    ξ_k) of steps 0..K−1, and f(x_k) − f* for k = 0..K (replicate 0 of ``seed``, as in :func:`scg_monte_carlo`).
+    """
     args, iterations = _kernel_args(problem, settings, [Stage(batch, seq, tokens, beta)])
     xs, gs = np.empty((iterations + 1, problem.dim)), np.empty((iterations, problem.dim))
     (rng,) = replicate_rngs(errors.integer("seed", seed, ge=0), 1)
@@ -331,9 +350,12 @@ def scg_trajectory(problem: SCGProblem, settings: SCGSettings, *, batch: int, se
 
 def eq26_for_run(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq: int = 1, tokens: int, beta: float,
                  schedule: str = "constant", x0=None) -> tuple[float, list[str]]:
-    """eq. 26 with the problem's constants for this run (c = βK, σ = :func:`noise_sigma`), and every condition of
-    the theorem the run breaks (empty when it is inside them): 2‖x_0‖ ≤ η, K ≥ 2c, an exact LMO, and those of
-    :meth:`SCGSettings.theorem_conditions_broken` (constant β, m_0 fresh, Algorithm 1, Gaussian noise)."""
+    """Eq.
+
+    26 with the problem's constants for this run (c = βK, σ = :func:`noise_sigma`), and every condition of the
+    theorem the run breaks (empty when it is inside them): 2‖x_0‖ ≤ η, K ≥ 2c, an exact LMO, and those of
+    :meth:`SCGSettings.theorem_conditions_broken` (constant β, m_0 fresh, Algorithm 1, Gaussian noise).
+    """
     lmo, radius = problem.check_norm(settings.lmo), settings.radius
     iterations = tokens // (batch * seq)
     constants = problem.constants(lmo, radius)

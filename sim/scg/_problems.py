@@ -44,14 +44,19 @@ class SCGProblem:
         return norm
 
     def norm_of(self, function, points) -> np.ndarray:
-        """``function`` (a norm or dual norm of :data:`batchlab.sim.scg.NORMS`) of each row of ``points`` (as a matrix
-        for matrix problems)."""
+        """``function`` (a norm or dual norm of :data:`batchlab.sim.scg.NORMS`) of each row of ``points``.
+
+        For matrix problems each row is read as a matrix.
+        """
         shape = self.shape
         return np.array([function(p.reshape(shape) if shape else p) for p in np.atleast_2d(points)])
 
     def check_assumptions(self, norm: str, radius: float, *, samples: int = 2000, seed: int = 0) -> dict:
-        """Worst sampled ratios on the ball: ‖∇f(x) − ∇f(y)‖_*/(L‖x − y‖), ‖v‖_*/(ρ‖v‖₂) (both must be ≤ 1) and
-        ‖∇f(x)‖_*/(μ(f(x) − f*)) (must be ≥ 1), over ``samples`` random pairs of points of the ball."""
+        """Worst sampled ratios on the ball.
+
+        ‖∇f(x) − ∇f(y)‖_*/(L‖x − y‖), ‖v‖_*/(ρ‖v‖₂) (both must be ≤ 1) and ‖∇f(x)‖_*/(μ(f(x) − f*)) (must be ≥
+        1), over ``samples`` random pairs of points of the ball.
+        """
         constants = self.constants(norm, radius)
         primal, dual = NORMS[norm].norm, NORMS[norm].dual
         rng = np.random.default_rng(seed)
@@ -103,8 +108,10 @@ class QuadraticProblem(SCGProblem):
     @classmethod
     def power_law(cls, dim: int = 100, *, exponent: float = 1.0, optimum: float = 0.5, anisotropic: bool = False,
                   seed: int = 0) -> "QuadraticProblem":
-        """a_i = i^{−exponent}; x*_i = ±``optimum``/√d with random signs from ``seed`` (so ‖x*‖₂ = optimum);
-        noise isotropic, or ∝ a_i (gradient noise shaped like the curvature, as the NQM's C = H)."""
+        """a_i = i^{−exponent}; x*_i = ±``optimum``/√d with random signs from ``seed`` (so ‖x*‖₂ = optimum).
+
+        Noise isotropic, or ∝ a_i (gradient noise shaped like the curvature, as the NQM's C = H).
+        """
         dim = errors.integer("dim", dim)
         exponent = errors.real("exponent", exponent, ge=0)
         optimum = errors.real("optimum", optimum, ge=0)
@@ -118,8 +125,11 @@ class QuadraticProblem(SCGProblem):
     @classmethod
     def matrix(cls, d_out: int = 16, d_in: int = 16, *, exponent: float = 1.0, optimum: float = 0.5,
                seed: int = 0) -> "QuadraticProblem":
-        """Matrix least squares f(X) = ½ E_u‖(X − X*)u‖₂² with inputs u of covariance S = diag(j^{−exponent}):
-        ½Σ_j s_j‖X_{:,j} − X*_{:,j}‖²; X* Gaussian from ``seed`` scaled to ‖X*‖_F = ``optimum``; isotropic noise."""
+        """Matrix least squares f(X) = ½ E_u‖(X − X*)u‖₂² with inputs u of covariance S = diag(j^{−exponent}).
+
+        ½Σ_j s_j‖X_{:,j} − X*_{:,j}‖²; X* Gaussian from ``seed`` scaled to ‖X*‖_F = ``optimum``; isotropic
+        noise.
+        """
         d_out, d_in = errors.integer("d_out", d_out), errors.integer("d_in", d_in)
         exponent = errors.real("exponent", exponent, ge=0)
         optimum = errors.real("optimum", optimum, ge=0)
@@ -138,8 +148,10 @@ class QuadraticProblem(SCGProblem):
         return self.a * (np.asarray(x) - self.x_star)
 
     def constants(self, norm: str, radius: float) -> dict:
-        """L, μ and ρ (see the class docstring) for the primal ``norm`` on the ball of radius ``radius``; the
-        Newton–Schulz LMO gets the spectral norm's constants (the theorem does not cover an inexact LMO)."""
+        """L, μ and ρ (see the class docstring) for the primal ``norm`` on the ball of radius ``radius``.
+
+        The Newton–Schulz LMO gets the spectral norm's constants (the theorem does not cover an inexact LMO).
+        """
         norm = "spectral" if self.check_norm(norm) == "spectral-ns" else norm
         radius = errors.real("radius", radius, gt=0)
         if norm == "spectral":
@@ -151,16 +163,20 @@ class QuadraticProblem(SCGProblem):
 
 
 def _logistic_ratio(m: float) -> float:
-    """σ(−m)/log(1 + e^{−m}), increasing in m (with u = e^{−m}, d/du log of u/((1 + u)log(1 + u)) =
-    (log(1 + u) − u)/(u(1 + u)log(1 + u)) < 0)."""
+    """σ(−m)/log(1 + e^{−m}), increasing in m.
+
+    With u = e^{−m}: d/du log of u/((1 + u)log(1 + u)) = (log(1 + u) − u)/(u(1 + u)log(1 + u)) < 0.
+    """
     return math.exp(-np.logaddexp(0.0, m)) / float(np.logaddexp(0.0, -m))
 
 
 @dataclass(frozen=True)
 class SeparableProblem(SCGProblem):
-    """f(x) = (1/n)Σ φ(⟨u_i, x⟩), u_i = y_i z_i the signed examples of linearly separable data, φ(m) = log(1 + e^{−m})
-    (logistic) or e^{−m} (exponential); f* = inf f = 0, not attained. Stochastic gradients: ∇f + σξ (Gaussian,
-    as for the quadratic), or the mean gradient of B·S examples drawn with replacement (finite-sum sampling).
+    """f(x) = (1/n)Σ φ(⟨u_i, x⟩) on linearly separable data, with logistic or exponential φ.
+
+    u_i = y_i z_i are the signed examples, φ(m) = log(1 + e^{−m}) (logistic) or e^{−m} (exponential); f* = inf f = 0,
+    not attained. Stochastic gradients: ∇f + σξ (Gaussian, as for the quadratic), or the mean gradient of B·S
+    examples drawn with replacement (finite-sum sampling).
 
     Constants, per primal norm ‖·‖ with dual ‖·‖_*, on the ball ‖x‖ ≤ η (M_i = ‖u_i‖_*, w the unit-ℓ2 direction
     the data were separated by, γ = min_i ⟨u_i, w⟩/‖w‖ its margin in ‖·‖, a lower bound of the best margin):
@@ -194,8 +210,11 @@ class SeparableProblem(SCGProblem):
     @classmethod
     def gaussian(cls, dim: int = 16, examples: int = 64, *, margin: float = 0.1, loss: str = "logistic",
                  seed: int = 0) -> "SeparableProblem":
-        """z_i ~ N(0, I/d), y_i = sign⟨z_i, w⟩ for a random unit w, then u_i = y_i z_i + ``margin``·w, so that every
-        ⟨u_i, w⟩ ≥ margin (the ℓ2 margin); isotropic Gaussian noise shape."""
+        """Separable Gaussian data with ℓ2 margin ``margin``, and an isotropic Gaussian noise shape.
+
+        z_i ~ N(0, I/d), y_i = sign⟨z_i, w⟩ for a random unit w, then u_i = y_i z_i + ``margin``·w, so that every
+        ⟨u_i, w⟩ ≥ margin.
+        """
         dim, n = errors.integer("dim", dim), errors.integer("examples", examples)
         margin = errors.real("margin", margin, gt=0)
         if loss not in ("logistic", "exponential"):

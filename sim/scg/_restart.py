@@ -33,9 +33,11 @@ class RestartRuns(JSONResult):
 def restart_runs(problem: SCGProblem, settings: SCGSettings, *, tokens_from: int, tokens_to: int, bs: int, beta: float,
                  reset: str = "none", schedule: str = "constant", reps: int = 64, seed: int = 0,
                  points: int = 40) -> RestartRuns:
-    """The three strategies of the module docstring, from the tuned (``bs``, ``beta``) at ``tokens_from`` to the
-    total ``tokens_to``, every run on the same replicate streams. ``schedule="warmdown"`` gives every stage the
-    experiments' linear warmdown (the restart's first stage decays at T₀, as a run planned for T₀ would)."""
+    """The three strategies of the module docstring, every run on the same replicate streams.
+
+    From the tuned (``bs``, ``beta``) at ``tokens_from`` to the total ``tokens_to``. ``schedule="warmdown"`` gives every
+    stage the experiments' linear warmdown (the restart's first stage decays at T₀, as a run planned for T₀ would).
+    """
     tokens_from = errors.integer("tokens_from", tokens_from, ge=bs)
     tokens_to = errors.integer("tokens_to", tokens_to, ge=tokens_from + 1)
     large, beta_large = transfer_bst(bs, beta, tokens_from, tokens_to)

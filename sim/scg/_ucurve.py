@@ -66,8 +66,11 @@ def ucurve_task(problem: dict, settings: dict, tokens: int, bs: int, c_grid: lis
 
 @dataclass(frozen=True)
 class UCurve(JSONResult):
-    """Tuned error against B·S at one budget: ``error[k]`` (nan where every c diverged), its standard error, the
-    tuned c = βK; ``bs_star`` the refined argmin (``bs_star_grid`` the grid's), ``at_edge`` when it is an end."""
+    """Tuned error against B·S at one budget.
+
+    ``error[k]`` (nan where every c diverged), its standard error, the tuned c = βK; ``bs_star`` the refined argmin
+    (``bs_star_grid`` the grid's), ``at_edge`` when it is an end.
+    """
 
     tokens: int
     bs: np.ndarray
@@ -146,8 +149,10 @@ class AlphaScan(JSONResult):
 def tuned_alpha(problem: SCGProblem, settings: SCGSettings, points, *, alphas=(0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.0),
                 c_grid=(0.25, 0.5, 1, 2, 4, 8), reps: int = 32, seed: int = 0, cache=DEFAULT,
                 workers: int | None = None) -> list[AlphaScan]:
-    """For each (T, B·S) of ``points``, the error with c tuned per α over ``alphas`` (the tasks of :func:`u_curves`
-    with ``settings.alpha`` replaced, one sweep)."""
+    """For each (T, B·S) of ``points``, the error with c tuned per α over ``alphas``.
+
+    The tasks are :func:`u_curves`'s with ``settings.alpha`` replaced, in one sweep.
+    """
     spec, _ = _spec(problem), _settings(problem, settings)
     points = [(errors.integer("tokens", t), errors.integer("bs", b)) for t, b in points]
     alphas = sorted(errors.real("alphas", a, gt=0, le=1) for a in alphas)
