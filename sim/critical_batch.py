@@ -13,6 +13,7 @@ statistics and live with each system (e.g. :func:`batchlab.theory.linreg.gradien
 3. :func:`sfo_cbs`: the SFO-complexity CBS of the Iiduka group, argmin_B B·K(B).
 """
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -45,9 +46,12 @@ class Definition3(JSONResult):
     ``r_opt`` = min_B R(B), ``b_opt`` its argmin; ``anchor`` = B_opt·f(B_opt), the samples
     used at B_opt (= D when the target is R_opt, so f*(B) = anchor/B is the paper's D/B);
     ``overhead_ratio[k]`` = f(B_k)/f*(B_k). ``b_star_grid``: the largest grid B' > B_opt with
-    f(B') ≤ c·f*(B') (None if there is none). ``b_star``: where the ratio crosses c, linear
-    in B between that grid point and the next (exact for S(B) = S_min(1 + B_noise/B), the
-    α = 1 fitted form); ``censored`` when no grid point beyond it fails, so B* ≥ ``b_star``.
+    f(B') ≤ c·f*(B') (None if there is none). ``bracket``: that grid point (or B_opt) and the next, between which
+    the ratio crosses c (None when ``censored``: no grid point beyond it fails, so B* ≥ ``b_star``). ``b_star``: on
+    the grid alone, where the ratio crosses c linearly in B within the bracket (exact for S(B) = S_min(1 +
+    B_noise/B), the α = 1 fitted form); once ``refined`` (:func:`refine_on_integers`), the largest integer B of the
+    bracket whose steps, measured there, stay within the overhead, with those measurements in ``refinement`` as
+    (B, ratio) pairs.
     """
 
     r_opt: float
@@ -58,6 +62,9 @@ class Definition3(JSONResult):
     b_star_grid: float | None
     b_star: float | None
     censored: bool
+    bracket: tuple[float, float] | None = None
+    refined: bool = False
+    refinement: tuple = ()
 
 
 def definition3(batch_sizes, risks, steps, *, overhead: float = 1.2) -> Definition3:
@@ -98,7 +105,32 @@ def linear_scaling_cbs(batch_sizes, steps, *, reference: float | None = None, ov
         b_star, censored = float(batches[k] + share * (batches[k + 1] - batches[k])), False
     else:  # the next batch size never reaches the target: B* is bracketed but not interpolable
         b_star, censored = float(batches[k]), False
-    return Definition3(r_opt, float(batches[k_opt]), anchor, overhead, ratio, b_star_grid, b_star, censored)
+    bracket = None if censored else (float(batches[k]), float(batches[k + 1]))
+    return Definition3(r_opt, float(batches[k_opt]), anchor, overhead, ratio, b_star_grid, b_star, censored, bracket)
+
+
+def refine_on_integers(papers: list, steps_at) -> list:
+    """Definition 3's B* on integer batch sizes, for several curves at once.
+
+    Each uncensored ``papers[i]`` (:class:`Definition3` of curve i, on an integer grid) brackets B* between grid
+    batch sizes lo (steps within the overhead) and hi (beyond it). Bisection on the integers between them narrows
+    the bracket until hi = lo + 1, measuring f(B) at the midpoints with ``steps_at``: a function of a list of
+    (i, B) returning f(B) of curve i for each (nan or inf where the target is not reached), called once per
+    round, so that a sweep can run a round's measurements in parallel. B* = lo: the largest integer B of the
+    bracket whose steps stay within the overhead, where the ratio f(B)/f*(B) crosses c once in the bracket (as
+    for a curve that bends away from linear scaling once; otherwise one of its crossings). Curves that are
+    censored, already refined or on a non-integer grid are returned as they are.
+    """
+    brackets = {i: [int(p.bracket[0]), int(p.bracket[1])] for i, p in enumerate(papers)
+                if p.bracket is not None and not p.refined and all(float(b).is_integer() for b in p.bracket)}
+    measured = {i: [] for i in brackets}
+    while todo := [(i, (lo + hi) // 2) for i, (lo, hi) in brackets.items() if hi - lo > 1]:
+        for (i, batch), steps in zip(todo, steps_at(todo), strict=True):
+            ratio = steps * batch / papers[i].anchor if math.isfinite(steps) else math.inf
+            measured[i].append((batch, float(ratio)))
+            brackets[i][0 if ratio <= papers[i].overhead else 1] = batch
+    return [dataclasses.replace(p, b_star=float(brackets[i][0]), refined=True, refinement=tuple(measured[i]))
+            if i in brackets else p for i, p in enumerate(papers)]
 
 
 @dataclass(frozen=True)
@@ -209,23 +241,22 @@ def grid_warnings(batch_sizes, paper: Definition3, flag: str = "batches, --batch
     """What makes Definition 3's B* on this grid less than an answer, each with the ``flag`` that mends it.
 
     Censored: no grid batch size beyond B* fails the overhead rule, so B* is only a lower bound. Sparse: the grid
-    batch sizes that bracket B* are more than :data:`SPARSE_GRID_RATIO` apart, so the value hinges on the grid.
+    batch sizes that bracket B* are more than :data:`SPARSE_GRID_RATIO` apart, so the interpolated B* hinges on the
+    grid; a refined B* (:func:`refine_on_integers`) does not, but the fitted forms and the SFO B* still do.
     """
     batches = np.asarray(batch_sizes, dtype=np.float64)
     if paper.censored:
         return (f"B* is censored: every batch size up to the largest, {batches[-1]:.6g}, is within the overhead, so "
                 f"B* >= {batches[-1]:.6g}; extend the grid to larger batch sizes ({flag})",)
-    if paper.b_star is None:
+    if paper.bracket is None or paper.bracket[1] / paper.bracket[0] <= SPARSE_GRID_RATIO:
         return ()
-    k = int(np.searchsorted(batches, paper.b_star, side="right"))
-    if k == 0 or k == batches.size:
-        return ()
-    low, high = batches[k - 1], batches[k]
-    if high / low > SPARSE_GRID_RATIO:
-        return (f"B* = {paper.b_star:.4g} lies between grid batch sizes {low:.6g} and {high:.6g}, {high / low:.3g}x "
-                f"apart (more than {SPARSE_GRID_RATIO:g}x): the value hinges on the grid; add batch sizes between "
-                f"them ({flag})",)
-    return ()
+    low, high = paper.bracket
+    gap = f"grid batch sizes {low:.6g} and {high:.6g}, {high / low:.3g}x apart (more than {SPARSE_GRID_RATIO:g}x)"
+    if paper.refined:
+        return (f"B* = {paper.b_star:.6g} was located on the integers between {gap}; the fitted forms and the SFO B* "
+                f"rest on the grid alone there: add batch sizes between them ({flag})",)
+    return (f"B* = {paper.b_star:.4g} lies between {gap}: the value hinges on the grid; add batch sizes between them "
+            f"({flag})",)
 
 
 def curve_definitions(batch_sizes, steps, *, b_opt: float, overhead: float, paper: Definition3) -> dict:

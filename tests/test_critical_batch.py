@@ -133,3 +133,33 @@ def test_warnings_name_a_censored_or_grid_hinging_cbs_and_the_flag():
     flat = 100.0 / dense  # linear scaling throughout: never leaves the overhead
     (warning,) = grid_warnings(dense, linear_scaling_cbs(dense, flat, reference=1.0))
     assert warning.startswith("B* is censored") and "B* >= 64" in warning and "--batches" in warning
+
+
+@given(b_noise=st.floats(0.5, 500.0), overhead=st.floats(1.05, 3.0), spacing=st.sampled_from([2, 4, 16]))
+def test_refinement_finds_the_largest_integer_within_the_overhead(b_noise, overhead, spacing):
+    """On S(B) = S_min(1 + B_noise/B) from B_ref = 1 the ratio (B + B_noise)/(1 + B_noise) rises through c once, so
+    Definition 3's B* is the largest integer B with B ≤ c(1 + B_noise) − B_noise: bisection finds it on any grid,
+    in ⌈log2(bracket)⌉ measurements, each at an integer strictly inside the bracket."""
+    from batchlab.sim.critical_batch import refine_on_integers
+
+    def steps(batch):
+        return 1000.0 * (1 + b_noise / np.asarray(batch, dtype=float))
+
+    grid = np.array([spacing**k for k in range(8)], dtype=float)
+    paper = linear_scaling_cbs(grid, steps(grid), reference=1.0, overhead=overhead)
+    calls = []
+
+    def steps_at(requests):
+        calls.append(requests)
+        return [float(steps(batch)) for _, batch in requests]
+
+    (refined,) = refine_on_integers([paper], steps_at)
+    want = math.floor(overhead * (1 + b_noise) - b_noise + 1e-9)
+    if paper.censored:
+        assert refined is paper and not calls
+        return
+    low, high = paper.bracket
+    assert refined.refined and refined.b_star == want and low <= want < high
+    assert len(calls) == len(refined.refinement) <= math.ceil(math.log2(high - low))
+    assert all(low < batch < high and float(batch).is_integer() for batch, _ in refined.refinement)
+    assert refined.b_star_grid == paper.b_star_grid and refined.bracket == paper.bracket

@@ -7,9 +7,10 @@ At one data size D, on a grid of batch sizes B (each dividing D):
 2. R_opt = min_B R(D, B) and B_opt, then f(B) = min_γ steps for batch B to reach the target
    (R_opt by default, as in Definition 3), learning rate tuned again, training allowed to go
    on past D samples (the paper's runs do) up to ``max_overhead``·D/B steps.
-3. From the two curves: Definition 3's B*, the fitted-form B* (α = 1 and fitted α), the SFO
-   B* = argmin B·f(B), and McCandlish's B_noise and B_simple at the end of the run that
-   attains R_opt.
+3. From the two curves: Definition 3's B*, located on the integers between the grid points that bracket it by
+   measuring f(B) there (:func:`batchlab.sim.critical_batch.refine_on_integers`; B need not divide D for f), the
+   fitted-form B* (α = 1 and fitted α), the SFO B* = argmin B·f(B), and McCandlish's B_noise and B_simple at the
+   end of the run that attains R_opt.
 
 Each (D, B) tuning is one task of a :func:`batchlab.sim.sweep.sweep`: parallel, cached on disk, resumable.
 Steps count the paper's way: after m steps the output is w̄_m = (1/m)Σ_{t<m} w_t (w_n for
@@ -31,6 +32,7 @@ from batchlab.sim.critical_batch import (
     definition3,
     grid_warnings,
     loglog_slope,
+    refine_on_integers,
 )
 from batchlab.sim.linreg._exact import risk_path
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
@@ -266,21 +268,29 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
         values = _values(records)
         if not np.any(np.isfinite(values)):
             raise errors.InvalidParameter("batches", "a grid where some batch size has a stable learning rate", "none")
-        targets.append(float(np.min(values)) if target is None else target)
+        targets.append(float(np.nanmin(values)) if target is None else target)
     phase2 = [dict(problem=spec, batch=b, target=t, max_steps=max(1, math.floor(max_overhead * d / b)), search=knobs,
                    iterate=iterate) for d, grid, t in zip(data_sizes, grids, targets) for b in grid]
     steps = iter(sweep(steps_task, phase2, cache=cache, workers=workers, desc="tune lr: steps to target",
                        on_result=on_result))
     steps_records = [[next(steps) for _ in grid] for grid in grids]
-    return CBSScaling(tuple(_assemble(problem, d, grid, r, s, t, overhead, max_overhead, iterate, batches is None)
-                            for d, grid, r, s, t in zip(data_sizes, grids, risk_records, steps_records, targets)))
+
+    def steps_at(requests):  # f(B) at integer B between grid points, tuned as on the grid: one sweep per round
+        configs = [dict(problem=spec, batch=b, target=targets[i], search=knobs, iterate=iterate,
+                        max_steps=max(1, math.floor(max_overhead * data_sizes[i] / b))) for i, b in requests]
+        return list(_values(sweep(steps_task, configs, cache=cache, workers=workers, desc="refine B* on integers")))
+
+    papers = refine_on_integers([definition3(grid, _values(r), _values(s), overhead=overhead)
+                                 for grid, r, s in zip(grids, risk_records, steps_records)], steps_at)
+    return CBSScaling(tuple(_assemble(problem, d, grid, r, s, t, paper, max_overhead, iterate, batches is None)
+                            for d, grid, r, s, t, paper in zip(data_sizes, grids, risk_records, steps_records, targets,
+                                                               papers)))
 
 
-def _assemble(problem, samples, grid, risk_records, steps_records, target, overhead, max_overhead, iterate,
+def _assemble(problem, samples, grid, risk_records, steps_records, target, paper, max_overhead, iterate,
               default_grid):
     batches = np.array(grid, dtype=np.float64)
     risk, steps = _values(risk_records), _values(steps_records)
-    paper = definition3(batches, risk, steps, overhead=overhead)
     best = risk_records[int(np.nanargmin(risk))]
     flat = np.array([r["lr_flat_range"] or [math.nan, math.nan] for r in risk_records])
     warnings = grid_warnings(batches, paper)
@@ -294,7 +304,7 @@ def _assemble(problem, samples, grid, risk_records, steps_records, target, overh
                      "(samples, --samples)",)
     at_edge = any(r["at_edge"] for r in risk_records + steps_records)
     return CBSMeasurement(batch_sizes=batches, steps=steps, **curve_definitions(batches, steps, b_opt=paper.b_opt,
-                                                                                overhead=overhead, paper=paper),
+                                                                                overhead=paper.overhead, paper=paper),
                           b_noise=best["b_noise"], b_simple=best["b_simple"], warnings=warnings, problem=problem.spec,
                           samples=samples, iterate=iterate, lr=_values(steps_records, "lr"), risk=risk,
                           risk_lr=_values(risk_records, "lr"), lr_flat_range=flat, target=target,

@@ -14,7 +14,9 @@ tuning, so ties between grid points are broken by how far past the target each g
 
 The critical batch size of the curve uses the toolkit's definitions: the overhead rule of
 Definition 3 with linear scaling drawn from the smallest batch size
-(:func:`batchlab.sim.critical_batch.linear_scaling_cbs`), the fitted form a + b/B^α and the SFO minimiser.
+(:func:`batchlab.sim.critical_batch.linear_scaling_cbs`), located on the integers between the grid points that
+bracket it by tuning there too (:func:`batchlab.sim.critical_batch.refine_on_integers`), the fitted form a + b/B^α
+and the SFO minimiser.
 Every (p, B) tuning is a :func:`batchlab.sim.sweep.sweep` task: parallel, cached, resumable.
 """
 
@@ -25,7 +27,13 @@ import numpy as np
 
 from batchlab.sim import errors
 from batchlab.sim._json import JSONResult
-from batchlab.sim.critical_batch import CBSCurve, curve_definitions, grid_warnings, linear_scaling_cbs
+from batchlab.sim.critical_batch import (
+    CBSCurve,
+    curve_definitions,
+    grid_warnings,
+    linear_scaling_cbs,
+    refine_on_integers,
+)
 from batchlab.sim.nqm._crossing import grid_steps, system_steps_to_target
 from batchlab.sim.nqm._exact import MAX_STEPS, fractional_steps, sgd_second_moments, sgd_steps_to_target
 from batchlab.sim.nqm._linear import (
@@ -228,28 +236,40 @@ def steps_curves(problem: NQMProblem, *, optimizer: str = "sgd", preconds=(0.0,)
                          desc=f"NQM {optimizer}: tune per batch size"))
     own = SECOND_PARAMETER[optimizer]
     grid = np.array(batches, dtype=np.float64)
-    curves = []
+    measured = []
     for precond in preconds:
         rows = [next(records) for _ in batches]
-
-        def column(key):
-            return np.array([math.nan if r[key] is None else r[key] for r in rows], dtype=np.float64)
-
-        steps = column("fractional")
+        steps = _column(rows, "fractional")
         finite = np.isfinite(steps)
         if not finite.any():
             raise errors.InvalidParameter("target", f"reachable at some batch size (p = {precond})", target)
         first = int(np.argmax(finite))
+        measured.append((precond, rows, steps, first,
+                         linear_scaling_cbs(grid, steps, reference=grid[first], overhead=overhead)))
+
+    def steps_at(requests):  # the tuned steps at integer B between grid points: one sweep per round
+        configs = [dict(problem=problem.spec, optimizer=optimizer, batch=b, target=target, precond=measured[i][0],
+                        lr_grid=lr_grid) for i, b in requests]
+        return list(_column(sweep(steps_task, configs, cache=cache, workers=workers,
+                                  desc=f"NQM {optimizer}: refine B* on integers"), "fractional"))
+
+    papers = refine_on_integers([paper for *_, paper in measured], steps_at)
+    curves = []
+    for (precond, rows, steps, first, _), paper in zip(measured, papers):
         reference = rows[first]
         (b_simple,), (b_noise,) = gradient_noise_path(
             problem, lr=reference["lr"], batch=batches[first], steps=[reference["steps"]], optimizer=optimizer,
             **second_parameter(optimizer, reference[own] if own else 0.0), precond=precond)
-        paper = linear_scaling_cbs(grid, steps, reference=grid[first], overhead=overhead)
         curves.append(StepsCurve(
             batch_sizes=grid, steps=steps,
             **curve_definitions(grid, steps, b_opt=grid[first], overhead=overhead, paper=paper),
             b_noise=float(b_noise), b_simple=float(b_simple), warnings=grid_warnings(grid, paper),
-            optimizer=optimizer, precond=precond, target=target, lr_grid=lr_grid, first_step=column("steps"),
-            lr=column("lr"), momentum=column("momentum") if own == "momentum" else None,
-            ema_decay=column("ema_decay") if own == "ema_decay" else None))
+            optimizer=optimizer, precond=precond, target=target, lr_grid=lr_grid, first_step=_column(rows, "steps"),
+            lr=_column(rows, "lr"), momentum=_column(rows, "momentum") if own == "momentum" else None,
+            ema_decay=_column(rows, "ema_decay") if own == "ema_decay" else None))
     return curves
+
+
+def _column(rows, key) -> np.ndarray:
+    """``row[key]`` of the sweep records, nan where a record has None."""
+    return np.array([math.nan if r[key] is None else r[key] for r in rows], dtype=np.float64)
