@@ -62,7 +62,8 @@ def nqm_steps(args) -> dict:
                                                 "mc; use --binned, fewer --reps or a larger --batch",
                                       f"{tuned.steps} x {problem.h.size} x {reps}")
     mc = system_monte_carlo(problem, system, at, reps=reps, seed=errors.integer("seed", args.seed, ge=0))
-    mean, stderr = mc.summary()["mean"] or [None, None], mc.summary()["stderr"] or [None, None]
+    summary = mc.summary()
+    mean, stderr = summary["mean"] or [None, None], summary["stderr"] or [None, None]
     return payload | {"loss_at_steps": mean[1], "loss_before": mean[0], "stderr_loss_at_steps": stderr[1],
                       "stderr_loss_before": stderr[0], "n_diverged": mc.n_diverged,
                       "exact_loss_at_steps": float(system_loss(problem, system, at)[1]), "reps": reps,

@@ -29,15 +29,14 @@ def _figures(args) -> dict:
 
 
 def _render_figure_list(payload: dict) -> str:
-    def show(value):
-        return ",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
+    from batchlab.figures import show_value
 
     lines = []
     for name, entry in payload.items():
         if not isinstance(entry, dict):  # a regeneration's payload: out and written
             return "\n".join(f"{key}  {value}" for key, value in payload.items())
         lines += [f"{name}: {entry['title']}",
-                  "  --set " + " ".join(f"{key}={show(value)}" for key, value in entry["parameters"].items())]
+                  "  --set " + " ".join(f"{key}={show_value(value)}" for key, value in entry["parameters"].items())]
     return "\n".join(lines)
 
 

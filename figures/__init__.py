@@ -72,10 +72,11 @@ def _parse(key: str, text: str, default):
         return kind(text)
     except ValueError:
         shape = "comma-separated numbers" if isinstance(default, (tuple, list)) else kind.__name__
-        raise InvalidParameter("set", f"{key}=<{shape}> (default {key}={_show(default)})", text) from None
+        raise InvalidParameter("set", f"{key}=<{shape}> (default {key}={show_value(default)})", text) from None
 
 
-def _show(value) -> str:
+def show_value(value) -> str:
+    """A parameter value as ``--set`` takes it (tuples as comma-separated values)."""
     return ",".join(map(str, value)) if isinstance(value, (tuple, list)) else str(value)
 
 
@@ -85,7 +86,7 @@ def parse_assignments(name: str, assignments) -> dict:
     for assignment in assignments or ():
         key, sep, text = assignment.partition("=")
         if not sep or key not in defaults:
-            known = ", ".join(f"{k}={_show(v)}" for k, v in defaults.items())
+            known = ", ".join(f"{k}={show_value(v)}" for k, v in defaults.items())
             raise InvalidParameter("set", f"KEY=VALUE with KEY a parameter of {name} ({known})", assignment)
         out[key] = _parse(key, text, defaults[key])
     return out

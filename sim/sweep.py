@@ -22,6 +22,7 @@ The cache lives in ``$BATCHLAB_CACHE``, else ``$XDG_CACHE_HOME/batchlab``, else
 import functools
 import hashlib
 import json
+import math
 import os
 import sys
 import tempfile
@@ -99,6 +100,11 @@ def resolve_cache(cache) -> Cache | None:
     if isinstance(cache, Cache):
         return cache
     return Cache(default_cache_dir() if cache == DEFAULT else cache)
+
+
+def column(records, key: str = "value") -> np.ndarray:
+    """``record[key]`` of each sweep record as a float array, nan where a record has None (not reached, diverged)."""
+    return np.array([math.nan if record[key] is None else record[key] for record in records], dtype=np.float64)
 
 
 def sweep(task, configs, *, cache=DEFAULT, workers: int | None = None, desc: str | None = None,

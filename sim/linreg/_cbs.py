@@ -36,7 +36,7 @@ from batchlab.sim.critical_batch import (
 )
 from batchlab.sim.linreg._exact import risk_path
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
-from batchlab.sim.sweep import DEFAULT, sweep
+from batchlab.sim.sweep import DEFAULT, column, sweep
 from batchlab.sim.targets import steps_to_target
 from batchlab.sim.tuning import Tuned, minimize_log
 from batchlab.theory.linreg import cbs_exponent, gradient_noise_scales, ms_stability_limit
@@ -131,10 +131,6 @@ def default_batches(samples: int) -> list[int]:
     samples = errors.integer("samples", samples, ge=2)
     return sorted(b for j in range(samples.bit_length()) for b in (2**j, 3 * 2**j)
                   if b <= samples // 2 and samples % b == 0)
-
-
-def _values(records, key="value"):
-    return np.array([math.nan if r[key] is None else r[key] for r in records])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -265,7 +261,7 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
     risk_records = [[next(risks) for _ in grid] for grid in grids]
     targets = []
     for records in risk_records:
-        values = _values(records)
+        values = column(records)
         if not np.any(np.isfinite(values)):
             raise errors.InvalidParameter("batches", "a grid where some batch size has a stable learning rate", "none")
         targets.append(float(np.nanmin(values)) if target is None else target)
@@ -278,9 +274,9 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
     def steps_at(requests):  # f(B) at integer B between grid points, tuned as on the grid: one sweep per round
         configs = [dict(problem=spec, batch=b, target=targets[i], search=knobs, iterate=iterate,
                         max_steps=max(1, math.floor(max_overhead * data_sizes[i] / b))) for i, b in requests]
-        return list(_values(sweep(steps_task, configs, cache=cache, workers=workers, desc="refine B* on integers")))
+        return list(column(sweep(steps_task, configs, cache=cache, workers=workers, desc="refine B* on integers")))
 
-    papers = refine_on_integers([definition3(grid, _values(r), _values(s), overhead=overhead)
+    papers = refine_on_integers([definition3(grid, column(r), column(s), overhead=overhead)
                                  for grid, r, s in zip(grids, risk_records, steps_records)], steps_at)
     return CBSScaling(tuple(_assemble(problem, d, grid, r, s, t, paper, max_overhead, iterate, batches is None)
                             for d, grid, r, s, t, paper in zip(data_sizes, grids, risk_records, steps_records, targets,
@@ -290,7 +286,7 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
 def _assemble(problem, samples, grid, risk_records, steps_records, target, paper, max_overhead, iterate,
               default_grid):
     batches = np.array(grid, dtype=np.float64)
-    risk, steps = _values(risk_records), _values(steps_records)
+    risk, steps = column(risk_records), column(steps_records)
     best = risk_records[int(np.nanargmin(risk))]
     flat = np.array([r["lr_flat_range"] or [math.nan, math.nan] for r in risk_records])
     warnings = grid_warnings(batches, paper)
@@ -306,6 +302,6 @@ def _assemble(problem, samples, grid, risk_records, steps_records, target, paper
     return CBSMeasurement(batch_sizes=batches, steps=steps, **curve_definitions(batches, steps, b_opt=paper.b_opt,
                                                                                 overhead=paper.overhead, paper=paper),
                           b_noise=best["b_noise"], b_simple=best["b_simple"], warnings=warnings, problem=problem.spec,
-                          samples=samples, iterate=iterate, lr=_values(steps_records, "lr"), risk=risk,
-                          risk_lr=_values(risk_records, "lr"), lr_flat_range=flat, target=target,
+                          samples=samples, iterate=iterate, lr=column(steps_records, "lr"), risk=risk,
+                          risk_lr=column(risk_records, "lr"), lr_flat_range=flat, target=target,
                           max_overhead=max_overhead, lr_at_search_edge=at_edge)

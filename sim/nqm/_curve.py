@@ -45,7 +45,7 @@ from batchlab.sim.nqm._linear import (
     system_second_moments,
 )
 from batchlab.sim.nqm._problem import NQMProblem
-from batchlab.sim.sweep import DEFAULT, sweep
+from batchlab.sim.sweep import DEFAULT, column, sweep
 from batchlab.sim.tuning import minimize_log, minimize_on_grid
 from batchlab.theory.nqm import gradient_noise_scales, stable_x_limit
 
@@ -239,7 +239,7 @@ def steps_curves(problem: NQMProblem, *, optimizer: str = "sgd", preconds=(0.0,)
     measured = []
     for precond in preconds:
         rows = [next(records) for _ in batches]
-        steps = _column(rows, "fractional")
+        steps = column(rows, "fractional")
         finite = np.isfinite(steps)
         if not finite.any():
             raise errors.InvalidParameter("target", f"reachable at some batch size (p = {precond})", target)
@@ -250,7 +250,7 @@ def steps_curves(problem: NQMProblem, *, optimizer: str = "sgd", preconds=(0.0,)
     def steps_at(requests):  # the tuned steps at integer B between grid points: one sweep per round
         configs = [dict(problem=problem.spec, optimizer=optimizer, batch=b, target=target, precond=measured[i][0],
                         lr_grid=lr_grid) for i, b in requests]
-        return list(_column(sweep(steps_task, configs, cache=cache, workers=workers,
+        return list(column(sweep(steps_task, configs, cache=cache, workers=workers,
                                   desc=f"NQM {optimizer}: refine B* on integers"), "fractional"))
 
     papers = refine_on_integers([paper for *_, paper in measured], steps_at)
@@ -264,12 +264,7 @@ def steps_curves(problem: NQMProblem, *, optimizer: str = "sgd", preconds=(0.0,)
             batch_sizes=grid, steps=steps,
             **curve_definitions(grid, steps, b_opt=grid[first], overhead=overhead, paper=paper),
             b_noise=float(b_noise), b_simple=float(b_simple), warnings=grid_warnings(grid, paper),
-            optimizer=optimizer, precond=precond, target=target, lr_grid=lr_grid, first_step=_column(rows, "steps"),
-            lr=_column(rows, "lr"), momentum=_column(rows, "momentum") if own == "momentum" else None,
-            ema_decay=_column(rows, "ema_decay") if own == "ema_decay" else None))
+            optimizer=optimizer, precond=precond, target=target, lr_grid=lr_grid, first_step=column(rows, "steps"),
+            lr=column(rows, "lr"), momentum=column(rows, "momentum") if own == "momentum" else None,
+            ema_decay=column(rows, "ema_decay") if own == "ema_decay" else None))
     return curves
-
-
-def _column(rows, key) -> np.ndarray:
-    """``row[key]`` of the sweep records, nan where a record has None."""
-    return np.array([math.nan if r[key] is None else r[key] for r in rows], dtype=np.float64)

@@ -36,7 +36,7 @@ from batchlab.sim.nqm._exact import _dimensions, _second_moment
 from batchlab.sim.nqm._linear import _FOLLOW, _OUTPUT, linear_system, optimizer_code, system_arrays
 from batchlab.sim.nqm._montecarlo import piecewise_monte_carlo
 from batchlab.sim.nqm._problem import NQMProblem
-from batchlab.sim.sweep import DEFAULT, sweep
+from batchlab.sim.sweep import DEFAULT, column, sweep
 
 
 @dataclass(frozen=True)
@@ -332,7 +332,7 @@ def schedule_curves(problem: NQMProblem, *, preconds=(0.0,), pieces=(1, 10), bat
             rows = [next(records) for _ in batches]
             curves.append(ScheduleCurve(
                 precond, k, target, np.array(batches, dtype=np.float64),
-                np.array([np.nan if r["steps"] is None else r["steps"] for r in rows], dtype=np.float64),
+                column(rows, "steps"),
                 np.array([np.full(k, np.nan) if r["lr"] is None else r["lr"] for r in rows]),
                 schedule_cap(problem, precond)))
     return curves

@@ -18,7 +18,7 @@ from batchlab.sim._json import JSONResult
 from batchlab.sim.critical_batch import log_parabola_argmin, loglog_slope
 from batchlab.sim.scg._montecarlo import SCGSettings, scg_monte_carlo
 from batchlab.sim.scg._problems import SCGProblem, problem_from_spec
-from batchlab.sim.sweep import DEFAULT, sweep
+from batchlab.sim.sweep import DEFAULT, column, sweep
 from batchlab.sim.tuning import minimize_on_grid
 
 # The standard experiment (figure, tests, benchmark): a quadratic with a_i = 1/i in d = 100, x_0 = 0, ‖x*‖₂ = 0.5,
@@ -106,11 +106,6 @@ def _settings(problem: SCGProblem, settings: SCGSettings) -> dict:
     return settings.to_dict()
 
 
-def _column(rows: list, key: str) -> np.ndarray:
-    """``row[key]`` of the sweep records, nan where a record has None (every c diverged)."""
-    return np.array([math.nan if row[key] is None else row[key] for row in rows])
-
-
 def u_curves(problem: SCGProblem, settings: SCGSettings, *, tokens, bs, c_grid=(0.25, 0.5, 1, 2, 4, 8), reps: int = 32,
              seed: int = 0, cache=DEFAULT, workers: int | None = None) -> list[UCurve]:
     """:class:`UCurve` for every budget in ``tokens`` over the B·S values of ``bs`` up to that budget, one sweep."""
@@ -127,10 +122,10 @@ def u_curves(problem: SCGProblem, settings: SCGSettings, *, tokens, bs, c_grid=(
     curves = []
     for t in tokens:
         rows = [next(records) for _ in grids[t]]
-        error = _column(rows, "error")
+        error = column(rows, "error")
         grid, refined, edge = log_parabola_argmin(grids[t], error)
-        curves.append(UCurve(t, np.array(grids[t], dtype=np.float64), error, _column(rows, "stderr"),
-                             _column(rows, "c"), grid, refined, edge))
+        curves.append(UCurve(t, np.array(grids[t], dtype=np.float64), error, column(rows, "stderr"),
+                             column(rows, "c"), grid, refined, edge))
     return curves
 
 
@@ -162,9 +157,9 @@ def tuned_alpha(problem: SCGProblem, settings: SCGSettings, points, *, alphas=(0
     scans = []
     for t, b in points:
         rows = [next(records) for _ in alphas]
-        error = _column(rows, "error")
+        error = column(rows, "error")
         best = alphas[int(np.nanargmin(error))]
-        scans.append(AlphaScan(t, b, np.array(alphas), error, _column(rows, "stderr"), best))
+        scans.append(AlphaScan(t, b, np.array(alphas), error, column(rows, "stderr"), best))
     return scans
 
 
