@@ -1,8 +1,6 @@
 """``python -m batchlab``: the same command line as the ``batchlab`` script."""
 
-import sys
-
-from batchlab.cli import main
+from batchlab.cli import run
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -3,10 +3,12 @@
 Parents (``parents=[...]`` in ``add_parser``), so that a flag means the same on every verb:
 
 * :data:`JSON`: ``--json``, one JSON object on stdout and nothing else there;
-* :data:`SWEEP`: ``--workers``, ``--cache`` and ``--no-cache`` for verbs that run a cached sweep.
+* :data:`SWEEP`: ``--workers``, ``--executor``, ``--scheduler``, ``--cache`` and ``--no-cache`` for verbs that run
+  a cached sweep; :func:`sweep_session` opens what they ask for before the verb runs.
 """
 
 import argparse
+import contextlib
 import json
 import re
 
@@ -28,7 +30,11 @@ JSON = _parent()
 JSON.add_argument("--json", action="store_true", help="print one JSON object")
 
 SWEEP = _parent()
-SWEEP.add_argument("--workers", type=int, help="threads (default: NUMBA_NUM_THREADS)")
+SWEEP.add_argument("--workers", type=int, help="threads, processes or local Dask workers (default: NUMBA_NUM_THREADS)")
+SWEEP.add_argument("--executor", choices=["threads", "processes", "dask"], default="threads",
+                   help="where the sweep runs (default threads; dask needs pip install \"batchlab[dask]\")")
+SWEEP.add_argument("--scheduler", metavar="ADDRESS",
+                   help="a Dask distributed scheduler to run on (with --executor dask; default: a local cluster)")
 SWEEP.add_argument("--cache", help="cache folder (default $BATCHLAB_CACHE or ~/.cache/batchlab)")
 SWEEP.add_argument("--no-cache", action="store_true", help="compute everything, store nothing")
 
@@ -41,12 +47,26 @@ def add_verb(verbs, name: str, *, run, render=None, sweep: bool = False, **kwarg
     return parser
 
 
-def sweep_options(args) -> dict:
-    """``cache`` and ``workers`` for a sweep, from the :data:`SWEEP` flags (validated)."""
-    from batchlab.sim.sweep import DEFAULT
+@contextlib.contextmanager
+def sweep_session(args):
+    """For a verb with the :data:`SWEEP` flags: the cache folder checked and the executor open while the verb runs.
+
+    Sets ``args.sweep_options`` (what :func:`sweep_options` returns); the executor is closed on leaving.
+    """
+    from batchlab.sim.parallel import executor
+    from batchlab.sim.sweep import DEFAULT, resolve_cache
 
     workers = None if args.workers is None else errors.integer("workers", args.workers)
-    return {"cache": None if args.no_cache else (args.cache or DEFAULT), "workers": workers}
+    cache = None if args.no_cache else (args.cache or DEFAULT)
+    resolve_cache(cache)
+    with executor(args.executor, workers, args.scheduler) as pool:
+        args.sweep_options = {"cache": cache, "workers": pool}
+        yield
+
+
+def sweep_options(args) -> dict:
+    """``cache`` and ``workers`` (the open executor) for a sweep, from the :data:`SWEEP` flags."""
+    return args.sweep_options
 
 
 def add_definition(parser: argparse.ArgumentParser) -> None:

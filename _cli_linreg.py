@@ -126,9 +126,10 @@ def add_parsers(systems) -> None:
                     "size B (each dividing D): R(D,B), the excess risk after one pass with the learning rate tuned, "
                     "and f(B), the fewest steps (learning rate tuned again) to reach the target, R_opt = min_B R(D,B) "
                     "by default. Definitions: paper (Definition 3 of Zhang et al. 2024: the largest B > B_opt with "
-                    "f(B) <= overhead * D/B, interpolated between grid points), fit (log f = log(a + b/B), B* from "
-                    "the transition equation), fit-alpha (the same with alpha fitted), sfo (argmin B*f(B)), noise "
-                    "(McCandlish's B_noise at the end of the R_opt run). Results are cached on disk.")
+                    "f(B) <= overhead * D/B, located on the integers between grid points), fit (log f = "
+                    "log(a + b/B), B* from the transition equation), fit-alpha (the same with alpha fitted), sfo "
+                    "(argmin B*f(B)), noise (McCandlish's B_noise at the end of the R_opt run). Results are cached "
+                    "on disk.")
     _problem_args(cbs)
     cbs.add_argument("--samples", type=int, required=True, help="data size D")
     _measurement_args(cbs)

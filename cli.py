@@ -7,10 +7,14 @@
 (:class:`batchlab.sim.errors.InvalidParameter`) is one line on stderr and exit status 2.
 """
 
+import contextlib
+import os
 import sys
+import threading
+import warnings
 
 from batchlab import __version__
-from batchlab._cli_common import Parser, add_verb, emit
+from batchlab._cli_common import Parser, add_verb, emit, sweep_session
 from batchlab.sim.errors import InvalidParameter
 
 
@@ -79,18 +83,45 @@ def build_parser() -> Parser:
     return parser
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"batchlab: warning: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv=None) -> int:
-    """Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    """Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit status.
+
+    Exit status 0 on success, 2 for a user mistake (one line on stderr naming the parameter), 130 on Ctrl-C (one
+    line; every finished sweep result is already in the cache, so running the command again resumes). Warnings are
+    one line each.
+    """
     args = build_parser().parse_args(argv)
+    prog = f"batchlab {args.system}" + (f" {args.verb}" if getattr(args, "verb", None) else "")
     try:
-        payload = args.run(args)
+        with warnings.catch_warnings():
+            warnings.showwarning = _one_line_warning
+            with sweep_session(args) if hasattr(args, "executor") else contextlib.nullcontext():
+                payload = args.run(args)
     except InvalidParameter as err:
-        prog = f"batchlab {args.system}" + (f" {args.verb}" if getattr(args, "verb", None) else "")
         print(f"{prog}: error: --{err.name.replace('_', '-')}: {str(err).split(': ', 1)[1]}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted (finished results are cached: run the command again to resume)",
+              file=sys.stderr)
+        return 130
     emit(payload, args.json, args.render)
     return 0
 
 
+def run() -> None:
+    """The console script: :func:`main`; after Ctrl-C, exit without waiting for worker threads still in Numba."""
+    status = main()
+    if status == 130 and any(thread.is_alive() and not thread.daemon and thread is not threading.main_thread()
+                             for thread in threading.enumerate()):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)  # a nogil call cannot be stopped; its result would not be stored anyway
+    sys.exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -33,7 +33,8 @@ from batchlab.figures import (
 )
 from batchlab.figures._save import save
 from batchlab.sim._json import jsonable
-from batchlab.sim.errors import InvalidParameter
+from batchlab.sim.errors import InvalidParameter, writable_folder
+from batchlab.sim.sweep import DEFAULT, resolve_cache
 
 REGISTRY = {module.NAME: module for module in (linreg_lr_over_batch, linreg_bias_variance, linreg_cbs_steps,
                                                 linreg_cbs_scaling, nqm_sgd_steps, nqm_momentum, nqm_ema,
@@ -121,16 +122,7 @@ def write_data(data: dict, out_dir, name: str) -> list[Path]:
 
 def check_out_dir(out_dir) -> Path:
     """``out_dir``, created if need be; a one-line error before any work if it cannot be written."""
-    out_dir = Path(out_dir)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        probe = out_dir / ".batchlab-write-test"
-        probe.write_text("")
-        probe.unlink()
-    except OSError as err:
-        raise InvalidParameter("out", "a folder that can be created and written", f"{out_dir} ({err.strerror})") \
-            from None
-    return out_dir
+    return writable_folder("out", out_dir)
 
 
 def regenerate(out_dir, names=None, *, overrides=None, data: bool = False) -> list[Path]:
@@ -146,6 +138,7 @@ def regenerate(out_dir, names=None, *, overrides=None, data: bool = False) -> li
     if overrides and len(names) != 1:
         raise InvalidParameter("set", "used with exactly one figure (--only NAME)", f"{len(names)} figures")
     out_dir = check_out_dir(out_dir)
+    resolve_cache(DEFAULT)  # the figures' sweeps use the default cache: check it before any work too
     written = []
     for name in tqdm(names, desc="figures", file=sys.stderr, disable=None):
         values = compute(name, **(overrides or {}))

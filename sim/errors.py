@@ -8,6 +8,8 @@ with exit status 2; any other exception is a bug and keeps its traceback.
 
 import math
 import numbers
+import os
+from pathlib import Path
 
 import numpy as np
 
@@ -68,3 +70,17 @@ def vector(name, value, *, positive=False, length=None):
     if positive and not np.all(arr > 0):
         raise InvalidParameter(name, "> 0 everywhere", f"min {arr.min():g}")
     return arr
+
+
+def writable_folder(name, path, origin: str | None = None) -> Path:
+    """``path`` as a Path, created if need be, after writing and removing a file there (else one clear error)."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = path / f".batchlab-write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as err:
+        where = f"{path}: {err.strerror}" + (f"; {origin}" if origin else "")
+        raise InvalidParameter(name, "a folder that can be created and written to", where) from None
+    return path

@@ -2,21 +2,25 @@
 
 A *task* is a module-level function ``task(**config) -> dict`` that is deterministic (any
 randomness is seeded from the config) and returns JSON data. :func:`sweep` runs the
-configurations that the cache does not hold on a thread pool (batchlab's kernels are
-``nogil`` Numba, so threads run them in parallel), stores each result the moment it is
-done, and returns the results in configuration order. Hence:
+configurations that the cache does not hold on ``workers`` (a thread pool by default, or any
+:class:`concurrent.futures.Executor`: processes, a Dask cluster; see :mod:`batchlab.sim.parallel`),
+stores each result in the driver the moment it arrives (workers need no shared folder), and
+returns the results in configuration order. Hence:
 
-* the results never depend on the number of workers;
-* a sweep killed midway keeps every finished configuration, and running it again computes
-  only the rest, giving results identical to an uninterrupted or uncached run (every
-  result, fresh or cached, is returned as its JSON round trip);
+* the results never depend on the executor, the number of workers or the completion order
+  (every result, fresh or cached, is returned as its JSON round trip);
+* a sweep killed midway (SIGKILL included) keeps every finished configuration, and running it
+  again computes only the rest, giving results identical to an uninterrupted or uncached run;
 * a cache entry is keyed by the task's name, the full configuration and a fingerprint of
   batchlab's own simulation and theory code plus the numeric libraries' versions, so any
-  change to the engines invalidates it. Entries are written atomically (a temporary file
-  in the same folder, then ``os.replace``); an unreadable entry counts as missing.
+  change to the engines invalidates it. Entries are written atomically (a temporary file in
+  the same folder, then ``os.replace``), so processes sharing a cache folder never see half an
+  entry; each entry carries the sha256 of its result, and one that is truncated or altered is
+  reported (one :class:`CacheWarning` per sweep) and recomputed.
 
 The cache lives in ``$BATCHLAB_CACHE``, else ``$XDG_CACHE_HOME/batchlab``, else
-``~/.cache/batchlab``; pass ``cache=None`` to run without it.
+``~/.cache/batchlab``; pass ``cache=None`` to run without it. The folder is checked (created,
+written to) before any work starts.
 """
 
 import functools
@@ -26,7 +30,8 @@ import math
 import os
 import sys
 import tempfile
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+import warnings
+from concurrent.futures import FIRST_COMPLETED, wait
 from pathlib import Path
 
 import numba
@@ -34,7 +39,8 @@ import numpy as np
 import scipy
 from tqdm import tqdm
 
-from batchlab.sim.parallel import default_workers
+from batchlab.sim import errors
+from batchlab.sim.parallel import capped, pool
 
 DEFAULT = "default"
 
@@ -63,11 +69,28 @@ def _canonical(data) -> str:
     return json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+def _checksum(result) -> str:
+    return hashlib.sha256(_canonical(result).encode()).hexdigest()
+
+
+class CacheWarning(UserWarning):
+    """Cache entries were unreadable (truncated, altered) and have been recomputed."""
+
+
+class Corrupted(Exception):
+    """A cache entry exists but is not a complete, intact entry for its key."""
+
+
 class Cache:
     """A folder of JSON results, one file per (task, configuration, code fingerprint)."""
 
     def __init__(self, root):
         self.root = Path(root)
+
+    def check(self) -> "Cache":
+        """The cache itself, once its folder is known to be creatable and writable (else :class:`InvalidParameter`)."""
+        errors.writable_folder("cache", self.root, "set by --cache or $BATCHLAB_CACHE")
+        return self
 
     def key(self, task, config: dict) -> str:
         """The cache key of ``task`` at ``config``: a hash of both and of the code's fingerprint."""
@@ -77,29 +100,59 @@ class Cache:
     def _path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.json"
 
-    def load(self, key: str):
-        """The stored result, or None when there is none or it cannot be read."""
+    def load(self, key: str, config: dict):
+        """The stored result, or None when there is none; :class:`Corrupted` when the entry is not intact."""
+        path = self._path(key)
         try:
-            return json.loads(self._path(key).read_text())["result"]
-        except (OSError, ValueError, KeyError, TypeError):
+            text = path.read_text()
+        except FileNotFoundError:
             return None
+        except OSError as err:
+            raise Corrupted(f"{path}: {err.strerror}") from None
+        try:
+            entry = json.loads(text)
+            intact = _canonical(entry["config"]) == _canonical(config) and entry["sha256"] == _checksum(entry["result"])
+        except (ValueError, KeyError, TypeError):
+            intact = False
+        if not intact:
+            raise Corrupted(str(path))
+        return entry["result"]
 
     def store(self, key: str, result, config: dict) -> None:
         """Write ``result`` under ``key`` (atomically: a temporary file renamed into place)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=".tmp-", suffix=".json", delete=False) as tmp:
-            tmp.write(_canonical({"config": config, "result": result}))
+            tmp.write(_canonical({"config": config, "result": result, "sha256": _checksum(result)}))
         os.replace(tmp.name, path)
+
+    def load_all(self, keys: list, configs: list) -> list:
+        """:meth:`load` of each key, None where missing or corrupted; one :class:`CacheWarning` for the corrupted."""
+        results, corrupted = [], []
+        for key, config in zip(keys, configs):
+            try:
+                results.append(self.load(key, config))
+            except Corrupted as err:
+                results.append(None)
+                corrupted.append(str(err))
+        if corrupted:
+            warnings.warn(f"{len(corrupted)} corrupted cache entr{'y' if len(corrupted) == 1 else 'ies'} "
+                          f"recomputed (first: {corrupted[0]})", CacheWarning, stacklevel=3)
+        return results
 
 
 def resolve_cache(cache) -> Cache | None:
-    """``DEFAULT`` → the default folder, None/False → no cache, a path → that folder, a Cache → itself."""
+    """``DEFAULT`` → the default folder, None/False → no cache, a path → that folder, a Cache → itself; checked."""
     if cache is None or cache is False:
         return None
     if isinstance(cache, Cache):
-        return cache
-    return Cache(default_cache_dir() if cache == DEFAULT else cache)
+        return cache.check()
+    return Cache(default_cache_dir() if cache == DEFAULT else cache).check()
+
+
+def run_task(task, config: dict):
+    """``task(**config)``: what a worker runs for one configuration (under :func:`batchlab.sim.parallel.capped`)."""
+    return task(**config)
 
 
 def column(records, key: str = "value") -> np.ndarray:
@@ -107,23 +160,21 @@ def column(records, key: str = "value") -> np.ndarray:
     return np.array([math.nan if record[key] is None else record[key] for record in records], dtype=np.float64)
 
 
-def sweep(task, configs, *, cache=DEFAULT, workers: int | None = None, desc: str | None = None,
-          on_result=None) -> list:
+def sweep(task, configs, *, cache=DEFAULT, workers=None, desc: str | None = None, on_result=None) -> list:
     """``[task(**c) for c in configs]`` (as JSON round trips), in parallel, cached, resumable.
 
-    ``on_result(index, result)`` is called in the main thread as each fresh result is stored.
-    ``workers`` defaults to Numba's thread count. A progress bar goes to stderr when it is a
-    terminal.
+    ``workers``: an int (threads; default Numba's thread count) or a :class:`concurrent.futures.Executor`
+    (see :mod:`batchlab.sim.parallel`), which is used and left open. ``on_result(index, result)`` is called in
+    the driver as each fresh result is stored. A progress bar goes to stderr when it is a terminal.
     """
     configs = [dict(c) for c in configs]
     store = resolve_cache(cache)
     keys = [store.key(task, c) for c in configs] if store else [None] * len(configs)
-    results = [store.load(k) if store else None for k in keys]
+    results = store.load_all(keys, configs) if store else [None] * len(configs)
     todo = [i for i, result in enumerate(results) if result is None]
-    workers = default_workers() if workers is None else max(1, int(workers))
     with tqdm(total=len(configs), initial=len(configs) - len(todo), desc=desc, file=sys.stderr, disable=None,
-              leave=False) as bar, ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo)))) as pool:
-        pending = {pool.submit(task, **configs[i]): i for i in todo}
+              leave=False) as bar, pool(workers, len(todo)) as executor:
+        pending = {executor.submit(capped, run_task, task, configs[i]): i for i in todo}
         try:
             while pending:
                 done, _ = wait(pending, return_when=FIRST_COMPLETED)

@@ -17,3 +17,16 @@ def noisy_sum(index: int, seed: int, size: int) -> dict:
         os.kill(os.getpid(), signal.SIGKILL)
     values = np.random.default_rng([seed, index]).standard_normal(size)
     return {"index": index, "sum": float(values.sum()), "third": 1.0 / 3.0, "values": values[:3].tolist()}
+
+
+def shuffled(index: int, seed: int, size: int) -> dict:
+    """:func:`noisy_sum` after a sleep that differs per configuration, so that completion order is scrambled."""
+    time.sleep(0.05 * ((index * 7) % 5))
+    return noisy_sum(index, seed, size)
+
+
+def numba_threads() -> dict:
+    """The thread count a task sees (batchlab's replicate maps and Numba's parallel kernels use it)."""
+    from batchlab.sim.parallel import default_workers
+
+    return {"threads": default_workers()}

@@ -2,12 +2,15 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+import batchlab as bl
 from batchlab.sim import sweep as sw
 
 import sweep_tasks
@@ -34,23 +37,58 @@ def test_cache_key_covers_the_whole_config_and_the_code(tmp_path, monkeypatch):
     assert cache.key(sweep_tasks.noisy_sum, CONFIGS[0]) != key
 
 
-def test_unreadable_entries_are_recomputed(tmp_path):
-    first = sw.sweep(sweep_tasks.noisy_sum, CONFIGS[:3], cache=tmp_path)
+def test_corrupted_entries_are_reported_once_and_recomputed(tmp_path):
+    first = sw.sweep(sweep_tasks.noisy_sum, CONFIGS[:4], cache=tmp_path)
     entries = sorted(tmp_path.rglob("*.json"))
-    assert len(entries) == 3 and not list(tmp_path.rglob(".tmp-*"))
-    entries[0].write_text('{"result": ')  # truncated, as by a crash mid-write without atomic replace
+    assert len(entries) == 4 and not list(tmp_path.rglob(".tmp-*"))
+    entries[0].write_text(entries[0].read_text()[:40])  # truncated
+    altered = json.loads(entries[1].read_text())
+    altered["result"]["sum"] += 1e-12  # still valid JSON, but not what was stored
+    entries[1].write_text(json.dumps(altered))
     sweep_tasks.CALLS.clear()
-    assert sw.sweep(sweep_tasks.noisy_sum, CONFIGS[:3], cache=tmp_path) == first
-    assert len(sweep_tasks.CALLS) == 1
+    with pytest.warns(sw.CacheWarning, match="2 corrupted cache entries recomputed") as caught:
+        assert sw.sweep(sweep_tasks.noisy_sum, CONFIGS[:4], cache=tmp_path) == first
+    assert len(caught) == 1 and len(sweep_tasks.CALLS) == 2
+    sweep_tasks.CALLS.clear()
+    assert sw.sweep(sweep_tasks.noisy_sum, CONFIGS[:4], cache=tmp_path) == first  # repaired: no warning now
+    assert sweep_tasks.CALLS == []
+
+
+def test_an_unwritable_cache_folder_is_refused_before_any_work(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    sweep_tasks.CALLS.clear()
+    with pytest.raises(bl.InvalidParameter, match="cache: must be a folder that can be created and written to"):
+        sw.sweep(sweep_tasks.noisy_sum, CONFIGS, cache=blocker / "cache")
+    assert sweep_tasks.CALLS == []
+
+
+def _sweep_in_a_subprocess(cache, kill_at=None, workers=1):
+    script = ("import json, sweep_tasks; from batchlab.sim.sweep import sweep; "
+              f"print(json.dumps(sweep(sweep_tasks.noisy_sum, {CONFIGS!r}, cache={str(cache)!r}, "
+              f"workers={workers})))")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent)}
+    if kill_at is not None:
+        env["SWEEP_TEST_KILL_AT"] = str(kill_at)
+    return subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+
+
+def test_two_processes_sharing_a_cache_folder_both_finish_with_identical_results(tmp_path):
+    runs = [_sweep_in_a_subprocess(tmp_path, workers=2) for _ in range(2)]
+    outputs = [run.communicate() for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    expected = sw.sweep(sweep_tasks.noisy_sum, CONFIGS, cache=None)
+    assert [json.loads(out) for out, _ in outputs] == [expected, expected]
+    store = sw.Cache(tmp_path)
+    assert store.load_all([store.key(sweep_tasks.noisy_sum, c) for c in CONFIGS], CONFIGS) == expected
 
 
 def test_a_killed_sweep_resumes_where_it_stopped_with_identical_results(tmp_path):
     """SIGKILL the process at configuration 7 (one worker, so 0..6 are done and stored), then resume."""
-    script = ("import sweep_tasks; from batchlab.sim.sweep import sweep; "
-              f"sweep(sweep_tasks.noisy_sum, {CONFIGS!r}, cache={str(tmp_path)!r}, workers=1)")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent), "SWEEP_TEST_KILL_AT": "7"}
-    killed = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
-    assert killed.returncode == -9, killed.stderr
+    killed = _sweep_in_a_subprocess(tmp_path, kill_at=7)
+    _, err = killed.communicate()
+    assert killed.returncode == -9, err
     stored = {json.loads(p.read_text())["config"]["index"] for p in tmp_path.rglob("*.json")}
     assert stored == set(range(7))
     sweep_tasks.CALLS.clear()
@@ -78,3 +116,24 @@ def test_default_cache_location(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert sw.default_cache_dir() == tmp_path / "batchlab"
     assert sw.resolve_cache(None) is None and sw.resolve_cache(sw.DEFAULT).root == tmp_path / "batchlab"
+
+
+@pytest.mark.parametrize("executor", ["threads", "processes", "dask"])
+def test_ctrl_c_exits_130_with_one_line_and_a_consistent_cache(tmp_path, executor):
+    """SIGINT to a running ``batchlab linreg cbs`` once a few results are stored: status 130 at once, one line."""
+    if executor == "dask":
+        pytest.importorskip("distributed", reason='the dask extra: pip install "batchlab[dask]"')
+    argv = [sys.executable, "-m", "batchlab", "linreg", "cbs", "--a", "1.5", "--b", "2", "--dim", "800",
+            "--samples", "49152", "--executor", executor, "--workers", "2", "--cache", str(tmp_path)]
+    run = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.rglob("*.json"))) < 3 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.poll() is None, "the command finished before it could be interrupted"
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=30)
+    assert run.returncode == 130 and out == ""
+    assert err.count("\n") == 1 and "interrupted" in err and "Traceback" not in err, err
+    store = sw.Cache(tmp_path)
+    for path in tmp_path.rglob("*.json"):  # every entry intact: load checks its config and its checksum
+        assert store.load(path.stem, json.loads(path.read_text())["config"]) is not None

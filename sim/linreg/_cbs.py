@@ -36,6 +36,7 @@ from batchlab.sim.critical_batch import (
 )
 from batchlab.sim.linreg._exact import risk_path
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
+from batchlab.sim.parallel import Workers
 from batchlab.sim.sweep import DEFAULT, column, sweep
 from batchlab.sim.targets import steps_to_target
 from batchlab.sim.tuning import Tuned, minimize_log
@@ -228,14 +229,14 @@ def measure_cbs(problem: LinRegProblem, samples: int, **options) -> CBSMeasureme
 
 def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhead: float = 1.2,
                         target: float | None = None, max_overhead: float = 4.0, search: LrSearch = LrSearch(),
-                        iterate: str = "averaged", cache=DEFAULT, workers: int | None = None,
+                        iterate: str = "averaged", cache=DEFAULT, workers: Workers = None,
                         on_result=None) -> CBSScaling:
     """:func:`measure_cbs` at each D in ``samples``, all (D, B) tunings in two parallel cached sweeps.
 
     ``batches``: the batch grid (each must divide every D; default :func:`default_batches`
     per D). ``target``: the loss f(B) counts steps to (default R_opt(D), Definition 3).
     ``max_overhead``: f(B) is searched up to this many times D/B steps. ``cache``: a folder,
-    :data:`batchlab.sim.sweep.DEFAULT` or None; ``workers``: threads. ``on_result`` as in
+    :data:`batchlab.sim.sweep.DEFAULT` or None; ``workers``: threads, or an Executor (:mod:`batchlab.sim.parallel`). ``on_result`` as in
     :func:`batchlab.sim.sweep.sweep`.
     """
     if iterate not in ITERATES:

@@ -27,7 +27,7 @@ from batchlab.sim import errors
 from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
-from batchlab.sim.parallel import map_replicates
+from batchlab.sim.parallel import Workers, map_replicates, replicate
 from batchlab.sim.seeding import replicate_rngs
 
 
@@ -154,10 +154,7 @@ def run_replicates(problem: LinRegProblem, *, lr, batch, steps, reps, seed, stre
     v0 = -np.sqrt(problem.eigenvalues) * problem.w_star
     start = tail_start(steps)
     blowup = problem.blowup_threshold
-
-    def one(rng):
-        return kernel(rng, problem.eigenvalues, v0, problem.sigma, lr, batch, steps, start, blowup)
-
+    one = replicate(kernel, problem.eigenvalues, v0, problem.sigma, lr, batch, steps, start, blowup)
     rows = np.array(map_replicates(one, replicate_rngs(seed, reps, stream), workers))
     return Replicates(rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 3].astype(np.int64))
 
@@ -242,7 +239,7 @@ class MonteCarloRisk(JSONResult):
 
 
 def monte_carlo_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int, reps: int = 200, seed: int = 0,
-                     engine: str = "suffstat", decompose: bool = False, workers: int | None = None) -> MonteCarloRisk:
+                     engine: str = "suffstat", decompose: bool = False, workers: Workers = None) -> MonteCarloRisk:
     """Monte Carlo estimate of the expected excess risks of one-pass mini-batch SGD.
 
     ``engine`` is ``"suffstat"`` (exact in law, O(d) per step) or ``"naive"`` (draws

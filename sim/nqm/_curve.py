@@ -45,6 +45,7 @@ from batchlab.sim.nqm._linear import (
     system_second_moments,
 )
 from batchlab.sim.nqm._problem import NQMProblem
+from batchlab.sim.parallel import Workers
 from batchlab.sim.sweep import DEFAULT, column, sweep
 from batchlab.sim.tuning import minimize_log, minimize_on_grid
 from batchlab.theory.nqm import gradient_noise_scales, stable_x_limit
@@ -223,7 +224,7 @@ class StepsCurve(CBSCurve):
 
 def steps_curves(problem: NQMProblem, *, optimizer: str = "sgd", preconds=(0.0,), batches=PAPER_BATCHES,
                  target: float = 0.01, lr_grid: str = "notebook", overhead: float = 1.2, cache=DEFAULT,
-                 workers: int | None = None) -> list[StepsCurve]:
+                 workers: Workers = None) -> list[StepsCurve]:
     """:class:`StepsCurve` of ``optimizer`` for each preconditioning power in ``preconds``, as one cached sweep."""
     _check(optimizer, 1, target, 0.0, lr_grid)
     preconds = [errors.real("precond", p, ge=0, le=1) for p in preconds]

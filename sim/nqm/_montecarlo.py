@@ -22,7 +22,7 @@ from batchlab.sim._numba import jit
 from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.nqm._linear import LinearSystem, momentum_system
 from batchlab.sim.nqm._problem import NQMProblem
-from batchlab.sim.parallel import map_replicates
+from batchlab.sim.parallel import Workers, map_replicates, replicate
 from batchlab.sim.seeding import replicate_rngs
 
 
@@ -69,7 +69,7 @@ def _record_at(steps):
 
 
 def piecewise_monte_carlo(problem: NQMProblem, systems, ends, steps, *, reps: int = 200, seed: int = 0,
-                          workers: int | None = None) -> MonteCarlo:
+                          workers: Workers = None) -> MonteCarlo:
     """Monte Carlo loss of linear optimisers run one after another: ``systems[j]`` until step ``ends[j]``."""
     reps = errors.integer("reps", reps, ge=2)
     seed = errors.integer("seed", seed, ge=0)
@@ -81,15 +81,12 @@ def piecewise_monte_carlo(problem: NQMProblem, systems, ends, steps, *, reps: in
     follow = first.z0[:, 2] / first.z0[:, 0]  # y_0 = θ_0(1, follow): 0 for momentum (u_0 = 0), 1 for EMA (θ̃_0 = θ_0)
     weight = problem.weight
     ends = np.asarray(ends, dtype=np.int64)
-
-    def one(rng):
-        return _replicate(rng, F, g, sd, ends, problem.s0, follow, weight, first.output, record_at)
-
+    one = replicate(_replicate, F, g, sd, ends, problem.s0, follow, weight, first.output, record_at)
     return MonteCarlo(record_at, np.array(map_replicates(one, replicate_rngs(seed, reps), workers)), seed)
 
 
 def system_monte_carlo(problem: NQMProblem, system: LinearSystem, steps, *, reps: int = 200, seed: int = 0,
-                       workers: int | None = None) -> MonteCarlo:
+                       workers: Workers = None) -> MonteCarlo:
     """Monte Carlo loss of a two-variable linear optimiser (:class:`LinearSystem`) after each of ``steps`` steps."""
     record_at = _record_at(steps)
     return piecewise_monte_carlo(problem, [system], [max(int(record_at[-1]), 1)], record_at, reps=reps, seed=seed,
@@ -97,7 +94,7 @@ def system_monte_carlo(problem: NQMProblem, system: LinearSystem, steps, *, reps
 
 
 def sgd_monte_carlo(problem: NQMProblem, *, lr: float, batch: int, steps, precond: float = 0.0, reps: int = 200,
-                    seed: int = 0, workers: int | None = None) -> MonteCarlo:
+                    seed: int = 0, workers: Workers = None) -> MonteCarlo:
     """Monte Carlo loss of constant-lr SGD (momentum 0) after each of ``steps`` steps, ``reps`` replicates."""
     system = momentum_system(problem, lr=lr, batch=batch, momentum=0.0, precond=precond)
     return system_monte_carlo(problem, system, steps, reps=reps, seed=seed, workers=workers)

@@ -36,6 +36,7 @@ from batchlab.sim.nqm._exact import _dimensions, _second_moment
 from batchlab.sim.nqm._linear import _FOLLOW, _OUTPUT, linear_system, optimizer_code, system_arrays
 from batchlab.sim.nqm._montecarlo import piecewise_monte_carlo
 from batchlab.sim.nqm._problem import NQMProblem
+from batchlab.sim.parallel import Workers
 from batchlab.sim.sweep import DEFAULT, column, sweep
 
 
@@ -187,7 +188,7 @@ def schedule_loss(problem: NQMProblem, schedule: Schedule, *, optimizer: str = "
 
 def schedule_monte_carlo(problem: NQMProblem, schedule: Schedule, steps, *, optimizer: str = "sgd",
                          momentum: float = 0.0, ema_decay: float = 0.0, precond: float = 0.0, reps: int = 200,
-                         seed: int = 0, workers: int | None = None) -> MonteCarlo:
+                         seed: int = 0, workers: Workers = None) -> MonteCarlo:
     """Monte Carlo loss under ``schedule`` after each of ``steps`` (as :func:`schedule_loss`.
 
     Replicate streams as :func:`batchlab.sim.nqm.system_monte_carlo`).
@@ -317,7 +318,7 @@ class ScheduleCurve(JSONResult):
 
 
 def schedule_curves(problem: NQMProblem, *, preconds=(0.0,), pieces=(1, 10), batches=(4, 64), target: float = 0.01,
-                    cache=DEFAULT, workers: int | None = None) -> list[ScheduleCurve]:
+                    cache=DEFAULT, workers: Workers = None) -> list[ScheduleCurve]:
     """:class:`ScheduleCurve` for every (p, K), as one cached sweep (order: p outer, K inner)."""
     target = errors.real("target", target, gt=0)
     preconds = [errors.real("precond", p, ge=0, le=1) for p in preconds]

@@ -27,7 +27,7 @@ from batchlab.sim import errors
 from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
 from batchlab.sim.montecarlo import MonteCarlo
-from batchlab.sim.parallel import map_replicates
+from batchlab.sim.parallel import Workers, map_replicates, replicate
 from batchlab.sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor
 from batchlab.sim.scg._problems import SCGProblem
 from batchlab.sim.seeding import replicate_rngs
@@ -289,9 +289,7 @@ def _simulate(problem: SCGProblem, settings: SCGSettings, stages: list, *, steps
     args, iterations = _kernel_args(problem, settings, stages, **layout)
     record_at, none = _record_at(steps, iterations), np.empty((0, problem.dim))
 
-    def one(rng):
-        return _replicate(rng, *args, record_at, none, none)
-
+    one = replicate(_replicate, *args, record_at, none, none)
     values = np.array(map_replicates(one, replicate_rngs(errors.integer("seed", seed, ge=0),
                                                          errors.integer("reps", reps, ge=2)), workers))
     return record_at, values
@@ -299,7 +297,7 @@ def _simulate(problem: SCGProblem, settings: SCGSettings, stages: list, *, steps
 
 def scg_monte_carlo(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq: int = 1, tokens: int, beta: float,
                     schedule: str = "constant", x0=None, steps=None, reps: int = 100, seed: int = 0,
-                    workers: int | None = None) -> SCGRun:
+                    workers: Workers = None) -> SCGRun:
     """``reps`` runs of K = tokens // (batch·seq) iterations; f(x) − f* at ``steps`` (default: the last iterate).
 
     Noise: Gaussian of variance :func:`noise_sigma` ² (``settings.correlation`` ϱ between the tokens of one sequence),
@@ -312,7 +310,7 @@ def scg_monte_carlo(problem: SCGProblem, settings: SCGSettings, *, batch: int, s
 
 
 def scg_stages(problem: SCGProblem, settings: SCGSettings, stages: list, *, reset: str = "none", points: int = 40,
-               reps: int = 100, seed: int = 0, workers: int | None = None) -> SCGRun:
+               reps: int = 100, seed: int = 0, workers: Workers = None) -> SCGRun:
     """Runs through consecutive :class:`Stage` s (a batch-size, sequence-length and step schedule.
 
     The sequence length matters apart from B·S through ``settings.correlation``, see :func:`noise_sigma`): at a

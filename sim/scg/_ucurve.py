@@ -16,6 +16,7 @@ import numpy as np
 from batchlab.sim import errors
 from batchlab.sim._json import JSONResult
 from batchlab.sim.critical_batch import log_parabola_argmin, loglog_slope
+from batchlab.sim.parallel import Workers
 from batchlab.sim.scg._montecarlo import SCGSettings, scg_monte_carlo
 from batchlab.sim.scg._problems import SCGProblem, problem_from_spec
 from batchlab.sim.sweep import DEFAULT, column, sweep
@@ -107,7 +108,7 @@ def _settings(problem: SCGProblem, settings: SCGSettings) -> dict:
 
 
 def u_curves(problem: SCGProblem, settings: SCGSettings, *, tokens, bs, c_grid=(0.25, 0.5, 1, 2, 4, 8), reps: int = 32,
-             seed: int = 0, cache=DEFAULT, workers: int | None = None) -> list[UCurve]:
+             seed: int = 0, cache=DEFAULT, workers: Workers = None) -> list[UCurve]:
     """:class:`UCurve` for every budget in ``tokens`` over the B·S values of ``bs`` up to that budget, one sweep."""
     spec, settings = _spec(problem), _settings(problem, settings)
     tokens = sorted({errors.integer("tokens", t) for t in tokens})
@@ -143,7 +144,7 @@ class AlphaScan(JSONResult):
 
 def tuned_alpha(problem: SCGProblem, settings: SCGSettings, points, *, alphas=(0.025, 0.05, 0.1, 0.2, 0.4, 0.8, 1.0),
                 c_grid=(0.25, 0.5, 1, 2, 4, 8), reps: int = 32, seed: int = 0, cache=DEFAULT,
-                workers: int | None = None) -> list[AlphaScan]:
+                workers: Workers = None) -> list[AlphaScan]:
     """For each (T, B·S) of ``points``, the error with c tuned per α over ``alphas``.
 
     The tasks are :func:`u_curves`'s with ``settings.alpha`` replaced, in one sweep.
