@@ -236,8 +236,8 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
     ``batches``: the batch grid (each must divide every D; default :func:`default_batches`
     per D). ``target``: the loss f(B) counts steps to (default R_opt(D), Definition 3).
     ``max_overhead``: f(B) is searched up to this many times D/B steps. ``cache``: a folder,
-    :data:`batchlab.sim.sweep.DEFAULT` or None; ``workers``: threads, or an Executor (:mod:`batchlab.sim.parallel`). ``on_result`` as in
-    :func:`batchlab.sim.sweep.sweep`.
+    :data:`batchlab.sim.sweep.DEFAULT` or None; ``workers``: threads, or an Executor (:mod:`batchlab.sim.parallel`).
+    ``on_result`` as in :func:`batchlab.sim.sweep.sweep`.
     """
     if iterate not in ITERATES:
         raise errors.InvalidParameter("iterate", "'averaged' or 'last'", iterate)
