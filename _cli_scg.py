@@ -1,6 +1,6 @@
-"""``batchlab scg bst|transfer|simulate``: the SCG batch-size paper's BST and transfer rules (Islamov et al.
+"""``batchlab scg bst|transfer|simulate``: the SCG batch-size paper's BST and transfer rules, and eq. 26 simulated.
 
-2026), and its algorithm simulated against eq. 26.
+The paper is Islamov et al. 2026 ([Islamov 2026] in docs/references.md).
 
 Thin parsing over :mod:`batchlab.theory.scg` and :mod:`batchlab.sim.scg`; :mod:`batchlab.cli` registers the verbs. Every
 value is validated here, so a

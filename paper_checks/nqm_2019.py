@@ -1,6 +1,6 @@
-"""Zhang et al. 2019, "Which Algorithmic Choices Matter at Which Batch Sizes?" (the NQM.
+"""Zhang et al. 2019, "Which Algorithmic Choices Matter at Which Batch Sizes?", the NQM paper.
 
-[Zhang 2019] in docs/references.md).
+[Zhang 2019] in docs/references.md.
 
 Each check recomputes a claim of the paper, or a convention of its public notebook, on batchlab's exact
 NQM engine with the notebook's protocol (binned h_i = 1/i, d = 10⁴, C = H, target 0.01, B = 2^2..2^21,

@@ -1,7 +1,6 @@
-"""Islamov et al.
+"""Islamov et al. 2026, "On the Role of Batch Size in Stochastic Conditional Gradient Methods", checked.
 
-2026, "On the Role of Batch Size in Stochastic Conditional Gradient Methods" ([Islamov 2026] in docs/references.md;
-equation and table numbers of arXiv v1).
+[Islamov 2026] in docs/references.md; equation and table numbers of arXiv v1.
 
 Each check recomputes a derived number the paper reports, from what the paper states (its constants, tables,
 fitted laws and rules: theory.scg), and returns (claimed, recomputed, status, note). The experiments themselves
@@ -189,7 +188,7 @@ def theorem_alpha_at_bst():
 
 
 def restart_settings():
-    """§6.5.
+    """The restart experiment of §6.5.
 
     The restarted 1B run keeps the base settings for the first 1.3B tokens, then uses B·S ×4 and β/2 for the 10.8B
     total (eqs. 7–8, "same model, larger budget": eq. 13).

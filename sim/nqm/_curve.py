@@ -171,9 +171,9 @@ def _tuned_sgd(problem, batch, target, precond, lr_grid, max_steps) -> TunedStep
 def gradient_noise_path(problem: NQMProblem, *, lr: float, batch: int, steps, optimizer: str = "sgd",
                         momentum: float = 0.0, ema_decay: float = 0.0,
                         precond: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
-    """McCandlish's (B_simple, B_noise) along a run, at each of ``steps``, from the exact E θ² (θ.
+    """McCandlish's (B_simple, B_noise) along a run, at each of ``steps``, from the exact E θ².
 
-    Where the gradient is taken; :func:`batchlab.theory.nqm.gradient_noise_scales`).
+    θ is where the gradient is taken; see :func:`batchlab.theory.nqm.gradient_noise_scales`.
     """
     batch, _, precond = _check(optimizer, batch, 1.0, precond, "notebook")
     steps = [errors.integer("steps", k, ge=0) for k in np.atleast_1d(steps).tolist()]

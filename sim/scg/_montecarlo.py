@@ -145,7 +145,7 @@ class SCGRun(MonteCarlo):
 
 
 def beta_schedule(beta: float, iterations: int, schedule: str = "constant", warmdown: float = 0.28) -> np.ndarray:
-    """β_k.
+    """The step sizes β_k, k = 0..K−1.
 
     Constant (the theory's β = c/K), or the experiments' linear warmdown over the last ``warmdown`` of the run (β
     for k < K − m, then β(K − k)/m, m = round(warmdown·K)).
@@ -335,9 +335,10 @@ def scg_stages(problem: SCGProblem, settings: SCGSettings, stages: list, *, rese
 
 def scg_trajectory(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq: int = 1, tokens: int, beta: float,
                    seed: int = 0):
-    """One run (constant β, x_0 = 0): iterates x_0..x_K, the stochastic gradients g(x_k.
+    """One run (constant β, x_0 = 0): its iterates, stochastic gradients and suboptimality.
 
-    ξ_k) of steps 0..K−1, and f(x_k) − f* for k = 0..K (replicate 0 of ``seed``, as in :func:`scg_monte_carlo`).
+    Iterates x_0..x_K, the stochastic gradients g(x_k; ξ_k) of steps 0..K−1, and f(x_k) − f* for k = 0..K
+    (replicate 0 of ``seed``, as in :func:`scg_monte_carlo`).
     """
     args, iterations = _kernel_args(problem, settings, [Stage(batch, seq, tokens, beta)])
     xs, gs = np.empty((iterations + 1, problem.dim)), np.empty((iterations, problem.dim))
