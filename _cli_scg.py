@@ -115,12 +115,14 @@ def scg_simulate(args) -> dict:
                            correlation=args.correlation, sampling=args.sampling, m0=args.m0, algorithm=args.algorithm)
     budget = dict(batch=args.batch, seq=args.seq, tokens=args.tokens, beta=args.beta, schedule=args.schedule)
     run = scg_monte_carlo(problem, settings, **budget, reps=args.reps, seed=args.seed)
-    bound, broken = eq26_for_run(problem, settings, **budget)
+    bound = eq26_for_run(problem, settings, **budget)
     return {"problem": args.problem, "dim": problem.dim, "spec": problem.spec, **settings.to_dict(), **budget,
             "iterations": int(run.steps[-1]), "reps": args.reps, "seed": args.seed,
             "suboptimality": number(run.mean[-1]) if run.mean is not None else None,
             "stderr": number(run.stderr[-1]) if run.stderr is not None else None, "diverged": run.diverged,
-            "n_diverged": run.n_diverged, "bound_eq26": bound, "bound_conditions_broken": broken,
+            "n_diverged": run.n_diverged, "bound_eq26": number(bound.value),
+            "bound_vacuous": bound.vacuous, "bound_reason": bound.reason,
+            "bound_conditions_broken": bound.conditions_broken,
             "constants": problem.constants(settings.lmo, settings.radius),
             "suboptimality_definition": "E[f(x_K) - f*], last iterate, Monte Carlo mean"}
 

@@ -36,12 +36,13 @@ def compute(*, dim: int = 100, tokens: int = 2**18, bs: tuple = (4, 64, 1024), c
         for b, cc, a in itertools.product(bs, c, alpha):
             settings = SCGSettings(lmo=lmo, alpha=a, radius=radius)
             budget = dict(batch=b, tokens=tokens, beta=cc / (tokens // b))
-            bound, broken = eq26_for_run(problem, settings, **budget)
-            if broken:
-                raise InvalidParameter("set", "runs inside Theorem 4.1 (c <= K/2)", ", ".join(broken))
+            bound = eq26_for_run(problem, settings, **budget)
+            if bound.conditions_broken:
+                raise InvalidParameter("set", "runs inside Theorem 4.1 (c <= K/2)",
+                                       ", ".join(bound.conditions_broken))
             run = scg_monte_carlo(problem, settings, **budget, reps=reps, seed=seed)
             mean = None if run.diverged else float(run.mean[0])
-            rows.append(dict(lmo=lmo, bs=b, c=cc, alpha=a, bound=bound, mean=mean))
+            rows.append(dict(lmo=lmo, bs=b, c=cc, alpha=a, bound=bound.value, mean=mean))
     return dict(parameters=parameters, rows=rows)
 
 

@@ -264,8 +264,19 @@ def test_scg_simulate_contract(capsys):
     assert payload["iterations"] == 500 and payload["diverged"] is False and payload["bound_conditions_broken"] == []
     assert upper_limit(payload["suboptimality"], payload["stderr"]) <= payload["bound_eq26"]
     assert run_json(capsys, SIMULATE)["suboptimality"] == payload["suboptimality"]
+    # with these constants eq. 26 exceeds what L-smoothness alone gives on the radius-2 ball: vacuous, and said so
+    assert payload["bound_vacuous"] is True and "L-smoothness" in payload["bound_reason"]
     scion = run_json(capsys, SIMULATE + ["--m0", "zero", "--schedule", "warmdown"])
     assert scion["bound_conditions_broken"] == ["constant beta", "m0 a fresh gradient"]
+
+
+@pytest.mark.parametrize("beta, reason", [("1", "overflows a float"), ("0.6", "L-smoothness")])
+def test_a_bound_outside_the_theorem_is_reported_vacuous(capsys, beta, reason):
+    """β = 1 (c = K) used to raise OverflowError, and β = 0.6 (c = 300) printed 5.5e+197 without a word."""
+    payload = run_json(capsys, with_changes(SIMULATE, {"--beta": beta}))
+    assert payload["bound_vacuous"] is True and reason in payload["bound_reason"]
+    assert "K >= 2c (beta <= 1/2)" in payload["bound_conditions_broken"]
+    assert (payload["bound_eq26"] is None) == (beta == "1")
 
 
 @pytest.mark.parametrize("problem, lmo, extra", [("matrix", "spectral", []), ("matrix", "spectral-ns", []),

@@ -27,14 +27,18 @@ def bound_eq26(K, c, eta, alpha, L, mu, rho, sigma, delta0):
     """Eq. 26: E[f(x_K) − f*] ≤ (1 − q)^K Δ_0 + 2βηρσ/α + 4ρσ√α e^{3c/2}/μ + 4Lβηe^{3c/2}/μ + 8Lβηe^{3c/2}/(αμ).
 
     β = c/K, q = μβη/(2e^{3c/2}). Valid under Theorem 4.1's conditions (2‖x_0‖ ≤ η, K ≥ 2c, A1–A3, m_0 a fresh
-    stochastic gradient) for any α ∈ (0, 1].
+    stochastic gradient) for any α ∈ (0, 1]. inf where it exceeds the largest float (e^{3c/2} alone does for
+    c > 473).
     """
     beta = c / K
-    grow = math.exp(1.5 * c)
-    q = mu * beta * eta / (2.0 * grow)
-    return ((1.0 - q) ** K * delta0 + 2.0 * beta * eta * rho * sigma / alpha
-            + 4.0 * rho * sigma * math.sqrt(alpha) * grow / mu
-            + 4.0 * L * beta * eta * grow / mu + 8.0 * L * beta * eta * grow / (alpha * mu))
+    try:
+        grow = math.exp(1.5 * c)
+        q = mu * beta * eta / (2.0 * grow)
+        return ((1.0 - q) ** K * delta0 + 2.0 * beta * eta * rho * sigma / alpha
+                + 4.0 * rho * sigma * math.sqrt(alpha) * grow / mu
+                + 4.0 * L * beta * eta * grow / mu + 8.0 * L * beta * eta * grow / (alpha * mu))
+    except OverflowError:
+        return math.inf
 
 
 def recursion_eq25(K, c, eta, alpha, L, mu, rho, sigma, delta0) -> np.ndarray:

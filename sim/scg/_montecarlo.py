@@ -31,7 +31,6 @@ from batchlab.sim.parallel import Workers, map_replicates, replicate
 from batchlab.sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor
 from batchlab.sim.scg._problems import SCGProblem
 from batchlab.sim.seeding import replicate_rngs
-from batchlab.theory.scg import bound_eq26
 
 LMO_CODES = {"l2": 0, "linf": 1, "l1": 2, "spectral": 3, "spectral-ns": 4}
 
@@ -345,30 +344,3 @@ def scg_trajectory(problem: SCGProblem, settings: SCGSettings, *, batch: int, se
     (rng,) = replicate_rngs(errors.integer("seed", seed, ge=0), 1)
     _replicate(rng, *args, _record_at(None, iterations), xs, gs)
     return xs, gs, problem.value(xs)
-
-
-def eq26_for_run(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq: int = 1, tokens: int, beta: float,
-                 schedule: str = "constant", x0=None) -> tuple[float, list[str]]:
-    """Eq.
-
-    26 with the problem's constants for this run (c = βK, σ = :func:`noise_sigma`), and every condition of the
-    theorem the run breaks (empty when it is inside them): 2‖x_0‖ ≤ η, K ≥ 2c, an exact LMO, and those of
-    :meth:`SCGSettings.theorem_conditions_broken` (constant β, m_0 fresh, Algorithm 1, Gaussian noise).
-    """
-    lmo, radius = problem.check_norm(settings.lmo), settings.radius
-    iterations = tokens // (batch * seq)
-    constants = problem.constants(lmo, radius)
-    x0 = np.zeros(problem.dim) if x0 is None else np.asarray(x0, dtype=np.float64)
-    c = beta * iterations
-    broken = []
-    if 2 * problem.norm_of(NORMS[lmo].norm, x0)[0] > radius:
-        broken.append("2||x0|| <= eta")
-    if not NORMS[lmo].exact:
-        broken.append("an exact LMO")
-    if iterations < 2 * c:
-        broken.append("K >= 2c (beta <= 1/2)")
-    broken += settings.theorem_conditions_broken(schedule)
-    bound = bound_eq26(iterations, c, radius, settings.alpha, constants["L"], constants["mu"], constants["rho"],
-                       noise_sigma(settings.sigma_star, batch, seq, settings.correlation),
-                       float(problem.value(x0)) - constants["f_star"])
-    return bound, broken

@@ -1,0 +1,81 @@
+"""Theorem 4.1's bound (eq. 26) for one run: its value, whether it says anything, the conditions the run breaks.
+
+The bound grows like e^{3c/2} with c = βK, so outside the theorem's K ≥ 2c it soon exceeds any float (c > 473) or
+every loss the run could have. Algorithm 1's iterates are convex combinations of x_0 and points of the radius-η
+ball, so they stay in it when ‖x_0‖ ≤ η, and L-smoothness alone gives every such point
+f(x) − f* ≤ Δ_0 + ‖∇f(x_0)‖_*·r + L·r²/2, r = η + ‖x_0‖ (the ``ceiling``). A bound at or above the ceiling, or
+inf, is reported as ``vacuous`` with the reason, never as an exception or as a silent 1e268.
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from batchlab.sim import errors
+from batchlab.sim._json import JSONResult, number
+from batchlab.sim.scg._lmo import NORMS
+from batchlab.sim.scg._montecarlo import SCGSettings, noise_sigma
+from batchlab.sim.scg._problems import SCGProblem
+from batchlab.theory.scg import bound_eq26
+
+
+@dataclass(frozen=True)
+class Eq26Bound(JSONResult):
+    """Eq. 26 for one run: ``value`` (inf where it overflows a float), ``vacuous`` and its ``reason``.
+
+    ``ceiling``: what L-smoothness alone bounds f(x_K) − f* by (see the module docstring; None for uSCG or
+    ‖x_0‖ > η, whose iterates may leave the ball); ``vacuous``: ``value`` is inf or at least the ceiling.
+    ``conditions_broken``: every condition of Theorem 4.1 the run breaks (empty when it is inside them); the bound
+    is a guarantee only when there are none. ``value`` is None in :meth:`to_dict` where it is inf (JSON has no inf).
+    """
+
+    value: float
+    vacuous: bool
+    reason: str | None
+    delta0: float
+    ceiling: float | None
+    c: float
+    conditions_broken: list
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "value": number(self.value)}
+
+
+def eq26_for_run(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq: int = 1, tokens: int, beta: float,
+                 schedule: str = "constant", x0=None) -> Eq26Bound:
+    """Eq. 26 with the problem's constants for this run (c = βK, σ = :func:`noise_sigma`), as an :class:`Eq26Bound`.
+
+    The conditions checked: 2‖x_0‖ ≤ η, K ≥ 2c, an exact LMO, and those of
+    :meth:`SCGSettings.theorem_conditions_broken` (constant β, m_0 fresh, Algorithm 1, Gaussian noise).
+    """
+    lmo, radius = problem.check_norm(settings.lmo), settings.radius
+    batch, seq = errors.integer("batch", batch), errors.integer("seq", seq)
+    iterations = errors.integer("tokens", tokens, ge=batch * seq) // (batch * seq)
+    c = errors.real("beta", beta, gt=0, le=1) * iterations
+    constants = problem.constants(lmo, radius)
+    x0 = np.zeros(problem.dim) if x0 is None else errors.vector("x0", x0, length=problem.dim)
+    start = float(problem.norm_of(NORMS[lmo].norm, x0)[0])
+    broken = []
+    if 2 * start > radius:
+        broken.append("2||x0|| <= eta")
+    if not NORMS[lmo].exact:
+        broken.append("an exact LMO")
+    if iterations < 2 * c:
+        broken.append("K >= 2c (beta <= 1/2)")
+    broken += settings.theorem_conditions_broken(schedule)
+    delta0 = float(problem.value(x0)) - constants["f_star"]
+    value = bound_eq26(iterations, c, radius, settings.alpha, constants["L"], constants["mu"], constants["rho"],
+                       noise_sigma(settings.sigma_star, batch, seq, settings.correlation), delta0)
+    ceiling = None
+    if settings.algorithm == "scg" and start <= radius:
+        r = radius + start
+        slope = float(problem.norm_of(NORMS[lmo].dual, problem.gradient(x0))[0])
+        ceiling = delta0 + slope * r + constants["L"] * r * r / 2
+    reason = None
+    if math.isinf(value):
+        reason = f"overflows a float: it grows as e^(3c/2) and c = beta*K = {c:.4g}"
+    elif ceiling is not None and not value < ceiling:
+        reason = (f"{value:.4g} >= {ceiling:.4g}, what L-smoothness alone gives every point of the radius-eta ball "
+                  "where the iterates stay")
+    return Eq26Bound(value, reason is not None, reason, delta0, ceiling, c, broken)
