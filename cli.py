@@ -105,8 +105,8 @@ def main(argv=None) -> int:
         print(f"{prog}: error: --{err.name.replace('_', '-')}: {str(err).split(': ', 1)[1]}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{prog}: interrupted (finished results are cached: run the command again to resume)",
-              file=sys.stderr)
+        resume = " (finished results are cached: run the command again to resume)" if hasattr(args, "executor") else ""
+        print(f"{prog}: interrupted{resume}", file=sys.stderr)
         return 130
     emit(payload, args.json, args.render)
     return 0

@@ -10,10 +10,7 @@ environment (``MPLBACKEND=Agg`` on headless machines); library code never calls 
 import csv
 import inspect
 import json
-import sys
 from pathlib import Path
-
-from tqdm import tqdm
 
 from batchlab.figures import (
     linreg_bias_variance,
@@ -34,6 +31,7 @@ from batchlab.figures import (
 from batchlab.figures._save import save
 from batchlab.sim._json import jsonable
 from batchlab.sim.errors import InvalidParameter, writable_folder
+from batchlab.sim.progress import bar
 from batchlab.sim.sweep import DEFAULT, resolve_cache
 
 REGISTRY = {module.NAME: module for module in (linreg_lr_over_batch, linreg_bias_variance, linreg_cbs_steps,
@@ -140,7 +138,7 @@ def regenerate(out_dir, names=None, *, overrides=None, data: bool = False) -> li
     out_dir = check_out_dir(out_dir)
     resolve_cache(DEFAULT)  # the figures' sweeps use the default cache: check it before any work too
     written = []
-    for name in tqdm(names, desc="figures", file=sys.stderr, disable=None):
+    for name in bar(names, desc="figures"):
         values = compute(name, **(overrides or {}))
         fig = REGISTRY[name].plot(values)
         written += save(fig, out_dir, name)

@@ -22,6 +22,7 @@ import functools
 import logging
 import multiprocessing
 import signal
+import threading
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 import numba
@@ -39,14 +40,24 @@ def default_workers() -> int:
     return max(1, int(numba.get_num_threads()))
 
 
+_task = threading.local()
+
+
 def capped(fn, *args):
-    """``fn(*args)`` with Numba's thread count in this thread set to 1 for the duration (run on a worker)."""
-    previous = numba.get_num_threads()
+    """``fn(*args)`` as a task on a worker: Numba's thread count in this thread set to 1 for the duration."""
+    previous, outer = numba.get_num_threads(), getattr(_task, "running", False)
     numba.set_num_threads(1)
+    _task.running = True
     try:
         return fn(*args)
     finally:
         numba.set_num_threads(previous)
+        _task.running = outer
+
+
+def in_task() -> bool:
+    """Whether the calling thread is running a task under :func:`capped` (progress bars stay off there)."""
+    return getattr(_task, "running", False)
 
 
 def call_with_rng(kernel, args: tuple, rng):

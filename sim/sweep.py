@@ -28,7 +28,6 @@ import hashlib
 import json
 import math
 import os
-import sys
 import tempfile
 import warnings
 from concurrent.futures import FIRST_COMPLETED, wait
@@ -37,10 +36,10 @@ from pathlib import Path
 import numba
 import numpy as np
 import scipy
-from tqdm import tqdm
 
 from batchlab.sim import errors
 from batchlab.sim.parallel import capped, pool
+from batchlab.sim.progress import bar
 
 DEFAULT = "default"
 
@@ -172,8 +171,8 @@ def sweep(task, configs, *, cache=DEFAULT, workers=None, desc: str | None = None
     keys = [store.key(task, c) for c in configs] if store else [None] * len(configs)
     results = store.load_all(keys, configs) if store else [None] * len(configs)
     todo = [i for i, result in enumerate(results) if result is None]
-    with tqdm(total=len(configs), initial=len(configs) - len(todo), desc=desc, file=sys.stderr, disable=None,
-              leave=False) as bar, pool(workers, len(todo)) as executor:
+    with bar(total=len(configs), initial=len(configs) - len(todo), desc=desc) as progress, \
+            pool(workers, len(todo)) as executor:
         pending = {executor.submit(capped, run_task, task, configs[i]): i for i in todo}
         try:
             while pending:
@@ -183,7 +182,7 @@ def sweep(task, configs, *, cache=DEFAULT, workers=None, desc: str | None = None
                     results[i] = json.loads(_canonical(future.result()))
                     if store:
                         store.store(keys[i], results[i], configs[i])
-                    bar.update()
+                    progress.update()
                     if on_result is not None:
                         on_result(i, results[i])
         except BaseException:

@@ -23,6 +23,7 @@ from scipy.optimize import minimize_scalar
 
 from batchlab.sim import errors
 from batchlab.sim._json import JSONResult
+from batchlab.sim.progress import bar
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def minimize_on_grid(criterion, points, *, refine: bool = True, xtol: float = 0.
     flat_tol = errors.real("flat_tol", flat_tol, gt=0)
     low, high = float(points_in[0]), float(points_in[-1])
     seen, pruned = {}, set()
+    progress = bar(total=points_in.size, desc="tune")  # the grid's evaluations; Brent's extend it
 
     def evaluate(x, capped=False):
         if x not in seen:
@@ -107,20 +109,24 @@ def minimize_on_grid(criterion, points, *, refine: bool = True, xtol: float = 0.
             seen[x] = value if value == value else math.inf  # NaN never wins
             if math.isinf(seen[x]) and math.isfinite(cap):
                 pruned.add(x)
+            if progress.n >= progress.total:
+                progress.total += 1
+            progress.update()
         return seen[x]
 
-    for x in points_in:
-        evaluate(float(x), capped=True)
-    grid_values = np.array([seen[float(x)] for x in points_in])
-    k = int(np.argmin(grid_values))
-    logs = np.log(points_in)
-    if refine and math.isfinite(grid_values[k]):
-        bounds = (float(logs[max(k - 1, 0)]), float(logs[min(k + 1, logs.size - 1)]))
-        # Brent's parabolic step is nan next to an inf value; it then falls back to a golden-section
-        # step, which is the right move, so the arithmetic warnings are expected and silenced.
-        with np.errstate(invalid="ignore", over="ignore"):
-            minimize_scalar(lambda log_x: evaluate(math.exp(log_x)), bounds=bounds, method="bounded",
-                            options={"xatol": xtol})
+    with progress:
+        for x in points_in:
+            evaluate(float(x), capped=True)
+        grid_values = np.array([seen[float(x)] for x in points_in])
+        k = int(np.argmin(grid_values))
+        logs = np.log(points_in)
+        if refine and math.isfinite(grid_values[k]):
+            bounds = (float(logs[max(k - 1, 0)]), float(logs[min(k + 1, logs.size - 1)]))
+            # Brent's parabolic step is nan next to an inf value; it then falls back to a golden-section
+            # step, which is the right move, so the arithmetic warnings are expected and silenced.
+            with np.errstate(invalid="ignore", over="ignore"):
+                minimize_scalar(lambda log_x: evaluate(math.exp(log_x)), bounds=bounds, method="bounded",
+                                options={"xatol": xtol})
     points = np.array(sorted(seen))
     values = np.array([seen[x] for x in points])
     best = int(np.argmin(values))
