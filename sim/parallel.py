@@ -128,14 +128,11 @@ def executor(kind: str = "threads", workers: int | None = None, scheduler: str |
                                         initializer=_ignore_interrupts)
         try:
             yield processes
-        except BaseException:
-            # ProcessPoolExecutor cannot stop a running call (Python 3.14 adds terminate_workers); its processes
-            # ignore SIGINT, so end them here rather than let them finish work nobody will collect.
-            for process in list((processes._processes or {}).values()):
-                process.terminate()
+        finally:
+            # On an error or Ctrl-C the queued calls are cancelled and the running ones (one per worker) finish;
+            # terminating the workers instead leaves the pool's semaphores to the resource tracker, which then
+            # warns about them at exit.
             processes.shutdown(cancel_futures=True)
-            raise
-        processes.shutdown()
     else:
         with _dask_client(workers, scheduler) as client:
             yield client.get_executor()
