@@ -84,3 +84,37 @@ def writable_folder(name, path, origin: str | None = None) -> Path:
         where = f"{path}: {err.strerror}" + (f"; {origin}" if origin else "")
         raise InvalidParameter(name, "a folder that can be created and written to", where) from None
     return path
+
+
+def available_memory() -> int:
+    """Bytes this process can still allocate without swapping: MemAvailable of /proc/meminfo, else physical RAM."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+
+
+def _size(nbytes: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
+        if nbytes < 1024 or unit == "PiB":
+            return f"{nbytes:.3g} {unit}"
+        nbytes /= 1024
+
+
+VECTORS = 8
+"""float64 vectors of length d that a problem and an engine's state hold per coordinate (a generous estimate)."""
+
+
+def fits_in_memory(name, value, nbytes: float) -> None:
+    """Refuse, before allocating, a request whose arrays would need ``nbytes`` and more than the machine has.
+
+    ``name``/``value``: the parameter that sets the size, as the error names it (``nbytes`` may be an estimate).
+    """
+    available = available_memory()
+    if nbytes > available:
+        raise InvalidParameter(name, f"small enough to fit in memory: it needs {_size(nbytes)}, "
+                                     f"{_size(available)} is available", value)

@@ -160,6 +160,7 @@ def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int) -
     """
     lr = errors.real("lr", lr, gt=0)
     steps = one_pass_steps(batch, samples)
+    errors.fits_in_memory("samples", samples, 2 * 8 * steps)  # the two risk paths, one value per step
     out = np.zeros(6)
     last_path = np.full(steps + 1, np.nan)
     avg_path = np.full(steps, np.nan)
@@ -223,6 +224,7 @@ def risk_path(problem: LinRegProblem, *, lr: float, batch: int, steps: int, stop
     if iterate not in ("averaged", "last"):
         raise errors.InvalidParameter("iterate", "'averaged' or 'last'", iterate)
     target = _NO_TARGET if stop_below is None else errors.real("stop_below", stop_below)
+    errors.fits_in_memory("steps", steps, 2 * 8 * steps)  # the two risk paths, one value per step
     last_path = np.empty(steps + 1)
     avg_path = np.empty(steps)
     state = problem.w_star**2

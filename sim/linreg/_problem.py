@@ -35,6 +35,7 @@ class LinRegProblem:
         b = errors.real("b", b)
         dim = errors.integer("dim", dim)
         sigma = errors.real("sigma", sigma, ge=0)
+        errors.fits_in_memory("dim", dim, errors.VECTORS * 8 * dim)
         index = np.arange(1, dim + 1, dtype=np.float64)
         return cls(index**-a, index ** ((a - b) / 2), sigma, {"spectrum": "power_law", "a": a, "b": b, "dim": dim})
 

@@ -115,6 +115,7 @@ class QuadraticProblem(SCGProblem):
         dim = errors.integer("dim", dim)
         exponent = errors.real("exponent", exponent, ge=0)
         optimum = errors.real("optimum", optimum, ge=0)
+        errors.fits_in_memory("dim", dim, errors.VECTORS * 8 * dim)
         a = np.arange(1, dim + 1, dtype=np.float64) ** -exponent
         signs = np.where(np.random.default_rng(seed).random(dim) < 0.5, -1.0, 1.0)
         noise = a / a.sum() if anisotropic else np.full(dim, 1.0 / dim)
@@ -133,6 +134,7 @@ class QuadraticProblem(SCGProblem):
         d_out, d_in = errors.integer("d_out", d_out), errors.integer("d_in", d_in)
         exponent = errors.real("exponent", exponent, ge=0)
         optimum = errors.real("optimum", optimum, ge=0)
+        errors.fits_in_memory("dim", d_out * d_in, errors.VECTORS * 8 * d_out * d_in)
         s = np.arange(1, d_in + 1, dtype=np.float64) ** -exponent
         target = np.random.default_rng(seed).standard_normal((d_out, d_in))
         spec = dict(family="matrix", d_out=d_out, d_in=d_in, exponent=exponent, optimum=optimum, seed=seed)
@@ -219,6 +221,7 @@ class SeparableProblem(SCGProblem):
         margin = errors.real("margin", margin, gt=0)
         if loss not in ("logistic", "exponential"):
             raise errors.InvalidParameter("loss", "'logistic' or 'exponential'", loss)
+        errors.fits_in_memory("examples", n, 3 * 8 * n * dim)  # the examples, their draw and one product
         rng = np.random.default_rng(seed)
         w = rng.standard_normal(dim)
         w /= np.linalg.norm(w)
