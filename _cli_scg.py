@@ -13,9 +13,13 @@ from batchlab._cli_common import add_verb
 from batchlab.sim import errors
 from batchlab.sim._json import number
 
+# The constants and budgets the verbs take, kept where the closed forms' intermediates (powers up to the third,
+# e^{3c}) stay finite floats: every answer is then a number, not an overflow.
+SMALLEST, LARGEST, LARGEST_C = 1e-30, 1e30, 50.0
+
 
 def _positive(name, value):
-    return errors.real(name, value, gt=0)
+    return errors.real(name, value, ge=SMALLEST, le=LARGEST)
 
 
 def scg_bst(args) -> dict:
@@ -23,7 +27,7 @@ def scg_bst(args) -> dict:
 
     L, mu, rho = _positive("L", args.L), _positive("mu", args.mu), _positive("rho", args.rho)
     sigma_star, tokens, c = _positive("sigma_star", args.sigma_star), _positive("tokens", args.tokens), \
-        _positive("c", args.c)
+        errors.real("c", args.c, gt=0, le=LARGEST_C)
     chosen, other = (scg.bst_point(L, mu, rho, sigma_star, tokens, c, constants=flag)
                      for flag in (not args.no_constants, args.no_constants))
 

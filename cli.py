@@ -19,15 +19,14 @@ from batchlab.sim.errors import InvalidParameter
 
 
 def _figures(args) -> dict:
-    from batchlab.figures import REGISTRY, parameters, parse_assignments, regenerate
+    from batchlab.figures import REGISTRY, describe, parse_assignments, regenerate
 
     names = args.only or list(REGISTRY)
     if args.set and len(names) != 1:
         raise InvalidParameter("set", "used with exactly one figure (--only NAME)", f"{len(names)} figures")
     overrides = parse_assignments(names[0], args.set) if args.set else None
     if args.list:
-        return {name: {"title": REGISTRY[name].__doc__.strip().splitlines()[0], "parameters": parameters(name)}
-                for name in names}
+        return {name: describe(name) for name in names}
     written = regenerate(args.out, names, overrides=overrides, data=args.data)
     return {"out": str(args.out), "written": [str(path) for path in written]}
 

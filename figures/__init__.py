@@ -46,6 +46,11 @@ def _module(name: str):
     return REGISTRY[name]
 
 
+def describe(name: str) -> dict:
+    """Figure ``name``'s title (its docstring's first line) and :func:`parameters`, as ``figures --list`` shows."""
+    return {"title": _module(name).__doc__.strip().splitlines()[0], "parameters": parameters(name)}
+
+
 def parameters(name: str) -> dict:
     """The parameters of figure ``name`` and their defaults (the gallery's values)."""
     return {key: p.default for key, p in inspect.signature(_module(name).compute).parameters.items()}

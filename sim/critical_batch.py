@@ -93,6 +93,9 @@ def linear_scaling_cbs(batch_sizes, steps, *, reference: float | None = None, ov
     k_opt = 0 if reference is None else int(np.flatnonzero(batches == reference)[0])
     if not math.isfinite(steps[k_opt]):
         raise errors.InvalidParameter("steps", "finite at B_opt (B_opt must reach the target)", steps[k_opt])
+    if not steps[k_opt] > 0:
+        raise errors.InvalidParameter("target", "below the starting loss (reached only after some steps)",
+                                      "reached at step 0")
     anchor = float(batches[k_opt] * steps[k_opt])
     ratio = steps * batches / anchor
     within = [k for k in range(k_opt + 1, batches.size) if ratio[k] <= overhead]

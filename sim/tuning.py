@@ -85,6 +85,7 @@ def minimize_log(criterion, low: float, high: float, *, grid: int = 12, xtol: fl
     low = errors.real("low", low, gt=0)
     high = errors.real("high", high, gt=low)
     grid = errors.integer("grid", grid, ge=3)
+    errors.fits_in_memory("grid", grid, 4 * 8 * grid)  # the grid, its values and their sorted copies
     return minimize_on_grid(criterion, np.exp(np.linspace(math.log(low), math.log(high), grid)), xtol=xtol,
                             flat_tol=flat_tol)
 

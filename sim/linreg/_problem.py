@@ -1,5 +1,6 @@
 """The Gaussian linear-regression problem and the one-pass mini-batch schedule."""
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +12,8 @@ from batchlab.sim import errors
 # w_0 = 0). A stable run never comes near it: the steady-state risk would need
 # 1 − g(γ) ≈ 1e-12 in theory.linreg.ms_stability_limit.
 BLOWUP_FACTOR = 1e12
+# Risks, noise and R_0 stay far from float overflow (1.8e308) with BLOWUP_FACTOR on top of them.
+LARGEST = 1e100
 
 
 @dataclass(frozen=True, eq=False)
@@ -34,17 +37,26 @@ class LinRegProblem:
         a = errors.real("a", a, gt=1)
         b = errors.real("b", b)
         dim = errors.integer("dim", dim)
-        sigma = errors.real("sigma", sigma, ge=0)
+        sigma = errors.real("sigma", sigma, ge=0, le=math.sqrt(LARGEST))
         errors.fits_in_memory("dim", dim, errors.VECTORS * 8 * dim)
         index = np.arange(1, dim + 1, dtype=np.float64)
-        return cls(index**-a, index ** ((a - b) / 2), sigma, {"spectrum": "power_law", "a": a, "b": b, "dim": dim})
+        with np.errstate(over="ignore", under="ignore"):
+            lam, w = index**-a, index ** ((a - b) / 2)
+            if not lam[-1] > 0:
+                raise errors.InvalidParameter("a", f"small enough that dim^-a is a positive float (dim = {dim})", a)
+            if not np.sum(index**-b) <= LARGEST:
+                raise errors.InvalidParameter("b", f"large enough that R_0 = sum i^-b over i <= {dim} is at most "
+                                                   f"{LARGEST:g}", b)
+            if not np.all(np.isfinite(w)):
+                raise errors.InvalidParameter("a", f"small enough that w*_i = i^((a-b)/2) is finite (dim = {dim})", a)
+        return cls(lam, w, sigma, {"spectrum": "power_law", "a": a, "b": b, "dim": dim})
 
     @classmethod
     def from_arrays(cls, eigenvalues, w_star, sigma: float = 1.0) -> "LinRegProblem":
         """Any positive spectrum and explicit w* (in the eigenbasis of H)."""
         lam = errors.vector("eigenvalues", eigenvalues, positive=True)
         w = errors.vector("w_star", w_star, length=lam.size)
-        sigma = errors.real("sigma", sigma, ge=0)
+        sigma = errors.real("sigma", sigma, ge=0, le=math.sqrt(LARGEST))
         return cls(lam, w, sigma, {"spectrum": "explicit", "dim": int(lam.size)})
 
     @property

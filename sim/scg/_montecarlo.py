@@ -261,6 +261,7 @@ def _kernel_args(problem: SCGProblem, settings: SCGSettings, stages: list, *, x0
     for stage in stages:
         batch, seq = errors.integer("batch", stage.batch), errors.integer("seq", stage.seq)
         iterations = errors.integer("tokens", stage.tokens, ge=batch * seq) // (batch * seq)
+        errors.fits_in_memory("tokens", stage.tokens, 25 * iterations)  # β, σ and draws (8 bytes), reset (1)
         betas.append(beta_schedule(errors.real("beta", stage.beta, gt=0, le=1), iterations, stage.schedule))
         sigmas.append(np.full(iterations, noise_sigma(settings.sigma_star, batch, seq, correlation)))
         draws.append(np.full(iterations, batch * seq if sampling == "finite-sum" else 0, dtype=np.int64))
