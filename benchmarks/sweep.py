@@ -6,9 +6,10 @@ The curve (a, b) = (1.5, 2.5) at d = 1000 over the data sizes of benchmarks/cbs.
 2 threads, 2 processes and a Dask LocalCluster of 2 single-threaded worker processes; parallel efficiency
 T_1 / (2·T_2) for each (targets, issue 12: >= 0.9 for threads and processes, >= 0.8 for Dask, on 2 cores). Every
 executor is started, and its workers warmed up on a small curve (imports, Numba's cached kernels), before its
-timing. Each curve is timed once (a cold run takes about a minute). Then Dask's overhead per task: a sweep of
-``--tasks`` tasks that do nothing, on the cluster, against the same sweep run inline, divided by the number of
-tasks. The results of all four curves must be identical, and are checked.
+timing. Each parallel curve is timed once (a cold run takes about a minute); the serial one before and after them,
+and T_1 is the mean of the two, so that a drift of the machine's speed during the run shows. Then Dask's overhead
+per task: a sweep of ``--tasks`` tasks that do nothing, on the cluster, against the same sweep run inline, divided
+by the number of tasks. The results of all curves must be identical, and are checked.
 """
 
 import argparse
@@ -40,9 +41,8 @@ def main():
     samples = [3 * 2**k for k in range(5, 17) if 3 * 2**k <= args.samples_up_to]
     print(f"B*(D) curve: a=1.5, b=2.5, d=1000, D = {samples[0]}..{samples[-1]} ({len(samples)} data sizes), "
           "no cache")
-    curve([96], 1)  # JIT and imports in this process
-    serial, reference = curve(samples, 1)
-    print(f"1 thread:             {serial:7.1f} s")
+    curve([96, 192, 384], 1)  # JIT and imports in this process
+    first, reference = curve(samples, 1)
     rows = []
     for kind in ("threads", "processes", "dask"):
         with parallel.executor(kind, workers=2) as executor:
@@ -57,9 +57,14 @@ def main():
                 remote = time.perf_counter()
                 sweep(nothing, configs, cache=None, workers=executor)
                 remote = time.perf_counter() - remote
+        rows.append((kind, elapsed))
+    last, result = curve(samples, 1)
+    assert result == reference, "the serial run is not reproducible"
+    serial = (first + last) / 2
+    print(f"1 thread:             {serial:7.1f} s   (before the parallel runs {first:.1f} s, after {last:.1f} s)")
+    for kind, elapsed in rows:
         efficiency = serial / (2 * elapsed)
         target = 0.8 if kind == "dask" else 0.9
-        rows.append((kind, elapsed, efficiency, target))
         print(f"2 {kind + ':':<18} {elapsed:7.1f} s   speed-up {serial / elapsed:.2f}x   efficiency {efficiency:.2f}"
               f"   (target >= {target})   results identical: yes")
     print(f"Dask overhead per task: {(remote - inline) / args.tasks * 1e3:.2f} ms "

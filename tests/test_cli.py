@@ -305,3 +305,27 @@ def test_scg_simulate_bad_input(capsys, change, flag):
     assert main(with_changes(SIMULATE, change)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"error: {flag}" in err
+
+
+@pytest.mark.parametrize("change, flag, needs", [({"--dim": "100000000000"}, "--dim", "TiB"),
+                                                 ({"--samples": "100000000000000", "--batch": "1"}, "--samples",
+                                                  "PiB")])
+def test_requests_beyond_memory_are_refused_up_front(capsys, change, flag, needs):
+    """These ended in NumPy's _ArrayMemoryError (745 GiB, 728 TiB) after a traceback."""
+    assert main(with_changes(RISK, change)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and flag in err and "fit in memory" in err and needs in err
+
+
+def test_an_unwritable_cache_is_refused_before_any_work(capsys, tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    argv = ["nqm", "curve", "--batches", "64", "1024", "--dim", "200"]
+    assert main(argv + ["--cache", str(blocker / "cache")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--cache: must be a folder that can be created and written to" in err
+    monkeypatch.setenv("BATCHLAB_CACHE", str(blocker / "cache"))
+    assert main(argv) == 2
+    assert "BATCHLAB_CACHE" in capsys.readouterr().err
+    assert main(["figures", "--out", str(tmp_path / "out"), "--only", "linreg_bias_variance"]) == 2
+    assert "--cache" in capsys.readouterr().err and not (tmp_path / "out" / "linreg_bias_variance.png").exists()
