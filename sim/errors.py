@@ -9,6 +9,7 @@ with exit status 2; any other exception is a bug and keeps its traceback.
 import math
 import numbers
 import os
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -77,9 +78,8 @@ def writable_folder(name, path, origin: str | None = None) -> Path:
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
-        probe = path / f".batchlab-write-test-{os.getpid()}"
-        probe.write_text("")
-        probe.unlink()
+        with tempfile.TemporaryFile(dir=path, prefix=".batchlab-write-test-"):
+            pass
     except OSError as err:
         where = f"{path}: {err.strerror}" + (f"; {origin}" if origin else "")
         raise InvalidParameter(name, "a folder that can be created and written to", where) from None
