@@ -3,7 +3,8 @@
 Hypothesis profiles: ``dev`` (default) and ``ci`` (more examples, derandomized so a CI
 run is reproducible); choose with HYPOTHESIS_PROFILE=ci. Observations recorded with the
 ``observe`` fixture (e.g. the min and max of a ratio over all hypothesis examples) are
-printed in pytest's terminal summary.
+printed in pytest's terminal summary, with their mean (for a flag: the fraction of examples
+where it held).
 """
 
 import os
@@ -31,4 +32,5 @@ def pytest_terminal_summary(terminalreporter):
         return
     terminalreporter.section("batchlab observations")
     for name, values in sorted(_OBSERVATIONS.items()):
-        terminalreporter.write_line(f"{name}: n={len(values)} min={min(values):.6g} max={max(values):.6g}")
+        terminalreporter.write_line(f"{name}: n={len(values)} min={min(values):.6g} max={max(values):.6g} "
+                                    f"mean={sum(values) / len(values):.6g}")
