@@ -109,6 +109,11 @@ VECTORS = 8
 """float64 vectors of length d that a problem and an engine's state hold per coordinate (a generous estimate)."""
 
 
+def dimension_fits(name, value, coordinates: int) -> None:
+    """:func:`fits_in_memory` for a problem of ``coordinates`` coordinates (:data:`VECTORS` float64 vectors)."""
+    fits_in_memory(name, value, VECTORS * 8 * coordinates)
+
+
 def fits_in_memory(name, value, nbytes: float) -> None:
     """Refuse, before allocating, a request whose arrays would need ``nbytes`` and more than the machine has.
 

@@ -93,7 +93,7 @@ def invocations(draw):
 
 @settings(max_examples=150)
 @given(invocations())
-def test_every_input_gets_an_answer_or_one_clear_line(tmp_path_factory, argv):
+def test_every_input_gets_an_answer_or_one_clear_line(argv):
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:

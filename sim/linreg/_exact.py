@@ -106,6 +106,12 @@ def _moment_kernel(lam, s_b, s_v, sigma2, split, lr, batch, steps, tail_from, bl
     return t, diverged
 
 
+def _paths(name, value, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """The kernel's last-iterate and averaged risk paths for ``steps`` steps (nan where not run), memory checked."""
+    errors.fits_in_memory(name, value, 2 * 8 * steps)
+    return np.full(steps + 1, np.nan), np.full(steps, np.nan)
+
+
 @dataclass(frozen=True)
 class ExactRisk:
     """Exact expected excess risks (w − w*)ᵀH(w − w*), no factor ½.
@@ -160,10 +166,8 @@ def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int) -
     """
     lr = errors.real("lr", lr, gt=0)
     steps = one_pass_steps(batch, samples)
-    errors.fits_in_memory("samples", samples, 2 * 8 * steps)  # the two risk paths, one value per step
     out = np.zeros(6)
-    last_path = np.full(steps + 1, np.nan)
-    avg_path = np.full(steps, np.nan)
+    last_path, avg_path = _paths("samples", samples, steps)
     start = tail_start(steps)
     s_b = problem.w_star**2
     s_v = np.zeros_like(s_b)
@@ -224,9 +228,7 @@ def risk_path(problem: LinRegProblem, *, lr: float, batch: int, steps: int, stop
     if iterate not in ("averaged", "last"):
         raise errors.InvalidParameter("iterate", "'averaged' or 'last'", iterate)
     target = _NO_TARGET if stop_below is None else errors.real("stop_below", stop_below)
-    errors.fits_in_memory("steps", steps, 2 * 8 * steps)  # the two risk paths, one value per step
-    last_path = np.empty(steps + 1)
-    avg_path = np.empty(steps)
+    last_path, avg_path = _paths("steps", steps, steps)
     state = problem.w_star**2
     ran, diverged = _moment_kernel(problem.eigenvalues, state, np.empty(0), problem.sigma**2, False, lr, float(batch),
                                    steps, steps, problem.blowup_threshold, target, iterate == "last", np.zeros(6),

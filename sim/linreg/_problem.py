@@ -38,7 +38,7 @@ class LinRegProblem:
         b = errors.real("b", b)
         dim = errors.integer("dim", dim)
         sigma = errors.real("sigma", sigma, ge=0, le=math.sqrt(LARGEST))
-        errors.fits_in_memory("dim", dim, errors.VECTORS * 8 * dim)
+        errors.dimension_fits("dim", dim, dim)
         index = np.arange(1, dim + 1, dtype=np.float64)
         with np.errstate(over="ignore", under="ignore"):
             lam, w = index**-a, index ** ((a - b) / 2)

@@ -30,7 +30,7 @@ class NQMProblem:
         value ≤ h_i, and each bin carries the number of eigenvalues rounded to it (empty bins dropped).
         """
         dim = errors.integer("dim", dim)
-        errors.fits_in_memory("dim", dim, errors.VECTORS * 8 * dim)
+        errors.dimension_fits("dim", dim, dim)
         h = 1.0 / np.arange(1, dim + 1, dtype=np.float64)
         description = {"spectrum": "paper", "dim": dim, "binned": bool(binned)}
         if not binned:

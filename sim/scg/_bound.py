@@ -15,7 +15,7 @@ import numpy as np
 from batchlab.sim import errors
 from batchlab.sim._json import JSONResult, number
 from batchlab.sim.scg._lmo import NORMS
-from batchlab.sim.scg._montecarlo import SCGSettings, noise_sigma
+from batchlab.sim.scg._montecarlo import SCGSettings, Stage, noise_sigma
 from batchlab.sim.scg._problems import SCGProblem
 from batchlab.theory.scg import bound_eq26
 
@@ -50,9 +50,8 @@ def eq26_for_run(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq:
     :meth:`SCGSettings.theorem_conditions_broken` (constant β, m_0 fresh, Algorithm 1, Gaussian noise).
     """
     lmo, radius = problem.check_norm(settings.lmo), settings.radius
-    batch, seq = errors.integer("batch", batch), errors.integer("seq", seq)
-    iterations = errors.integer("tokens", tokens, ge=batch * seq) // (batch * seq)
-    c = errors.real("beta", beta, gt=0, le=1) * iterations
+    batch, seq, iterations, beta = Stage(batch, seq, tokens, beta).checked()
+    c = beta * iterations
     constants = problem.constants(lmo, radius)
     x0 = np.zeros(problem.dim) if x0 is None else errors.vector("x0", x0, length=problem.dim)
     start = float(problem.norm_of(NORMS[lmo].norm, x0)[0])

@@ -244,6 +244,12 @@ class Stage(JSONResult):
     def iterations(self) -> int:
         return self.tokens // (self.batch * self.seq)
 
+    def checked(self) -> tuple[int, int, int, float]:
+        """(B, S, K, β), validated: B, S ≥ 1, T ≥ B·S (K = T // (B·S) steps), β ∈ (0, 1]."""
+        batch, seq = errors.integer("batch", self.batch), errors.integer("seq", self.seq)
+        iterations = errors.integer("tokens", self.tokens, ge=batch * seq) // (batch * seq)
+        return batch, seq, iterations, errors.real("beta", self.beta, gt=0, le=1)
+
 
 def _kernel_args(problem: SCGProblem, settings: SCGSettings, stages: list, *, x0=None, reset: str = "none") -> tuple:
     """Validate, and lay the stages out step by step.
@@ -259,10 +265,9 @@ def _kernel_args(problem: SCGProblem, settings: SCGSettings, stages: list, *, x0
                                       sampling)
     betas, sigmas, draws, resets = [], [], [], []
     for stage in stages:
-        batch, seq = errors.integer("batch", stage.batch), errors.integer("seq", stage.seq)
-        iterations = errors.integer("tokens", stage.tokens, ge=batch * seq) // (batch * seq)
+        batch, seq, iterations, beta = stage.checked()
         errors.fits_in_memory("tokens", stage.tokens, 25 * iterations)  # β, σ and draws (8 bytes), reset (1)
-        betas.append(beta_schedule(errors.real("beta", stage.beta, gt=0, le=1), iterations, stage.schedule))
+        betas.append(beta_schedule(beta, iterations, stage.schedule))
         sigmas.append(np.full(iterations, noise_sigma(settings.sigma_star, batch, seq, correlation)))
         draws.append(np.full(iterations, batch * seq if sampling == "finite-sum" else 0, dtype=np.int64))
         resets.append(np.zeros(iterations, dtype=np.bool_))

@@ -115,7 +115,7 @@ class QuadraticProblem(SCGProblem):
         dim = errors.integer("dim", dim)
         exponent = errors.real("exponent", exponent, ge=0)
         optimum = errors.real("optimum", optimum, ge=0)
-        errors.fits_in_memory("dim", dim, errors.VECTORS * 8 * dim)
+        errors.dimension_fits("dim", dim, dim)
         a = np.arange(1, dim + 1, dtype=np.float64) ** -exponent
         signs = np.where(np.random.default_rng(seed).random(dim) < 0.5, -1.0, 1.0)
         noise = a / a.sum() if anisotropic else np.full(dim, 1.0 / dim)
@@ -134,7 +134,7 @@ class QuadraticProblem(SCGProblem):
         d_out, d_in = errors.integer("d_out", d_out), errors.integer("d_in", d_in)
         exponent = errors.real("exponent", exponent, ge=0)
         optimum = errors.real("optimum", optimum, ge=0)
-        errors.fits_in_memory("dim", d_out * d_in, errors.VECTORS * 8 * d_out * d_in)
+        errors.dimension_fits("dim", d_out * d_in, d_out * d_in)
         s = np.arange(1, d_in + 1, dtype=np.float64) ** -exponent
         target = np.random.default_rng(seed).standard_normal((d_out, d_in))
         spec = dict(family="matrix", d_out=d_out, d_in=d_in, exponent=exponent, optimum=optimum, seed=seed)
