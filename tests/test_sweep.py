@@ -125,7 +125,10 @@ def test_ctrl_c_exits_130_with_one_line_and_a_consistent_cache(tmp_path, executo
         pytest.importorskip("distributed", reason='the dask extra: pip install "batchlab[dask]"')
     argv = [sys.executable, "-m", "batchlab", "linreg", "cbs", "--a", "1.5", "--b", "2", "--dim", "800",
             "--samples", "49152", "--executor", executor, "--workers", "2", "--cache", str(tmp_path)]
-    run = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # SIGINT back to its default in the child: a runner started in the background (no job control) hands its
+    # children SIGINT ignored, and Python then never raises KeyboardInterrupt.
+    run = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while len(list(tmp_path.rglob("*.json"))) < 3 and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
