@@ -18,7 +18,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 
-def ms_stability_limit(eigenvalues, batch: int) -> float:
+def ms_stability_limit(eigenvalues, batch: int, weights=None) -> float:
     """Exact mean-square stability limit γ_max of mini-batch SGD for Gaussian data.
 
     The diagonal second moments evolve as s' = M s + const with
@@ -33,13 +33,15 @@ def ms_stability_limit(eigenvalues, batch: int) -> float:
     γ ≥ γ_max it grows geometrically (with noise, or from almost every start).
     Limits: γ_max → 2B/tr(H) when tr(H) ≫ Bλ_max and → 2B/((B+1)λ_max) as B → ∞,
     the constant-2 version of Theorem 7's condition γ ≲ min{B/tr(H), 1/‖H‖}.
+    ``weights``: multiplicities of the eigenvalues (default 1; an untruncated spectrum's tail groups).
     """
     lam = np.asarray(eigenvalues, dtype=np.float64)
+    weight = np.ones_like(lam) if weights is None else np.asarray(weights, dtype=np.float64)
     scale = (batch + 1.0) / batch
     edge = 2.0 / (scale * lam.max())
 
     def excess(lr):
-        return (lr / batch) * np.sum(lam / (2.0 - lr * lam * scale)) - 1.0
+        return (lr / batch) * np.sum(weight * lam / (2.0 - lr * lam * scale)) - 1.0
 
     upper = edge * (1.0 - 1e-15)
     if excess(upper) <= 0.0:  # the λ_max term alone pins the limit at the edge
@@ -177,7 +179,7 @@ def corollary8_rate_exponents(a: float, b: float) -> tuple[float, float]:
     return bias, x_exp / a - 1.0
 
 
-def gradient_noise_scales(eigenvalues, second_moments, sigma: float) -> tuple[float, float]:
+def gradient_noise_scales(eigenvalues, second_moments, sigma: float, weights=None) -> tuple[float, float]:
     """McCandlish et al.'s (B_simple, B_noise) for Gaussian linear regression, H = diag(λ).
 
     The per-example gradient at w is g = x(xᵀη − ξ), η = w − w*, with mean G = Hη and, by
@@ -188,11 +190,12 @@ def gradient_noise_scales(eigenvalues, second_moments, sigma: float) -> tuple[fl
 
     Here η is random (an SGD iterate); with ``second_moments`` s_i = E[η_i²] every quadratic
     form is replaced by its expectation (ηᵀH^kη → Σλ_i^k s_i), i.e. the ratio of expected
-    gradient statistics, as a large-batch estimate of them would measure.
+    gradient statistics, as a large-batch estimate of them would measure. ``weights``: multiplicities.
     """
     lam = np.asarray(eigenvalues, dtype=np.float64)
+    m = np.ones_like(lam) if weights is None else np.asarray(weights, dtype=np.float64)
     s = np.asarray(second_moments, dtype=np.float64)
-    level = float(np.dot(lam, s)) + sigma**2
-    b_simple = 1.0 + level * lam.sum() / float(np.dot(lam**2, s))
-    b_noise = 1.0 + level * float(np.sum(lam**2)) / float(np.dot(lam**3, s))
+    level = float(np.dot(m * lam, s)) + sigma**2
+    b_simple = 1.0 + level * float(np.dot(m, lam)) / float(np.dot(m * lam**2, s))
+    b_noise = 1.0 + level * float(np.dot(m, lam**2)) / float(np.dot(m * lam**3, s))
     return b_simple, b_noise

@@ -16,12 +16,14 @@ from batchlab.sim.linreg._cbs import (
                               tuned_risk,
                               tuned_steps,
 )
-from batchlab.sim.linreg._exact import ExactRisk, RiskPath, exact_risk, risk_path
+from batchlab.sim.linreg._engines import METHODS, exact_risk, final_risk, steps_to
+from batchlab.sim.linreg._exact import ExactRisk, RiskPath, risk_path
 from batchlab.sim.linreg._montecarlo import MonteCarloRisk, Replicates, monte_carlo_risk
 from batchlab.sim.linreg._problem import BLOWUP_FACTOR, LinRegProblem, one_pass_steps
+from batchlab.sim.linreg._spectral import SpectralMap, spectral_map
 from batchlab.theory.linreg import cbs_exponent, ms_stability_limit  # the theory most used beside the engines
 
 __all__ = ["BLOWUP_FACTOR", "cbs_exponent", "ms_stability_limit", "CBSMeasurement", "CBSScaling", "DEFINITIONS",
-           "ExactRisk", "LinRegProblem", "LrSearch", "MonteCarloRisk", "Replicates", "RiskPath", "default_batches",
-           "exact_risk", "measure_cbs", "measure_cbs_scaling", "monte_carlo_risk", "one_pass_steps", "risk_path",
-           "tuned_risk", "tuned_steps"]
+           "ExactRisk", "LinRegProblem", "LrSearch", "METHODS", "MonteCarloRisk", "Replicates", "RiskPath",
+           "SpectralMap", "default_batches", "exact_risk", "final_risk", "measure_cbs", "measure_cbs_scaling",
+           "monte_carlo_risk", "one_pass_steps", "risk_path", "spectral_map", "steps_to", "tuned_risk", "tuned_steps"]

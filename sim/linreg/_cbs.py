@@ -34,11 +34,10 @@ from batchlab.sim.critical_batch import (
     loglog_slope,
     refine_on_integers,
 )
-from batchlab.sim.linreg._exact import risk_path
+from batchlab.sim.linreg._engines import METHODS, final_moments, final_risk, steps_to
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
 from batchlab.sim.parallel import Workers
 from batchlab.sim.sweep import DEFAULT, column, sweep
-from batchlab.sim.targets import steps_to_target
 from batchlab.sim.tuning import Tuned, minimize_log
 from batchlab.theory.linreg import cbs_exponent, gradient_noise_scales, ms_stability_limit
 
@@ -63,40 +62,34 @@ class LrSearch(JSONResult):
         errors.real("flat_tol", self.flat_tol, gt=0)
 
     def tune(self, criterion, problem: LinRegProblem, batch: int) -> Tuned:
-        limit = ms_stability_limit(problem.eigenvalues, batch)
+        limit = ms_stability_limit(problem.eigenvalues, batch, problem.weights)
         return minimize_log(criterion, self.low * limit, self.high * limit, grid=self.grid, xtol=self.xtol,
                             flat_tol=self.flat_tol)
 
 
-def _iterate_path(path, iterate):
-    return (path.averaged, 1) if iterate == "averaged" else (path.last, 0)
-
-
 def tuned_risk(problem: LinRegProblem, *, batch: int, samples: int, search: LrSearch = LrSearch(),
-               iterate: str = "averaged") -> Tuned:
-    """Min over γ of the exact E excess risk after one pass over ``samples`` at batch ``batch``."""
+               iterate: str = "averaged", method: str = "auto") -> Tuned:
+    """Min over γ of the exact E excess risk after one pass over ``samples`` at batch ``batch``.
+
+    ``method``: the exact engine, "auto", "spectral" or "recursion" (:mod:`._engines`).
+    """
     steps = one_pass_steps(batch, samples)
 
     def criterion(lr, cap):
-        path = risk_path(problem, lr=lr, batch=batch, steps=steps)
-        return math.inf if path.diverged else float(_iterate_path(path, iterate)[0][-1])
+        return final_risk(problem, lr=lr, batch=batch, steps=steps, iterate=iterate, method=method)
 
     return search.tune(criterion, problem, batch)
 
 
 def tuned_steps(problem: LinRegProblem, *, batch: int, target: float, max_steps: int,
-                search: LrSearch = LrSearch(), iterate: str = "averaged") -> Tuned:
+                search: LrSearch = LrSearch(), iterate: str = "averaged", method: str = "auto") -> Tuned:
     """Min over γ of the (fractional) steps to reach ``target``; inf where it takes over ``max_steps``."""
     target = errors.real("target", target, gt=0)
     max_steps = errors.integer("max_steps", max_steps)
 
     def criterion(lr, cap):
         limit = max_steps if math.isinf(cap) else min(max_steps, math.ceil(cap) + 1)
-        path = risk_path(problem, lr=lr, batch=batch, steps=limit, stop_below=target, iterate=iterate)
-        if path.reached_at is None:
-            return math.inf
-        losses, first = _iterate_path(path, iterate)
-        return steps_to_target(losses, target, first_step=first).fractional
+        return steps_to(problem, lr=lr, batch=batch, target=target, max_steps=limit, iterate=iterate, method=method)
 
     return search.tune(criterion, problem, batch)
 
@@ -108,23 +101,25 @@ def _tuned_record(tuned: Tuned) -> dict:
             "evaluations": tuned.evaluations}
 
 
-def risk_task(problem: dict, batch: int, samples: int, search: dict, iterate: str) -> dict:
+def risk_task(problem: dict, batch: int, samples: int, search: dict, iterate: str, method: str) -> dict:
     """Sweep task: :func:`tuned_risk` for one (D, B), and McCandlish's scales at the end of its best run, as JSON."""
     problem = LinRegProblem.from_spec(problem)
-    tuned = tuned_risk(problem, batch=batch, samples=samples, search=LrSearch(**search), iterate=iterate)
+    tuned = tuned_risk(problem, batch=batch, samples=samples, search=LrSearch(**search), iterate=iterate,
+                       method=method)
     record = _tuned_record(tuned)
     record["b_simple"] = record["b_noise"] = None
     if tuned.found:
-        best = risk_path(problem, lr=tuned.argmin, batch=batch, steps=samples // batch)
-        record["b_simple"], record["b_noise"] = gradient_noise_scales(problem.eigenvalues, best.second_moments,
-                                                                      problem.sigma)
+        moments = final_moments(problem, lr=tuned.argmin, batch=batch, steps=samples // batch, method=method)
+        record["b_simple"], record["b_noise"] = gradient_noise_scales(problem.eigenvalues, moments, problem.sigma,
+                                                                      problem.weights)
     return record
 
 
-def steps_task(problem: dict, batch: int, target: float, max_steps: int, search: dict, iterate: str) -> dict:
+def steps_task(problem: dict, batch: int, target: float, max_steps: int, search: dict, iterate: str,
+               method: str) -> dict:
     """Sweep task: :func:`tuned_steps` for one (B, target), as JSON."""
     return _tuned_record(tuned_steps(LinRegProblem.from_spec(problem), batch=batch, target=target,
-                                     max_steps=max_steps, search=LrSearch(**search), iterate=iterate))
+                                     max_steps=max_steps, search=LrSearch(**search), iterate=iterate, method=method))
 
 
 def default_batches(samples: int) -> list[int]:
@@ -229,7 +224,7 @@ def measure_cbs(problem: LinRegProblem, samples: int, **options) -> CBSMeasureme
 
 def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhead: float = 1.2,
                         target: float | None = None, max_overhead: float = 4.0, search: LrSearch = LrSearch(),
-                        iterate: str = "averaged", cache=DEFAULT, workers: Workers = None,
+                        iterate: str = "averaged", method: str = "auto", cache=DEFAULT, workers: Workers = None,
                         on_result=None) -> CBSScaling:
     """:func:`measure_cbs` at each D in ``samples``, all (D, B) tunings in two parallel cached sweeps.
 
@@ -237,10 +232,13 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
     per D). ``target``: the loss f(B) counts steps to (default R_opt(D), Definition 3).
     ``max_overhead``: f(B) is searched up to this many times D/B steps. ``cache``: a folder,
     :data:`batchlab.sim.sweep.DEFAULT` or None; ``workers``: threads, or an Executor (:mod:`batchlab.sim.parallel`).
-    ``on_result`` as in :func:`batchlab.sim.sweep.sweep`.
+    ``on_result`` as in :func:`batchlab.sim.sweep.sweep`. ``method``: the exact engine ("auto",
+    "spectral" or "recursion", :mod:`batchlab.sim.linreg._engines`).
     """
     if iterate not in ITERATES:
         raise errors.InvalidParameter("iterate", "'averaged' or 'last'", iterate)
+    if method not in METHODS:
+        raise errors.InvalidParameter("method", "'auto', 'spectral' or 'recursion'", method)
     overhead = errors.real("overhead", overhead, gt=1)
     max_overhead = errors.real("max_overhead", max_overhead, ge=overhead)
     data_sizes = [errors.integer("samples", d, ge=2) for d in np.atleast_1d(samples).tolist()]
@@ -255,7 +253,7 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
     if target is not None:
         target = errors.real("target", target, gt=0)
     spec, knobs = problem.spec, asdict(search)
-    phase1 = [dict(problem=spec, batch=b, samples=d, search=knobs, iterate=iterate)
+    phase1 = [dict(problem=spec, batch=b, samples=d, search=knobs, iterate=iterate, method=method)
               for d, grid in zip(data_sizes, grids) for b in grid]
     risks = iter(sweep(risk_task, phase1, cache=cache, workers=workers, desc="tune lr: risk at D",
                        on_result=on_result))
@@ -267,13 +265,13 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
             raise errors.InvalidParameter("batches", "a grid where some batch size has a stable learning rate", "none")
         targets.append(float(np.nanmin(values)) if target is None else target)
     phase2 = [dict(problem=spec, batch=b, target=t, max_steps=max(1, math.floor(max_overhead * d / b)), search=knobs,
-                   iterate=iterate) for d, grid, t in zip(data_sizes, grids, targets) for b in grid]
+                   iterate=iterate, method=method) for d, grid, t in zip(data_sizes, grids, targets) for b in grid]
     steps = iter(sweep(steps_task, phase2, cache=cache, workers=workers, desc="tune lr: steps to target",
                        on_result=on_result))
     steps_records = [[next(steps) for _ in grid] for grid in grids]
 
     def steps_at(requests):  # f(B) at integer B between grid points, tuned as on the grid: one sweep per round
-        configs = [dict(problem=spec, batch=b, target=targets[i], search=knobs, iterate=iterate,
+        configs = [dict(problem=spec, batch=b, target=targets[i], search=knobs, iterate=iterate, method=method,
                         max_steps=max(1, math.floor(max_overhead * data_sizes[i] / b))) for i, b in requests]
         return list(column(sweep(steps_task, configs, cache=cache, workers=workers, desc="refine B* on integers")))
 

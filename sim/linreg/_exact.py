@@ -21,7 +21,7 @@ import numpy as np
 from batchlab.sim import errors
 from batchlab.sim._json import JSONResult, listed
 from batchlab.sim._numba import jit
-from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
+from batchlab.sim.linreg._problem import LinRegProblem, tail_start
 from batchlab.theory.linreg import ms_stability_limit
 
 # Indices into the kernel's output vector.
@@ -30,7 +30,7 @@ _NO_TARGET = -np.inf
 
 
 @jit
-def _moment_kernel(lam, s_b, s_v, sigma2, split, lr, batch, steps, tail_from, blowup, stop_below, stop_on_last,
+def _moment_kernel(lam, weight, s_b, s_v, sigma2, split, lr, batch, steps, tail_from, blowup, stop_below, stop_on_last,
                    out, last_path, avg_path):
     """Run the second-moment recursion in place on ``s_b`` (and ``s_v`` when ``split``).
 
@@ -42,6 +42,7 @@ def _moment_kernel(lam, s_b, s_v, sigma2, split, lr, batch, steps, tail_from, bl
     ``stop_on_last``) first falls to ``stop_below`` or below. Returns (steps run, diverged).
     """
     d = lam.size
+    lw = lam * weight  # risk weights: a group of ``weight`` directions of eigenvalue λ counts that many times
     q = 1.0 - lr * lam
     decay = q * q + (lr * lam) ** 2 / batch
     inject = lr * lr * lam / batch
@@ -50,7 +51,7 @@ def _moment_kernel(lam, s_b, s_v, sigma2, split, lr, batch, steps, tail_from, bl
     tu_b = np.zeros(d)
     u_v = np.zeros(d if split else 0)
     tu_v = np.zeros(d if split else 0)
-    risk_b = np.dot(lam, s_b)
+    risk_b = np.dot(lw, s_b)
     risk_v = 0.0
     pair_b = pair_v = tail_b = tail_v = 0.0
     last_path[0] = risk_b
@@ -61,7 +62,7 @@ def _moment_kernel(lam, s_b, s_v, sigma2, split, lr, batch, steps, tail_from, bl
         pb = pv = 0.0
         nb = nv = 0.0
         for i in range(d):
-            li = lam[i]
+            li = lw[i]
             qi = q[i]
             sb = s_b[i]
             pb += li * (sb + 2.0 * u_b[i])
@@ -120,8 +121,10 @@ class ExactRisk:
     averages t = ⌊n/2⌋..n−1, ``last`` is w_n. ``bias``/``variance`` split ``averaged``
     (``bias_last``/``variance_last`` split ``last``). ``last_path[t]`` is E[excess(w_t)]
     for t = 0..n and ``averaged_path[m−1]`` is E[excess(w̄_m)], the average of the first
-    m iterates. A diverged run has no risks (None) and ``diverged_at`` = the first step whose
-    expected risk exceeded the blow-up threshold; its paths are nan from there on.
+    m iterates (None from the spectral engine, which never visits the steps in between). A
+    diverged run has no risks (None) and ``diverged_at`` = the first step whose expected risk
+    exceeded the blow-up threshold; its paths are nan from there on. ``engine``: "recursion"
+    (:func:`recursion_risk`) or "spectral" (:mod:`batchlab.sim.linreg._spectral`).
     """
 
     last: float | None
@@ -137,8 +140,9 @@ class ExactRisk:
     lr_max: float
     diverged: bool
     diverged_at: int | None
-    last_path: np.ndarray = field(repr=False)
-    averaged_path: np.ndarray = field(repr=False)
+    last_path: np.ndarray | None = field(repr=False)
+    averaged_path: np.ndarray | None = field(repr=False)
+    engine: str = "recursion"
 
     @property
     def stable(self) -> bool:
@@ -149,32 +153,35 @@ class ExactRisk:
         """JSON-ready scalars (a diverged run reports its risks as None)."""
         risks = ("last", "averaged", "tail_averaged", "bias", "variance", "bias_last", "variance_last")
         out = {key: getattr(self, key) for key in risks}
-        out.update(method="exact", steps=self.steps, lr=self.lr, batch=self.batch, lr_max=self.lr_max,
-                   stable=self.stable, diverged=self.diverged, diverged_at=self.diverged_at)
+        out.update(method="exact", engine=self.engine, steps=self.steps, lr=self.lr, batch=self.batch,
+                   lr_max=self.lr_max, stable=self.stable, diverged=self.diverged, diverged_at=self.diverged_at)
         return out
 
     def to_dict(self) -> dict:
-        """:meth:`summary` and the two risk paths (nan, i.e. null, after a divergence)."""
-        return self.summary() | {"last_path": listed(self.last_path), "averaged_path": listed(self.averaged_path)}
+        """:meth:`summary` and the two risk paths (nan, i.e. null, after a divergence; null from the spectral one)."""
+        paths = {"last_path": self.last_path, "averaged_path": self.averaged_path}
+        return self.summary() | {key: None if path is None else listed(path) for key, path in paths.items()}
 
 
-def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int) -> ExactRisk:
-    """Exact expected excess risk of one-pass mini-batch SGD (n = samples/batch steps, w_0 = 0).
+RISKS = ("last", "averaged", "tail_averaged", "bias", "variance", "bias_last", "variance_last")
 
-    Cost O(n·d), Numba-compiled. Never overflows: a run whose expected risk exceeds
-    ``BLOWUP_FACTOR·(R_0 + σ²)`` stops and is reported as diverged.
+
+def recursion_risk(problem: LinRegProblem, *, lr: float, batch: int, steps: int) -> ExactRisk:
+    """:func:`batchlab.sim.linreg.exact_risk` by the recursion: cost O(n·d), Numba-compiled.
+
+    Never overflows: a run whose expected risk exceeds ``BLOWUP_FACTOR·(R_0 + σ²)`` stops and
+    is reported as diverged.
     """
-    lr = errors.real("lr", lr, gt=0)
-    steps = one_pass_steps(batch, samples)
     out = np.zeros(6)
-    last_path, avg_path = _paths("samples", samples, steps)
+    last_path, avg_path = _paths("samples", steps * batch, steps)
     start = tail_start(steps)
     s_b = problem.w_star**2
     s_v = np.zeros_like(s_b)
-    ran, diverged = _moment_kernel(problem.eigenvalues, s_b, s_v, problem.sigma**2, True, lr, float(batch), steps,
-                                   start, problem.blowup_threshold, _NO_TARGET, False, out, last_path, avg_path)
+    ran, diverged = _moment_kernel(problem.eigenvalues, problem.weights, s_b, s_v, problem.sigma**2, True, lr,
+                                   float(batch), steps, start, problem.blowup_threshold, _NO_TARGET, False, out,
+                                   last_path, avg_path)
     if diverged:
-        risks = dict.fromkeys(("last", "averaged", "tail_averaged", "bias", "variance", "bias_last", "variance_last"))
+        risks = dict.fromkeys(RISKS)
     else:
         n2, m2 = float(steps) ** 2, float(steps - start) ** 2
         risks = dict(last=out[_RISK_B] + out[_RISK_V], averaged=(out[_PAIR_B] + out[_PAIR_V]) / n2,
@@ -183,7 +190,7 @@ def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int) -
     if diverged:  # the kernel wrote the blown-up step's risk; nothing after the blow-up exists
         last_path[ran:], avg_path[ran - 1:] = np.nan, np.nan
     return ExactRisk(**{k: None if v is None else float(v) for k, v in risks.items()}, steps=steps, lr=lr, batch=batch,
-                     lr_max=ms_stability_limit(problem.eigenvalues, batch), diverged=diverged,
+                     lr_max=ms_stability_limit(problem.eigenvalues, batch, problem.weights), diverged=diverged,
                      diverged_at=ran if diverged else None, last_path=last_path, averaged_path=avg_path)
 
 
@@ -217,7 +224,7 @@ def risk_path(problem: LinRegProblem, *, lr: float, batch: int, steps: int, stop
     """Exact risk path of constant-lr mini-batch SGD for up to ``steps`` steps (w_0 = 0).
 
     The measurement engine behind steps-to-target and learning-rate tuning: one channel
-    (about 2.5× cheaper than :func:`exact_risk`'s bias/variance split), no tail average, and
+    (about 2.5× cheaper than :func:`recursion_risk`'s bias/variance split), no tail average, and
     an early stop right after the first step at which the ``iterate`` ("averaged" or "last")
     risk is ≤ ``stop_below``. The first such step is found without assuming the risk is
     monotone in time. Cost O(steps_run·d).
@@ -230,9 +237,9 @@ def risk_path(problem: LinRegProblem, *, lr: float, batch: int, steps: int, stop
     target = _NO_TARGET if stop_below is None else errors.real("stop_below", stop_below)
     last_path, avg_path = _paths("steps", steps, steps)
     state = problem.w_star**2
-    ran, diverged = _moment_kernel(problem.eigenvalues, state, np.empty(0), problem.sigma**2, False, lr, float(batch),
-                                   steps, steps, problem.blowup_threshold, target, iterate == "last", np.zeros(6),
-                                   last_path, avg_path)
+    ran, diverged = _moment_kernel(problem.eigenvalues, problem.weights, state, np.empty(0), problem.sigma**2, False,
+                                   lr, float(batch), steps, steps, problem.blowup_threshold, target,
+                                   iterate == "last", np.zeros(6), last_path, avg_path)
     path = avg_path[:ran] if iterate == "averaged" else last_path[1:ran + 1]
     reached = not diverged and ran > 0 and path[-1] <= target
     return RiskPath(lr, batch, ran, ran if reached else None, ran if diverged else None, avg_path[:ran],

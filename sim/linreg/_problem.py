@@ -30,6 +30,11 @@ class LinRegProblem:
     w_star: np.ndarray
     sigma: float
     description: dict
+    weights: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.weights is None:
+            object.__setattr__(self, "weights", np.ones_like(self.eigenvalues))
 
     @classmethod
     def power_law(cls, a: float, b: float, dim: int, sigma: float = 1.0) -> "LinRegProblem":
@@ -84,7 +89,7 @@ class LinRegProblem:
     @property
     def initial_risk(self) -> float:
         """R_0 = ‖w_0 − w*‖²_H = Σ λ_i w*_i²."""
-        return float(np.dot(self.eigenvalues, self.w_star**2))
+        return float(np.dot(self.eigenvalues * self.weights, self.w_star**2))
 
     @property
     def blowup_threshold(self) -> float:

@@ -1,0 +1,139 @@
+"""The exact risk of constant-step SGD by either exact engine, chosen by cost: the measurements of the CBS study.
+
+Two engines compute the same expectations (tests/test_linreg_spectral.py: 1e-10 relative):
+
+* "recursion" (:mod:`._exact`): the second-moment recursion, O(n·d), and the reference;
+* "spectral" (:mod:`._spectral`): the eigendecomposition of the moment map, O(d²) whatever n.
+
+``method="auto"`` takes the spectral engine once n exceeds a multiple of d at which it is the
+faster (:data:`SPECTRAL_FROM`, from benchmarks/linreg.py), and the recursion below that, for an
+unstable step size (the spectral sums assume every μ_k < 1) or where two directions decay at
+exactly one rate (the secular equation would need deflation).
+"""
+
+import math
+
+import numpy as np
+
+from batchlab.sim import errors
+from batchlab.sim.linreg._exact import RISKS, ExactRisk, recursion_risk, risk_path
+from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
+from batchlab.sim.linreg._spectral import SpectralMap, spectral_map
+from batchlab.sim.targets import steps_to_target
+from batchlab.theory.linreg import ms_stability_limit
+
+METHODS = ("auto", "spectral", "recursion")
+# n/d above which "auto" takes the spectral engine, per measurement: one risk at step n costs the
+# recursion ~2 ns·n·d and the spectral engine ~50 ns·d² (eigensystem and one O(d²) sum); a first
+# passage costs the spectral engine ~10–40 O(d²) sums where the recursion stops at the crossing.
+SPECTRAL_FROM = {"risk": 32, "first_passage": 512}
+# Beyond this many coordinate-steps the recursion is not an option (minutes per call).
+RECURSION_LIMIT = 1e11
+
+
+def _check_method(method: str) -> str:
+    if method not in METHODS:
+        raise errors.InvalidParameter("method", "'auto', 'spectral' or 'recursion'", method)
+    return method
+
+
+def _map_or_none(problem: LinRegProblem, lr: float, batch: int, steps: int, method: str,
+                 measurement: str) -> SpectralMap | None:
+    """The spectral map where ``method`` asks for it (or "auto" finds it faster), else None for the recursion."""
+    if method == "recursion" or (method == "auto" and steps < SPECTRAL_FROM[measurement] * problem.dim):
+        return None
+    try:
+        spectral = spectral_map(problem, lr=lr, batch=batch)
+    except errors.InvalidParameter:
+        if method == "spectral":
+            raise
+        return None
+    if spectral.stable:
+        return spectral
+    if method == "spectral" and steps * problem.dim > RECURSION_LIMIT:
+        raise errors.InvalidParameter("lr", f"below the mean-square stability limit "
+                                            f"{ms_stability_limit(problem.eigenvalues, batch, problem.weights):.6g} "
+                                            "for the spectral engine", lr)
+    return None  # an unstable run blows up: the recursion stops there
+
+
+def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int, method: str = "auto") -> ExactRisk:
+    """Exact expected excess risk of one-pass mini-batch SGD (n = samples/batch steps, w_0 = 0).
+
+    ``method``: "recursion" (O(n·d), with the risk paths), "spectral" (O(d²) for any n, no paths)
+    or "auto" (the faster). Never overflows: a run whose expected risk exceeds
+    ``BLOWUP_FACTOR·(R_0 + σ²)`` stops and is reported as diverged.
+    """
+    lr = errors.real("lr", lr, gt=0)
+    steps = one_pass_steps(batch, samples)
+    spectral = _map_or_none(problem, lr, batch, steps, _check_method(method), "risk")
+    if spectral is None:
+        return recursion_risk(problem, lr=lr, batch=batch, steps=steps)
+    lr_max = ms_stability_limit(problem.eigenvalues, batch, problem.weights)
+    blown = spectral.diverged_at(steps)
+    if blown is not None:
+        risks = dict.fromkeys(RISKS)
+    else:
+        start = tail_start(steps)
+        bias_last, variance_last = spectral.last(steps)
+        bias, variance = spectral.averaged(steps)
+        risks = dict(last=bias_last + variance_last, averaged=bias + variance,
+                     tail_averaged=sum(spectral.averaged(steps, start)), bias=bias, variance=variance,
+                     bias_last=bias_last, variance_last=variance_last)
+    return ExactRisk(**{k: None if v is None else float(v) for k, v in risks.items()}, steps=steps, lr=lr,
+                     batch=batch, lr_max=lr_max, diverged=blown is not None, diverged_at=blown, last_path=None,
+                     averaged_path=None, engine="spectral")
+
+
+def final_risk(problem: LinRegProblem, *, lr: float, batch: int, steps: int, iterate: str = "averaged",
+               method: str = "auto") -> float:
+    """E excess of the ``iterate`` ("averaged" w̄_n or "last" w_n) after ``steps`` steps; inf if the run diverged."""
+    spectral = _map_or_none(problem, lr, batch, steps, method, "risk")
+    if spectral is None:
+        path = risk_path(problem, lr=lr, batch=batch, steps=steps)
+        if path.diverged:
+            return math.inf
+        return float(path.averaged[-1] if iterate == "averaged" else path.last[-1])
+    if spectral.diverged_at(steps) is not None:
+        return math.inf
+    return float(sum(spectral.averaged(steps) if iterate == "averaged" else spectral.last(steps)))
+
+
+def final_moments(problem: LinRegProblem, *, lr: float, batch: int, steps: int, method: str = "auto") -> np.ndarray:
+    """E[(w_n − w*)_i²] per coordinate after ``steps`` steps (for McCandlish's noise scales)."""
+    spectral = _map_or_none(problem, lr, batch, steps, method, "risk")
+    if spectral is None:
+        return risk_path(problem, lr=lr, batch=batch, steps=steps).second_moments
+    return spectral.second_moments(steps)
+
+
+def steps_to(problem: LinRegProblem, *, lr: float, batch: int, target: float, max_steps: int,
+             iterate: str = "averaged", method: str = "auto") -> float:
+    """Fractional steps to the first ``iterate`` risk ≤ ``target`` within ``max_steps``; inf if not reached.
+
+    As :func:`batchlab.sim.targets.steps_to_target` on the whole path: the crossing interpolated
+    log-linearly between the last step above the target and the first at or below it.
+    """
+    first = 1 if iterate == "averaged" else 0
+    if iterate == "last" and problem.initial_risk <= target:  # w_0 is there already (the recursion starts at t = 1)
+        return 0.0
+    spectral = _map_or_none(problem, lr, batch, max_steps, method, "first_passage")
+    if spectral is None:
+        path = risk_path(problem, lr=lr, batch=batch, steps=max_steps, stop_below=target, iterate=iterate)
+        if path.reached_at is None:
+            return math.inf
+        losses = path.averaged if iterate == "averaged" else path.last
+        return steps_to_target(losses, target, first_step=first).fractional
+    found, _ = spectral.first_below(target, max_steps, iterate)
+    if found is None:
+        return math.inf
+    blown = spectral.diverged_at(found)
+    if blown is not None:  # the recursion stops at the blow-up: it never sees the crossing
+        return math.inf
+    if found == first:
+        return float(found)
+
+    def risk(step):
+        return sum(spectral.averaged(step) if iterate == "averaged" else spectral.last(step))
+
+    return steps_to_target([risk(found - 1), risk(found)], target, first_step=found - 1).fractional

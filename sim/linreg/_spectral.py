@@ -1,0 +1,395 @@
+"""Exact expected risk of constant-step mini-batch SGD at any step count, from the spectrum of its moment map.
+
+The diagonal second moments of η_t = w_t − w* (per coordinate of a group of ``weight`` equal
+eigenvalues λ_g, see :class:`batchlab.sim.linreg.LinRegProblem`) evolve as
+s' = diag(δ)s + ρλ(r + σ²), r = Σ_g m_g λ_g s_g, δ_g = (1 − γλ_g)² + ρλ_g², ρ = γ²/B. In the
+coordinates y_g = √m_g s_g the map is symmetric, a rank-one update of a diagonal matrix:
+
+    y' = (diag(δ) + ρzzᵀ) y + ρσ² z,     z_g = √m_g λ_g,     r = zᵀy.
+
+Its eigenvalues μ_k = 1 − ν_k and orthonormal eigenvectors v_k come from the secular equation of
+diag(−e) + ρzzᵀ, e = 1 − δ, solved by LAPACK's dlaed4 (the root finder of its divide-and-conquer
+eigensolver) on the *rates* e, so that a rate of 1e-20 keeps its sixteen digits; the eigenvectors
+are made orthogonal to working precision by Gu and Eisenstat's recomputed ẑ (as dlaed3 does).
+With b_k = v_kᵀy_0 and c_k = ρσ²v_kᵀz, the bias and variance channels are
+
+    y_t^bias = Σ_k v_k b_k μ_kᵗ,        y_t^var = Σ_k v_k c_k [t]_{μ_k},   [t]_μ = Σ_{j<t} μʲ,
+
+(the variance written as a sum of sources, never as steady state minus transient, which would
+cancel in every direction that has not moved yet), so the last-iterate risk is a sum of d terms
+(the variance's all positive: ρσ²Σ_k (v_kᵀz)²[t]_{μ_k}). The average of the first m iterates has
+m²E excess(w̄_m) = Σ_g z_g Σ_{t<m} y_{t,g}(1 + 2q_g[m−1−t]_{q_g}), q_g = 1 − γλ_g, which sums to
+divided differences of xᵐ at (1, μ_k, q_g) and (1, 1, μ_k, q_g) (:mod:`._divided`): O(d²) for
+any m, whatever m is. The recursion of :mod:`._exact` stays the reference (tests: 1e-10).
+"""
+
+import ctypes
+import math
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+from numba.extending import get_cython_function_address
+
+from batchlab.sim import errors
+from batchlab.sim._numba import jit
+from batchlab.sim.linreg._divided import (
+    SERIES_BELOW,
+    binomials,
+    geometric,
+    log_rate,
+    power,
+    second,
+    second_from,
+    series,
+    third_from,
+)
+from batchlab.sim.linreg._problem import LinRegProblem
+
+_INT = ctypes.POINTER(ctypes.c_int)
+_DOUBLE = ctypes.POINTER(ctypes.c_double)
+_dlaed4 = ctypes.CFUNCTYPE(None, _INT, _INT, _DOUBLE, _DOUBLE, _DOUBLE, _DOUBLE, _DOUBLE, _INT)(
+    get_cython_function_address("scipy.linalg.cython_lapack", "dlaed4"))
+
+
+@numba.njit(error_model="numpy", nogil=True)  # not cache=True: Numba cannot cache a call through a ctypes pointer
+def _secular_gaps(poles, z, rho):
+    """gaps[k, j] = poles[j] − root_k for the d roots of diag(poles) + ρzzᵀ (poles increasing, ‖z‖ = 1)."""
+    d = poles.size
+    gaps = np.empty((d, d))
+    size = np.array([d], dtype=np.int32)
+    index = np.zeros(1, dtype=np.int32)
+    info = np.zeros(1, dtype=np.int32)
+    root = np.empty(1)
+    weight = np.array([rho])
+    row = np.empty(d)
+    for k in range(d):
+        index[0] = k + 1
+        _dlaed4(size.ctypes, index.ctypes, poles.ctypes, z.ctypes, row.ctypes, weight.ctypes, root.ctypes,
+                info.ctypes)
+        if info[0] != 0:
+            return gaps, info[0]
+        gaps[k, :] = row
+    return gaps, 0
+
+
+@jit
+def _secular_gaps_small(poles, z, rho):
+    """:func:`_secular_gaps` for d ≤ 2, where dlaed4 returns no gaps (d = 1) or an eigenvector (d = 2, dlaed5)."""
+    d = poles.size
+    gaps = np.empty((d, d))
+    if d == 1:
+        gaps[0, 0] = -rho
+        return gaps
+    # Root k = j + τ from its own pole j, the other pole at separation δ: τ² − (δ + ρ)τ + ρz_j²δ = 0.
+    for k in range(2):
+        other = 1 - k
+        delta = poles[other] - poles[k]
+        b = delta + rho
+        c = rho * z[k] ** 2 * delta
+        root = math.sqrt(b * b - 4.0 * c)
+        if k == 0:  # δ > 0: the root in (0, δ), the smaller one
+            tau = 2.0 * c / (b + root)
+        else:  # δ < 0: the positive root
+            tau = (b + root) / 2.0 if b >= 0.0 else 2.0 * c / (b - root)
+        gaps[k, k] = -tau
+        gaps[k, other] = delta - tau
+    return gaps
+
+
+@jit
+def _eigenvectors(poles, gaps):
+    """Rows k: unit eigenvectors from the gaps, with Gu–Eisenstat's ẑ (dlaed3), and the rates ν_k = root gaps."""
+    d = poles.size
+    zhat = np.empty(d)
+    for i in range(d):
+        w = gaps[i, i]
+        for j in range(d):
+            if j != i:
+                w *= gaps[j, i] / (poles[i] - poles[j])
+        zhat[i] = math.sqrt(-w)
+    vectors = np.empty((d, d))
+    rates = np.empty(d)
+    for k in range(d):
+        norm = 0.0
+        for i in range(d):
+            v = zhat[i] / gaps[k, i]
+            vectors[k, i] = v
+            norm += v * v
+        norm = math.sqrt(norm)
+        for i in range(d):
+            vectors[k, i] /= norm
+        # ν_k = e_j + (ν_k − e_j) from the nearer pole j, each known to full relative precision.
+        j = k if k == d - 1 or abs(gaps[k, k]) <= abs(gaps[k, k + 1]) else k + 1
+        rates[k] = -poles[j] + gaps[k, j]
+    return vectors, rates
+
+
+@jit
+def _pair_sums(vectors, rates, z, theta, decay_b, decay_v, source_v, m):
+    """m²·E excess of the average of m iterates, (bias, variance, over coordinates with q_g ≥ 0).
+
+    The channels are y_t = Σ_k v_k (decay_k μ_kᵗ + source_k [t]_{μ_k}) (``vectors[g, k]`` = v_k[g]):
+    ``decay_b`` for the bias, ``decay_v`` and ``source_v`` for the variance. A decaying term sums to
+    [m]_μ + 2q·f[1, μ, q], a source term to f[1, 1, μ] + 2q·f[1, 1, μ, q] (f = xᵐ). The last sum is
+    a lower bound of P at every later step (:func:`_kept_share` of each coordinate's
+    P_g = m_g λ_g E[(Σ_{t<m} η_{t,g})²]), for the certified search of first_below.
+    """
+    d = rates.size
+    geo_k, pow_k, sec_k, log_k = np.empty(d), np.empty(d), np.empty(d), np.empty(d)
+    for k in range(d):
+        geo_k[k], pow_k[k], sec_k[k] = geometric(rates[k], m), power(rates[k], m), second(0.0, rates[k], m)
+        log_k[k] = log_rate(rates[k])
+    coefficients = binomials(m)
+    p_bias = p_var = p_mono = 0.0
+    for g in range(d):
+        th = theta[g]
+        geo_g, pow_g, sec_g, log_g = geometric(th, m), power(th, m), second(0.0, th, m), log_rate(th)
+        twice_q = 2.0 * (1.0 - th)
+        sum_b = sum_v = 0.0
+        for k in range(d):
+            nu = rates[k]
+            if m * max(nu, th) <= SERIES_BELOW:
+                s2, s3 = series(nu, th, coefficients)
+            else:
+                s2 = second_from(nu, th, m, geo_k[k], geo_g, pow_k[k], pow_g, log_k[k], log_g)
+                s3 = third_from(nu, th, m, sec_k[k], sec_g, s2)
+            decaying = geo_k[k] + twice_q * s2
+            v = vectors[g, k]
+            sum_b += v * decay_b[k] * decaying
+            sum_v += v * (decay_v[k] * decaying + source_v[k] * (sec_k[k] + twice_q * s3))
+        p_bias += z[g] * sum_b
+        p_var += z[g] * sum_v
+        p_mono += _kept_share(th) * z[g] * (sum_b + sum_v)
+    return p_bias, p_var, p_mono
+
+
+@jit
+def _kept_share(theta):
+    """The share of P_g(m) certainly kept at every later step: 1 for q = 1 − θ ≥ 0, ((1 + q)/(1 − q))² below.
+
+    For q < 0, P_g(m) = ℓ_g([m]_q² s0 + Σ_j [m−1−j]_q² k_j) with (1 + q)/(1 − q) ≤ [n]_q ≤ 1 for n ≥ 1.
+    """
+    if theta <= 1.0:
+        return 1.0
+    q = 1.0 - theta
+    return ((1.0 + q) / (1.0 - q)) ** 2
+
+
+@jit
+def _last_terms(decay, source, rates, t):
+    """Σ_k decay_k μ_kᵗ + source_k [t]_{μ_k}: the last-iterate risk of a channel (decay, source) = zᵀv_k·(b, c)."""
+    total = 0.0
+    for k in range(rates.size):
+        total += decay[k] * power(rates[k], t) + source[k] * geometric(rates[k], t)
+    return total
+
+
+@jit
+def _last_bound(decay, source, rates, lo, hi, upper):
+    """A lower (``upper``: an upper) bound of :func:`_last_terms` over t in [lo, hi]; each term is monotone (μ ≥ 0)."""
+    total = 0.0
+    for k in range(rates.size):
+        a = decay[k] * power(rates[k], lo) + source[k] * geometric(rates[k], lo)
+        b = decay[k] * power(rates[k], hi) + source[k] * geometric(rates[k], hi)
+        total += max(a, b) if upper else min(a, b)
+    return total
+
+
+@jit
+def _first_last_crossing(decay, source, rates, level, lo, hi, upper):
+    """First whole t in [lo, hi] with risk ≤ level (``upper``: > level), by branch and bound; −1 if none.
+
+    Intervals are taken leftmost first; one whose bound is on the wrong side of ``level`` is
+    dropped whole, any other is split. No monotonicity of the risk in t is assumed.
+    """
+    stack = np.empty((256, 2))
+    stack[0, 0], stack[0, 1] = lo, hi
+    top = 1
+    while top > 0:
+        top -= 1
+        a, b = stack[top, 0], stack[top, 1]
+        value = _last_terms(decay, source, rates, a)
+        if (value > level) if upper else (value <= level):
+            return a
+        if a == b:
+            continue
+        bound = _last_bound(decay, source, rates, a + 1.0, b, upper)
+        if (bound <= level) if upper else (bound > level):
+            continue
+        start = a + 1.0  # a itself is above (below) the level: split what remains, left half on top
+        mid = math.floor((start + b) / 2.0)
+        if mid < b:
+            stack[top, 0], stack[top, 1] = mid + 1.0, b
+            top += 1
+        stack[top, 0], stack[top, 1] = start, mid
+        top += 1
+    return -1.0
+
+
+@jit
+def _growth_floor(ell, s0, kick, theta, lo, a):
+    """A lower bound of P(m) − P_kept(lo) for every m ≥ a ≥ lo, O(d), from the coordinates with q ≥ 0.
+
+    P_g(m) = ℓ_g([m]_q² s0_g + Σ_{j≤m−2} [m−1−j]_q² k_{j,g}) with kicks k_{j,g} = ρλ_g(λ_g s_{j,g} + r_j + σ²)
+    ≥ ``kick``_g = ρλ_g(σ² + r^var_lo) after lo (the variance part of the last-iterate risk never
+    decreases): the mean part grows by ℓ_g s0_g([a]_q² − [lo]_q²), the kicks after lo add at least
+    kick_g·Σ_{p=1}^{a−lo}[p]_q² ≥ kick_g·(N − ⌈N/2⌉ + 1)[⌈N/2⌉]_q², N = a − lo.
+    """
+    n = a - lo
+    half = math.ceil(n / 2.0)
+    total = 0.0
+    for g in range(theta.size):
+        th = theta[g]
+        if th > 1.0:
+            continue
+        grow = s0[g] * (geometric(th, a) ** 2 - geometric(th, lo) ** 2)
+        if n >= 1.0:
+            grow += kick[g] * (n - half + 1.0) * geometric(th, half) ** 2
+        total += ell[g] * grow
+    return total
+
+
+@jit
+def _first_averaged_crossing(vectors, rates, z, theta, b, c, ell, s0, kick_per_level, sigma2, target, max_steps):
+    """First m in [1, max_steps] with E excess(w̄_m) ≤ target, certified; (m, evaluations), m = −1 if none.
+
+    From an exact evaluation at m, every m' with m'²·target < P_kept(m) + growth floor(a) for
+    some a ≤ m' is certified above the target (P never falls below P_kept), so the search jumps
+    past them; it evaluates exactly only where the certificate runs out. Nothing assumes the
+    averaged risk is monotone.
+    """
+    zeros = np.zeros(rates.size)
+    zc = z @ vectors * c  # the variance part of the last-iterate risk is Σ_k zc_k [t]_{μ_k}
+    safety = 1.0 + 1e-9  # rounding in the sums must not certify a step that is in fact below the target
+    m = 1.0
+    evaluations = 0
+    while m <= max_steps:
+        p_b, p_v, p_mono = _pair_sums(vectors, rates, z, theta, b, zeros, c, m)
+        evaluations += 1
+        if (p_b + p_v) / (m * m) <= target:
+            return m, evaluations
+        kick = kick_per_level * (sigma2 + _last_terms(zeros, zc, rates, m))
+        a = m + 1.0
+        for _ in range(64):  # cheap O(d) extensions of the certificate before the next exact evaluation
+            floor_p = p_mono + _growth_floor(ell, s0, kick, theta, m, a)
+            reach = math.floor(math.sqrt(floor_p / (target * safety)))
+            while reach * reach * target * safety >= floor_p and reach > 0.0:
+                reach -= 1.0
+            if reach < a:
+                break
+            a = reach + 1.0
+        m = a
+    return -1.0, evaluations
+
+
+@dataclass(frozen=True, eq=False)
+class SpectralMap:
+    """The eigendecomposition of one (problem, γ, B)'s moment map, and every exact risk at any step count.
+
+    Build with :func:`spectral_map`. Channels in the eigenbasis: ``bias[k]`` = v_kᵀy_0 and
+    ``source[k]`` = ρσ²·v_kᵀz; ``rates[k]`` = ν_k = 1 − μ_k; ``vectors[g, k]`` = v_k[g] with the
+    coordinates sorted by decreasing rate e_g (``order`` maps them back to the problem's).
+    ``stable``: every μ_k < 1 (γ below the mean-square stability limit).
+    """
+
+    problem: LinRegProblem
+    lr: float
+    batch: int
+    order: np.ndarray
+    theta: np.ndarray
+    z: np.ndarray
+    rates: np.ndarray
+    vectors: np.ndarray
+    bias: np.ndarray
+    source: np.ndarray
+
+    @property
+    def stable(self) -> bool:
+        return bool(self.rates.min() > 0.0)
+
+    @property
+    def _zv(self) -> np.ndarray:
+        return self.z @ self.vectors
+
+    def last(self, steps: float) -> tuple[float, float]:
+        """(bias, variance) of E excess(w_t) at t = ``steps``, O(d)."""
+        zv, t = self._zv, float(steps)
+        zeros = np.zeros_like(zv)
+        return (_last_terms(zv * self.bias, zeros, self.rates, t), _last_terms(zeros, zv * self.source, self.rates, t))
+
+    def averaged(self, steps: float, start: float = 0.0) -> tuple[float, float]:
+        """(bias, variance) of E excess of the average of w_start..w_{steps−1}, O(d²)."""
+        m, t0 = float(steps) - float(start), float(start)
+        decay_b = self.bias * np.array([power(r, t0) for r in self.rates])
+        decay_v = self.source * np.array([geometric(r, t0) for r in self.rates])
+        p_b, p_v, _ = _pair_sums(self.vectors, self.rates, self.z, self.theta, decay_b, decay_v, self.source, m)
+        return p_b / m**2, p_v / m**2
+
+    def second_moments(self, steps: float) -> np.ndarray:
+        """E[(w_t − w*)_i²] per coordinate of the problem (per direction of a group), at t = ``steps``."""
+        t = float(steps)
+        y = self.vectors @ (self.bias * np.array([power(r, t) for r in self.rates])
+                            + self.source * np.array([geometric(r, t) for r in self.rates]))
+        s = np.empty_like(y)
+        s[self.order] = y / np.sqrt(self.problem.weights[self.order])
+        return s
+
+    def diverged_at(self, steps: int) -> int | None:
+        """First t in 1..``steps`` whose last-iterate risk exceeds the problem's blow-up threshold (None if none)."""
+        zv = self._zv
+        found = _first_last_crossing(zv * self.bias, zv * self.source, self.rates, self.problem.blowup_threshold,
+                                     1.0, float(steps), True)
+        return None if found < 0 else int(found)
+
+    def first_below(self, target: float, max_steps: int, iterate: str = "averaged") -> tuple[int | None, int]:
+        """(first step at or below ``target`` within ``max_steps``, or None; exact risk evaluations made).
+
+        "averaged": the m-th value is the average of w_0..w_{m−1} (m ≥ 1); "last": w_t, t ≥ 0.
+        """
+        if iterate == "last":
+            zv = self._zv
+            found = _first_last_crossing(zv * self.bias, zv * self.source, self.rates, target, 0.0,
+                                         float(max_steps), False)
+            return (None if found < 0 else int(found)), 0
+        p = self.problem
+        lam, weight = p.eigenvalues[self.order], p.weights[self.order]
+        found, evaluations = _first_averaged_crossing(self.vectors, self.rates, self.z, self.theta, self.bias,
+                                                      self.source, weight * lam, p.w_star[self.order] ** 2,
+                                                      (self.lr**2 / self.batch) * lam, p.sigma**2, target,
+                                                      float(max_steps))
+        return (None if found < 0 else int(found)), evaluations
+
+
+def spectral_map(problem: LinRegProblem, *, lr: float, batch: int) -> SpectralMap:
+    """Eigendecompose constant-step SGD's second-moment map (O(d²) time and memory).
+
+    Raises :class:`batchlab.sim.errors.InvalidParameter` when two directions of distinct
+    eigenvalue decay at exactly the same rate e (λ + λ' = 2B/(γ(B+1))): the secular equation
+    then needs deflation, which is not implemented; the recursion has no such restriction.
+    """
+    lr = errors.real("lr", lr, gt=0)
+    batch = errors.integer("batch", batch)
+    errors.fits_in_memory("dim", problem.dim, 3 * 8 * problem.dim**2)
+    lam, weight = problem.eigenvalues, problem.weights
+    theta = lr * lam
+    rate = theta * (2.0 - theta * (batch + 1.0) / batch)  # e = 1 − δ = 1 − (1 − γλ)² − γ²λ²/B
+    order = np.argsort(-rate, kind="stable")
+    poles = -rate[order]
+    if np.any(np.diff(poles) <= 0.0):
+        raise errors.InvalidParameter("lr", "a step size at which no two directions decay at the same rate "
+                                            "(use the recursion)", lr)
+    z = np.sqrt(weight[order]) * lam[order]
+    norm = float(np.linalg.norm(z))
+    rho = lr * lr / batch
+    if problem.dim <= 2:
+        gaps = _secular_gaps_small(poles, z / norm, rho * norm**2)
+    else:
+        gaps, info = _secular_gaps(poles, z / norm, rho * norm**2)
+        if info != 0:
+            raise RuntimeError(f"dlaed4 failed (info = {info})")
+    vectors, rates = _eigenvectors(poles, gaps)
+    vectors = np.ascontiguousarray(vectors.T)  # [g, k]
+    y0 = np.sqrt(weight[order]) * problem.w_star[order] ** 2
+    return SpectralMap(problem, lr, batch, order, theta[order], z, rates, vectors, y0 @ vectors,
+                       rho * problem.sigma**2 * (z @ vectors))
