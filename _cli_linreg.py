@@ -3,9 +3,23 @@
 Thin parsing over :mod:`batchlab.sim.linreg`; :mod:`batchlab.cli` registers the verbs.
 """
 
+import argparse
 
 from batchlab._cli_common import add_definition, add_verb, cell, sweep_options, warning_lines
 from batchlab.sim import errors
+
+# ``linreg risk --method``: the exact engines (auto = the faster of the two) beside the Monte Carlo ones.
+EXACT = {"exact": "auto", "spectral": "spectral", "recursion": "recursion"}
+
+
+def dimension(text: str):
+    """--dim: a whole number, or inf for the untruncated spectrum."""
+    if text.strip().lower() in ("inf", "infinity"):
+        return "inf"
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 or inf (got {text!r})") from None
 
 
 def linreg_risk(args) -> dict:
@@ -13,8 +27,8 @@ def linreg_risk(args) -> dict:
 
     problem = LinRegProblem.power_law(args.a, args.b, args.dim, args.sigma)
     common = dict(lr=args.lr, batch=args.batch, samples=args.samples)
-    if args.method == "exact":
-        result = exact_risk(problem, **common).summary()
+    if args.method in EXACT:
+        result = exact_risk(problem, **common, method=EXACT[args.method]).summary()
     else:
         engine = "suffstat" if args.method == "mc" else "naive"
         result = monte_carlo_risk(problem, **common, reps=args.reps, seed=args.seed, engine=engine,
@@ -30,7 +44,7 @@ def _measure(args, samples):
     search = LrSearch(grid=errors.integer("lr_grid", args.lr_grid, ge=3))
     return measure_cbs_scaling(problem, samples, batches=args.batches, overhead=args.overhead, target=args.target,
                                max_overhead=args.max_overhead, search=search, iterate=args.iterate,
-                               **sweep_options(args))
+                               method=args.method, **sweep_options(args))
 
 
 def linreg_cbs(args) -> dict:
@@ -80,7 +94,8 @@ def render_cbs(p: dict) -> str:
 def _problem_args(parser) -> None:
     parser.add_argument("--a", type=float, required=True, help="spectrum exponent, lambda_i = i^-a (a > 1)")
     parser.add_argument("--b", type=float, required=True, help="source exponent, lambda_i w*_i^2 = i^-b")
-    parser.add_argument("--dim", type=int, required=True, help="dimension d (truncation of the spectrum)")
+    parser.add_argument("--dim", type=dimension, required=True,
+                        help="dimension d (truncation of the spectrum), or inf: every i >= 1 (exact engines only)")
     parser.add_argument("--sigma", type=float, default=1.0, help="label-noise standard deviation (default 1)")
 
 
@@ -95,6 +110,9 @@ def _measurement_args(parser) -> None:
     add("--iterate", choices=["averaged", "last"], default="averaged",
         help="whose risk: the paper's average of the iterates (default) or the last iterate")
     add("--lr-grid", type=int, default=12, help="learning rates on the tuning grid (default 12)")
+    add("--method", choices=["auto", "spectral", "recursion"], default="auto",
+        help="exact engine: the second-moment recursion (O(n d)), the spectral one (O(d^2) at any step count) or "
+             "the faster for each run (default)")
 
 
 def add_parsers(systems) -> None:
@@ -113,9 +131,9 @@ def add_parsers(systems) -> None:
     risk.add_argument("--samples", type=int, required=True, help="data size D, a multiple of --batch")
     risk.add_argument("--batch", type=int, required=True, help="batch size B")
     risk.add_argument("--lr", type=float, required=True, help="constant learning rate gamma > 0")
-    risk.add_argument("--method", choices=["exact", "mc", "mc-naive"], default="exact",
-                      help="exact second-moment recursion (default), sufficient-statistic Monte Carlo, "
-                           "or Monte Carlo drawing every sample")
+    risk.add_argument("--method", choices=[*EXACT, "mc", "mc-naive"], default="exact",
+                      help="exact: the faster exact engine (default); spectral or recursion: that one; mc: "
+                           "sufficient-statistic Monte Carlo; mc-naive: Monte Carlo drawing every sample")
     risk.add_argument("--reps", type=int, default=200, help="Monte Carlo replicates (default 200, >= 2)")
     risk.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
 

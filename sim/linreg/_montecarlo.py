@@ -248,6 +248,9 @@ def monte_carlo_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: 
     Identical results for the same seed whatever ``workers`` is.
     """
     lr = errors.real("lr", lr, gt=0)
+    if problem.grouped:
+        raise errors.InvalidParameter("dim", "finite for Monte Carlo (an untruncated spectrum is for the exact "
+                                             "engines)", problem.description.get("dim"))
     steps = one_pass_steps(batch, samples)
     reps = errors.integer("reps", reps, ge=2)
     seed = errors.integer("seed", seed, ge=0)

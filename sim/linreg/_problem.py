@@ -37,10 +37,19 @@ class LinRegProblem:
             object.__setattr__(self, "weights", np.ones_like(self.eigenvalues))
 
     @classmethod
-    def power_law(cls, a: float, b: float, dim: int, sigma: float = 1.0) -> "LinRegProblem":
-        """λ_i = i^{−a}, source condition λ_i w*_i² = i^{−b} (w*_i = i^{(a−b)/2}), i = 1..dim."""
+    def power_law(cls, a: float, b: float, dim, sigma: float = 1.0) -> "LinRegProblem":
+        """λ_i = i^{−a}, source condition λ_i w*_i² = i^{−b} (w*_i = i^{(a−b)/2}), i = 1..dim.
+
+        ``dim`` = math.inf (or "inf"): the untruncated spectrum, see :func:`untruncated_groups`.
+        """
         a = errors.real("a", a, gt=1)
         b = errors.real("b", b)
+        if dim == "inf" or (isinstance(dim, float) and math.isinf(dim) and dim > 0):
+            b = errors.real("b", b, gt=1)  # R_0 = Σ i^−b must be finite
+            sigma = errors.real("sigma", sigma, ge=0, le=math.sqrt(LARGEST))
+            lam, weight, w = untruncated_groups(a, b)
+            return cls(lam, w, sigma, {"spectrum": "power_law", "a": a, "b": b, "dim": "inf", "head": HEAD,
+                                       "per_octave": PER_OCTAVE}, weight)
         dim = errors.integer("dim", dim)
         sigma = errors.real("sigma", sigma, ge=0, le=math.sqrt(LARGEST))
         errors.dimension_fits("dim", dim, dim)
@@ -68,6 +77,9 @@ class LinRegProblem:
     def spec(self) -> dict:
         """JSON data from which :meth:`from_spec` rebuilds exactly this problem (sweep configs, cache keys)."""
         d = self.description
+        if d.get("dim") == "inf":
+            return {"spectrum": "power_law", "a": d["a"], "b": d["b"], "dim": "inf", "sigma": self.sigma,
+                    "head": d["head"], "per_octave": d["per_octave"]}
         if d.get("spectrum") == "power_law":
             rebuilt = LinRegProblem.power_law(d["a"], d["b"], d["dim"], self.sigma)
             if np.array_equal(rebuilt.eigenvalues, self.eigenvalues) and np.array_equal(rebuilt.w_star, self.w_star):
@@ -78,13 +90,24 @@ class LinRegProblem:
     @classmethod
     def from_spec(cls, spec: dict) -> "LinRegProblem":
         """Inverse of :attr:`spec`."""
+        if spec.get("dim") == "inf":
+            if (spec["head"], spec["per_octave"]) != (HEAD, PER_OCTAVE):
+                lam, weight, w = untruncated_groups(spec["a"], spec["b"], spec["head"], spec["per_octave"])
+                return cls(lam, w, spec["sigma"], {**spec, "spectrum": "power_law"}, weight)
+            return cls.power_law(spec["a"], spec["b"], "inf", spec["sigma"])
         if spec["spectrum"] == "power_law":
             return cls.power_law(spec["a"], spec["b"], spec["dim"], spec["sigma"])
         return cls.from_arrays(spec["eigenvalues"], spec["w_star"], spec["sigma"])
 
     @property
     def dim(self) -> int:
+        """The number of coordinates the engines carry (groups of directions, for an untruncated spectrum)."""
         return int(self.eigenvalues.size)
+
+    @property
+    def grouped(self) -> bool:
+        """Whether some coordinate stands for a group of directions (only the exact engines handle that)."""
+        return bool(np.any(self.weights != 1.0))
 
     @property
     def initial_risk(self) -> float:
@@ -96,11 +119,48 @@ class LinRegProblem:
         return BLOWUP_FACTOR * (self.initial_risk + self.sigma**2)
 
     def with_sigma(self, sigma: float) -> "LinRegProblem":
-        return LinRegProblem(self.eigenvalues, self.w_star, sigma, self.description)
+        return LinRegProblem(self.eigenvalues, self.w_star, sigma, self.description, self.weights)
 
     def with_start_at_optimum(self) -> "LinRegProblem":
         """The same problem started at w_0 = w* (only the noise moves it): the variance part."""
-        return LinRegProblem(self.eigenvalues, np.zeros_like(self.w_star), self.sigma, self.description)
+        return LinRegProblem(self.eigenvalues, np.zeros_like(self.w_star), self.sigma, self.description, self.weights)
+
+
+# The untruncated spectrum: directions 1..HEAD exactly, then PER_OCTAVE Gauss–Legendre nodes per octave of
+# i, up to where λ = LAMBDA_FLOOR, then one group for all the rest.
+HEAD = 64
+PER_OCTAVE = 4
+LAMBDA_FLOOR = 1e-30
+
+
+def untruncated_groups(a: float, b: float, head: int = HEAD, per_octave: int = PER_OCTAVE):
+    """(λ, multiplicity, w*) of groups representing λ_i = i^−a, λ_i w*_i² = i^−b for every i ≥ 1.
+
+    * i ≤ ``head``: one direction each, exact.
+    * The rest as an integral: Σ_{i>head} f(i) = ∫_{head+½}^∞ f(x)dx + O(f″) (the midpoint rule; the
+      relative error of a term is ~1/(24 head²)), in u = ln x with ``per_octave`` Gauss–Legendre nodes
+      per octave, each node a group of weight w_GL·x directions with λ = x^−a and w*² = x^(a−b).
+      Every function the engines sum over directions is smooth in u, so the nodes converge fast;
+      tests/test_linreg_untruncated.py measures the error by refining the head and the nodes.
+    * Past X = LAMBDA_FLOOR^(−1/a), directions that no run of up to 2^45 steps at γ ≤ 2 moves by more
+      than 1e-14 of their risk: one group with the remainder's trace Σλ, Σλ² and Σλw*² in closed form
+      (∫_X^∞ of x^−a, x^−2a and x^−b), so the stability limit, the noise they inject and the risk
+      they hold are all kept.
+    """
+    index = np.arange(1, head + 1, dtype=np.float64)
+    nodes, gauss = np.polynomial.legendre.leggauss(per_octave)
+    start, stop = math.log(head + 0.5), math.log(LAMBDA_FLOOR) / -a
+    edges = np.append(np.arange(start, stop, math.log(2.0)), stop)
+    half = np.diff(edges)[:, None] / 2.0
+    u = (edges[:-1, None] + half * (nodes[None, :] + 1.0)).ravel()
+    x = np.exp(u)
+    count = (half * gauss[None, :]).ravel() * x
+    end = math.exp(stop)
+    trace, square, risk = end ** (1 - a) / (a - 1), end ** (1 - 2 * a) / (2 * a - 1), end ** (1 - b) / (b - 1)
+    lam = np.concatenate([index**-a, x**-a, [square / trace]])
+    weight = np.concatenate([np.ones(head), count, [trace**2 / square]])
+    w_sq = np.concatenate([index ** (a - b), x ** (a - b), [risk / trace]])
+    return lam, weight, np.sqrt(w_sq)
 
 
 def one_pass_steps(batch: int, samples: int) -> int:
