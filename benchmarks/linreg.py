@@ -8,17 +8,22 @@
 2. Time per random number of both Monte Carlo engines (per sampled coordinate for the
    naive engine, per coordinate-step for the sufficient-statistic engine) against one
    standard normal drawn from NumPy's Generator inside Numba.
-3. Exact engine vs the same recursion as whole-array NumPy operations per step,
+3. Exact engine (the recursion) vs the same recursion as whole-array NumPy operations per step,
    d = 1000, n = 4096; and its time per coordinate-step across (d, n) (O(1) work).
-All timings are single-threaded, one replicate per call.
+4. The spectral exact engine vs the recursion at d = 1000, n = 2^20 (target: >= 100x), and its time at
+   n = 2^10..2^40 (target: flat, the slowest within 1.5x of the fastest).
+5. B*(D) over 12 data sizes up to 196608 (a = 1.5, b = 2.5, d = 1000, cold: no cache) with the engines chosen
+   by cost against the recursion alone (``--skip-cbs`` leaves it out: two runs of about a minute each).
+All timings but 5 (the default workers) are single-threaded, one replicate per call.
 """
 
 import argparse
+import time
 
 import numpy as np
 
 from batchlab.sim._numba import jit
-from batchlab.sim.linreg import LinRegProblem, exact_risk
+from batchlab.sim.linreg import LinRegProblem, exact_risk, measure_cbs_scaling
 from batchlab.sim.linreg._montecarlo import naive_replicate, suffstat_replicate
 from batchlab.sim.linreg._problem import tail_start
 
@@ -81,7 +86,9 @@ def run_mc(kernel, problem, lr, batch, steps, seed=0):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
-    repeats = parser.parse_args().repeats
+    parser.add_argument("--skip-cbs", action="store_true", help="leave out part 5")
+    options = parser.parse_args()
+    repeats = options.repeats
     problem = LinRegProblem.power_law(1.5, 2.0, 1000)
     samples = 65536
 
@@ -120,16 +127,46 @@ def main():
 
     print("3. exact engine vs NumPy whole-array recursion, d = 1000, n = 4096")
     lr, batch, steps = 0.2, 4, 4096
-    t_exact = median_time(lambda: exact_risk(problem, lr=lr, batch=batch, samples=batch * steps), repeats)
+    t_exact = median_time(lambda: exact_risk(problem, lr=lr, batch=batch, samples=batch * steps, method="recursion"),
+                          repeats)
     t_np = median_time(lambda: numpy_exact(problem, lr, batch, steps), repeats)
-    ours = exact_risk(problem, lr=lr, batch=batch, samples=batch * steps)
+    ours = exact_risk(problem, lr=lr, batch=batch, samples=batch * steps, method="recursion")
     np.testing.assert_allclose(numpy_exact(problem, lr, batch, steps), (ours.last, ours.averaged, ours.tail_averaged),
                                rtol=1e-10)
     print(f"   exact {t_exact * 1e3:.2f} ms   numpy {t_np * 1e3:.2f} ms   speed-up {t_np / t_exact:.1f}x")
     for dim, steps in ((100, 40960), (1000, 4096), (10000, 410)):
         p = LinRegProblem.power_law(1.5, 2.0, dim)
-        t = median_time(lambda: exact_risk(p, lr=0.1, batch=4, samples=4 * steps), repeats)
+        t = median_time(lambda: exact_risk(p, lr=0.1, batch=4, samples=4 * steps, method="recursion"), repeats)
         print(f"   d = {dim:5d}, n = {steps:5d}: {t / (dim * steps) * 1e9:.2f} ns per coordinate-step")
+
+    print("4. spectral exact engine vs the recursion, d = 1000, B = 4, lr = lr_max/2 (bias, variance, tail: all risks)")
+    batch = 4
+    lr = 0.5 * exact_risk(problem, lr=1e-3, batch=batch, samples=batch, method="recursion").lr_max
+
+    def risk(steps, method):
+        return exact_risk(problem, lr=lr, batch=batch, samples=batch * steps, method=method)
+
+    t_rec = median_time(lambda: risk(2**20, "recursion"), max(1, repeats // 2))
+    t_spec = median_time(lambda: risk(2**20, "spectral"), repeats)
+    gap = max(abs(getattr(risk(2**20, "spectral"), k) / getattr(risk(2**20, "recursion"), k) - 1)
+              for k in ("last", "averaged", "tail_averaged", "bias", "variance"))
+    print(f"   n = 2^20: recursion {t_rec:.2f} s   spectral {t_spec * 1e3:.1f} ms   speed-up {t_rec / t_spec:.0f}x   "
+          f"(largest relative gap {gap:.1e})")
+    times = {k: median_time(lambda: risk(2**k, "spectral"), repeats) for k in (10, 20, 30, 40)}
+    print("   spectral: " + ", ".join(f"n = 2^{k}: {t * 1e3:.1f} ms" for k, t in times.items())
+          + f";  slowest / fastest = {max(times.values()) / min(times.values()):.2f}")
+
+    if not options.skip_cbs:
+        print("5. B*(D), a = 1.5, b = 2.5, d = 1000, D = 3*2^5..3*2^16 (12 sizes), no cache, default workers")
+        cbs_problem = LinRegProblem.power_law(1.5, 2.5, 1000)
+        sizes = [3 * 2**k for k in range(5, 17)]
+        spent = {}
+        for method in ("auto", "recursion"):
+            start = time.perf_counter()
+            found = measure_cbs_scaling(cbs_problem, sizes, cache=None, method=method).cbs()
+            spent[method] = time.perf_counter() - start
+            print(f"   {method:9s}: {spent[method]:6.1f} s   B* = {found}")
+        print(f"   recursion / auto = {spent['recursion'] / spent['auto']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ NAME = "linreg_cbs_steps"
 
 
 def compute(*, a: float = 1.5, b: float = 2.5, dim: int = 1000, samples: int = 24576, sigma: float = 1.0) -> dict:
-    """The defaults are also a point of linreg_cbs_scaling (so served from its cache)."""
+    """One data size of the truncated spectrum (d = 1000), every CBS definition."""
     measured = measure_cbs(LinRegProblem.power_law(a, b, dim, sigma), samples)
     return dict(parameters=dict(a=a, b=b, dim=dim, samples=samples, sigma=sigma), summary=measured.to_dict())
 

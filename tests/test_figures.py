@@ -35,7 +35,7 @@ SMALL = {
     "linreg_lr_over_batch": dict(dim=20, samples=64, batches=(1, 8), mc_points=2, mc_reps=4),
     "linreg_bias_variance": dict(a=(1.5,), b=(2.5,), dim=(50,), samples=(64, 128, 256)),
     "linreg_cbs_steps": dict(dim=20, samples=96),
-    "linreg_cbs_scaling": dict(a=(1.5,), b=(2.5,), dim=20, samples=(96, 192)),
+    "linreg_cbs_scaling": dict(a=(1.5,), b=(2.5,), exponents=(8, 10, 12)),
     "nqm_sgd_steps": dict(dim=200, preconds=(0.0,), batches=(4, 64, 1024)),
     "nqm_momentum": dict(dim=200, preconds=(0.0,), batches=(4, 1024)),
     "nqm_ema": dict(dim=200, preconds=(0.0,), batches=(4, 1024)),

@@ -5,6 +5,13 @@ Conventions everywhere: excess risk (w − w*)ᵀH(w − w*) with no factor ½; 
 the paper's w̄ = (1/n)Σ_{t=0}^{n−1} w_t.
 """
 
+from batchlab.sim.linreg._asymptotic import (
+                                     SlopeConvergence,
+                                     corollary8_batches,
+                                     local_slopes,
+                                     measure_corollary8,
+                                     slope_convergence,
+)
 from batchlab.sim.linreg._cbs import (
                               DEFINITIONS,
                               CBSMeasurement,
@@ -25,5 +32,7 @@ from batchlab.theory.linreg import cbs_exponent, ms_stability_limit  # the theor
 
 __all__ = ["BLOWUP_FACTOR", "cbs_exponent", "ms_stability_limit", "CBSMeasurement", "CBSScaling", "DEFINITIONS",
            "ExactRisk", "LinRegProblem", "LrSearch", "METHODS", "MonteCarloRisk", "Replicates", "RiskPath",
-           "SpectralMap", "default_batches", "exact_risk", "final_risk", "measure_cbs", "measure_cbs_scaling",
-           "monte_carlo_risk", "one_pass_steps", "risk_path", "spectral_map", "steps_to", "tuned_risk", "tuned_steps"]
+           "SlopeConvergence", "SpectralMap", "corollary8_batches", "default_batches", "exact_risk", "final_risk",
+           "local_slopes", "measure_cbs", "measure_cbs_scaling", "measure_corollary8", "monte_carlo_risk",
+           "one_pass_steps", "risk_path", "slope_convergence", "spectral_map", "steps_to", "tuned_risk",
+           "tuned_steps"]

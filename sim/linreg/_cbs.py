@@ -228,8 +228,9 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
                         on_result=None) -> CBSScaling:
     """:func:`measure_cbs` at each D in ``samples``, all (D, B) tunings in two parallel cached sweeps.
 
-    ``batches``: the batch grid (each must divide every D; default :func:`default_batches`
-    per D). ``target``: the loss f(B) counts steps to (default R_opt(D), Definition 3).
+    ``batches``: the batch grid (each must divide every D), or a function of D giving each D its
+    own grid (default :func:`default_batches`). ``target``: the loss f(B) counts steps to (default
+    R_opt(D), Definition 3).
     ``max_overhead``: f(B) is searched up to this many times D/B steps. ``cache``: a folder,
     :data:`batchlab.sim.sweep.DEFAULT` or None; ``workers``: threads, or an Executor (:mod:`batchlab.sim.parallel`).
     ``on_result`` as in :func:`batchlab.sim.sweep.sweep`. ``method``: the exact engine ("auto",
@@ -244,7 +245,8 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
     data_sizes = [errors.integer("samples", d, ge=2) for d in np.atleast_1d(samples).tolist()]
     grids = []
     for d in data_sizes:
-        grid = default_batches(d) if batches is None else [errors.integer("batches", b) for b in batches]
+        chosen = default_batches(d) if batches is None else batches(d) if callable(batches) else batches
+        grid = [errors.integer("batches", b) for b in chosen]
         for b in grid:
             one_pass_steps(b, d)
         if len(grid) < 2:

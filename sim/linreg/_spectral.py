@@ -27,7 +27,6 @@ import ctypes
 import math
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 from numba.extending import get_cython_function_address
 
@@ -52,25 +51,28 @@ _dlaed4 = ctypes.CFUNCTYPE(None, _INT, _INT, _DOUBLE, _DOUBLE, _DOUBLE, _DOUBLE,
     get_cython_function_address("scipy.linalg.cython_lapack", "dlaed4"))
 
 
-@numba.njit(error_model="numpy", nogil=True)  # not cache=True: Numba cannot cache a call through a ctypes pointer
 def _secular_gaps(poles, z, rho):
-    """gaps[k, j] = poles[j] − root_k for the d roots of diag(poles) + ρzzᵀ (poles increasing, ‖z‖ = 1)."""
+    """gaps[k, j] = poles[j] − root_k for the d ≥ 3 roots of diag(poles) + ρzzᵀ (poles increasing, ‖z‖ = 1).
+
+    One dlaed4 call per root from Python (a Numba kernel calling it could not be cached: compiling it
+    cost every process seconds, the calls' overhead is ~2 µs each).
+    """
     d = poles.size
     gaps = np.empty((d, d))
-    size = np.array([d], dtype=np.int32)
-    index = np.zeros(1, dtype=np.int32)
-    info = np.zeros(1, dtype=np.int32)
-    root = np.empty(1)
-    weight = np.array([rho])
-    row = np.empty(d)
+    poles, z = np.ascontiguousarray(poles, dtype=np.float64), np.ascontiguousarray(z, dtype=np.float64)
+    size, index, info = ctypes.c_int(d), ctypes.c_int(0), ctypes.c_int(0)
+    root, weight = ctypes.c_double(0.0), ctypes.c_double(rho)
+    poles_p, z_p = poles.ctypes.data_as(_DOUBLE), z.ctypes.data_as(_DOUBLE)
+    row_bytes = gaps.strides[0]
+    base = gaps.ctypes.data
     for k in range(d):
-        index[0] = k + 1
-        _dlaed4(size.ctypes, index.ctypes, poles.ctypes, z.ctypes, row.ctypes, weight.ctypes, root.ctypes,
-                info.ctypes)
-        if info[0] != 0:
-            return gaps, info[0]
-        gaps[k, :] = row
-    return gaps, 0
+        index.value = k + 1
+        _dlaed4(ctypes.byref(size), ctypes.byref(index), poles_p, z_p,
+                ctypes.cast(base + k * row_bytes, _DOUBLE), ctypes.byref(weight), ctypes.byref(root),
+                ctypes.byref(info))
+        if info.value != 0:
+            raise RuntimeError(f"LAPACK dlaed4 failed on root {k + 1} of {d} (info = {info.value})")
+    return gaps
 
 
 @jit
@@ -126,8 +128,8 @@ def _eigenvectors(poles, gaps):
 
 
 @jit
-def _pair_sums(vectors, rates, z, theta, decay_b, decay_v, source_v, m):
-    """m²·E excess of the average of m iterates, (bias, variance, over coordinates with q_g ≥ 0).
+def _pair_sums(vectors, rates, z, theta, decay_b, decay_v, source_v, m, per_coordinate):
+    """m²·E excess of the average of m iterates, (bias, variance); each coordinate's share into ``per_coordinate``.
 
     The channels are y_t = Σ_k v_k (decay_k μ_kᵗ + source_k [t]_{μ_k}) (``vectors[g, k]`` = v_k[g]):
     ``decay_b`` for the bias, ``decay_v`` and ``source_v`` for the variance. A decaying term sums to
@@ -141,7 +143,7 @@ def _pair_sums(vectors, rates, z, theta, decay_b, decay_v, source_v, m):
         geo_k[k], pow_k[k], sec_k[k] = geometric(rates[k], m), power(rates[k], m), second(0.0, rates[k], m)
         log_k[k] = log_rate(rates[k])
     coefficients = binomials(m)
-    p_bias = p_var = p_mono = 0.0
+    p_bias = p_var = 0.0
     for g in range(d):
         th = theta[g]
         geo_g, pow_g, sec_g, log_g = geometric(th, m), power(th, m), second(0.0, th, m), log_rate(th)
@@ -160,20 +162,19 @@ def _pair_sums(vectors, rates, z, theta, decay_b, decay_v, source_v, m):
             sum_v += v * (decay_v[k] * decaying + source_v[k] * (sec_k[k] + twice_q * s3))
         p_bias += z[g] * sum_b
         p_var += z[g] * sum_v
-        p_mono += _kept_share(th) * z[g] * (sum_b + sum_v)
-    return p_bias, p_var, p_mono
+        if per_coordinate.size:
+            per_coordinate[g] = z[g] * (sum_b + sum_v)
+    return p_bias, p_var
 
 
 @jit
 def _kept_share(theta):
-    """The share of P_g(m) certainly kept at every later step: 1 for q = 1 − θ ≥ 0, ((1 + q)/(1 − q))² below.
+    """The share of P_g(m) certainly kept at every later step when q = 1 − θ < 0: (1 + q)² = (2 − θ)².
 
-    For q < 0, P_g(m) = ℓ_g([m]_q² s0 + Σ_j [m−1−j]_q² k_j) with (1 + q)/(1 − q) ≤ [n]_q ≤ 1 for n ≥ 1.
+    P_g(m) = ℓ_g([m]_q² s0 + Σ_j [m−1−j]_q² k_j), and for q < 0 and n ≥ 1, 1 + q ≤ [n]_q ≤ 1
+    (the extremes at n = 2 and n = 1), so no weight falls below (1 + q)² of what it was.
     """
-    if theta <= 1.0:
-        return 1.0
-    q = 1.0 - theta
-    return ((1.0 + q) / (1.0 - q)) ** 2
+    return (2.0 - theta) ** 2
 
 
 @jit
@@ -227,52 +228,91 @@ def _first_last_crossing(decay, source, rates, level, lo, hi, upper):
     return -1.0
 
 
-@jit
-def _growth_floor(ell, s0, kick, theta, lo, a):
-    """A lower bound of P(m) − P_kept(lo) for every m ≥ a ≥ lo, O(d), from the coordinates with q ≥ 0.
+# For q < 0: the kicks of the last _RECENT steps are bounded apart (see _growth_floor).
+_RECENT = 256.0
 
-    P_g(m) = ℓ_g([m]_q² s0_g + Σ_{j≤m−2} [m−1−j]_q² k_{j,g}) with kicks k_{j,g} = ρλ_g(λ_g s_{j,g} + r_j + σ²)
-    ≥ ``kick``_g = ρλ_g(σ² + r^var_lo) after lo (the variance part of the last-iterate risk never
-    decreases): the mean part grows by ℓ_g s0_g([a]_q² − [lo]_q²), the kicks after lo add at least
-    kick_g·Σ_{p=1}^{a−lo}[p]_q² ≥ kick_g·(N − ⌈N/2⌉ + 1)[⌈N/2⌉]_q², N = a − lo.
+
+@jit
+def _squares_floor(theta, n):
+    """A lower bound, within 1e-9 or Nθ relative, of Σ_{p=1}^{n} [p]_q², q = 1 − θ ∈ [0, 1)."""
+    if n < 1.0:
+        return 0.0
+    if n * theta < 1e-3:  # [p]_q ≥ p·q^(p−1) ≥ p·qⁿ; the closed form below would cancel
+        return power(theta, 2.0 * n) * n * (n + 1.0) * (2.0 * n + 1.0) / 6.0
+    q = 1.0 - theta
+    closed = (n - 2.0 * q * geometric(theta, n) + q * q * geometric(theta * (2.0 - theta), n)) / (theta * theta)
+    return closed * (1.0 - 1e-9)  # its rounding error is below eps/(nθ)² ≤ 1e-10 relative
+
+
+@jit
+def _growth_floor(ell, weight, s0, rho_lam, sigma2, r_var, r_max, theta, lo, a, per_coordinate):
+    """A lower bound of P(m) for every m ≥ a > lo, O(d), from each coordinate's P_g(lo).
+
+    P_g(m) = ℓ_g([m]_q² s0_g + Σ_{j≤m−2} [m−1−j]_q² k_{j,g}), kicks k_{j,g} = ρλ_g(λ_g s_{j,g} + r_j + σ²).
+    After lo the kicks are ≥ ρλ_g(σ² + ``r_var``) (the variance part of the last-iterate risk at lo,
+    which never decreases).
+
+    * q ≥ 0: every piece grows with m. The mean part is exact; each old kick's weight [n]_q² grows to
+      [n + Δ]_q² ≥ (1 + f)[n]_q², f = 2u + u², u = q^L[Δ]_q/[L]_q (n ≤ L = lo − 1, Δ = a − lo); the new
+      kicks weigh Σ_{p=1}^{Δ}[p]_q² (:func:`_squares_floor`).
+    * q < 0: [n]_q oscillates, but within (1 ∓ |q|^N)/(1 + |q|) for every n ≥ N. The kicks older than N
+      steps keep at least ((1 − |q|^N)/(1 + |q|^N))² of their weight; the N most recent ones carry at
+      most N·k_max, k_max = ρλ_g(r_max(1 + 1/m_g) + σ²) (λ_g s_g ≤ r/m_g, ``r_max`` bounding the last-
+      iterate risk over those steps), and every weight stays ≥ (1 + q)² (:func:`_kept_share`).
     """
-    n = a - lo
-    half = math.ceil(n / 2.0)
+    span = a - lo
+    last = lo - 1.0
     total = 0.0
     for g in range(theta.size):
         th = theta[g]
         if th > 1.0:
+            modulus = th - 1.0
+            recent = _RECENT
+            tail = modulus**recent
+            low_w, high_w = ((1.0 - tail) / th) ** 2, ((1.0 + tail) / th) ** 2
+            k_max = rho_lam[g] * (r_max * (1.0 + 1.0 / weight[g]) + sigma2)
+            old = max(0.0, per_coordinate[g] / ell[g] - s0[g] - min(recent, last) * k_max) / high_w
+            new = max(0.0, span - recent - 1.0) * rho_lam[g] * (sigma2 + r_var)
+            mean = s0[g] * (low_w if a > recent else _kept_share(th))
+            total += max(_kept_share(th) * per_coordinate[g], ell[g] * (mean + low_w * (old + new)))
             continue
-        grow = s0[g] * (geometric(th, a) ** 2 - geometric(th, lo) ** 2)
-        if n >= 1.0:
-            grow += kick[g] * (n - half + 1.0) * geometric(th, half) ** 2
-        total += ell[g] * grow
-    return total
+        mean_lo = ell[g] * s0[g] * geometric(th, lo) ** 2
+        kicks_lo = max(0.0, per_coordinate[g] - mean_lo) * (1.0 - 1e-12)
+        grow = 0.0
+        if last >= 1.0:
+            u = power(th, last) * geometric(th, span) / geometric(th, last)
+            grow = 2.0 * u + u * u
+        total += (ell[g] * s0[g] * geometric(th, a) ** 2 + (1.0 + grow) * kicks_lo
+                  + ell[g] * rho_lam[g] * (sigma2 + r_var) * _squares_floor(th, span))
+    return total * (1.0 - 1e-12)
 
 
 @jit
-def _first_averaged_crossing(vectors, rates, z, theta, b, c, ell, s0, kick_per_level, sigma2, target, max_steps):
+def _first_averaged_crossing(vectors, rates, z, theta, b, c, ell, weight, s0, rho_lam, sigma2, target, max_steps):
     """First m in [1, max_steps] with E excess(w̄_m) ≤ target, certified; (m, evaluations), m = −1 if none.
 
-    From an exact evaluation at m, every m' with m'²·target < P_kept(m) + growth floor(a) for
-    some a ≤ m' is certified above the target (P never falls below P_kept), so the search jumps
+    From an exact evaluation at m, every m' with m'²·target < :func:`_growth_floor` (a) for some
+    m < a ≤ m' is certified above the target (P(m') is at least that), so the search jumps
     past them; it evaluates exactly only where the certificate runs out. Nothing assumes the
     averaged risk is monotone.
     """
     zeros = np.zeros(rates.size)
-    zc = z @ vectors * c  # the variance part of the last-iterate risk is Σ_k zc_k [t]_{μ_k}
+    shares = np.empty(rates.size)
+    zv = z @ vectors
+    zb, zc = zv * b, zv * c  # the last-iterate risk is Σ_k zb_k μ_kᵗ + zc_k [t]_{μ_k} (its variance part: zc)
     safety = 1.0 + 1e-9  # rounding in the sums must not certify a step that is in fact below the target
     m = 1.0
     evaluations = 0
     while m <= max_steps:
-        p_b, p_v, p_mono = _pair_sums(vectors, rates, z, theta, b, zeros, c, m)
+        p_b, p_v = _pair_sums(vectors, rates, z, theta, b, zeros, c, m, shares)
         evaluations += 1
         if (p_b + p_v) / (m * m) <= target:
             return m, evaluations
-        kick = kick_per_level * (sigma2 + _last_terms(zeros, zc, rates, m))
+        r_var = _last_terms(zeros, zc, rates, m)
+        r_max = _last_bound(zb, zc, rates, max(0.0, m - _RECENT), m, True)
         a = m + 1.0
         for _ in range(64):  # cheap O(d) extensions of the certificate before the next exact evaluation
-            floor_p = p_mono + _growth_floor(ell, s0, kick, theta, m, a)
+            floor_p = _growth_floor(ell, weight, s0, rho_lam, sigma2, r_var, r_max, theta, m, a, shares)
             reach = math.floor(math.sqrt(floor_p / (target * safety)))
             while reach * reach * target * safety >= floor_p and reach > 0.0:
                 reach -= 1.0
@@ -323,7 +363,8 @@ class SpectralMap:
         m, t0 = float(steps) - float(start), float(start)
         decay_b = self.bias * np.array([power(r, t0) for r in self.rates])
         decay_v = self.source * np.array([geometric(r, t0) for r in self.rates])
-        p_b, p_v, _ = _pair_sums(self.vectors, self.rates, self.z, self.theta, decay_b, decay_v, self.source, m)
+        p_b, p_v = _pair_sums(self.vectors, self.rates, self.z, self.theta, decay_b, decay_v, self.source, m,
+                              np.empty(0))
         return p_b / m**2, p_v / m**2
 
     def second_moments(self, steps: float) -> np.ndarray:
@@ -355,7 +396,7 @@ class SpectralMap:
         p = self.problem
         lam, weight = p.eigenvalues[self.order], p.weights[self.order]
         found, evaluations = _first_averaged_crossing(self.vectors, self.rates, self.z, self.theta, self.bias,
-                                                      self.source, weight * lam, p.w_star[self.order] ** 2,
+                                                      self.source, weight * lam, weight, p.w_star[self.order] ** 2,
                                                       (self.lr**2 / self.batch) * lam, p.sigma**2, target,
                                                       float(max_steps))
         return (None if found < 0 else int(found)), evaluations
@@ -385,9 +426,7 @@ def spectral_map(problem: LinRegProblem, *, lr: float, batch: int) -> SpectralMa
     if problem.dim <= 2:
         gaps = _secular_gaps_small(poles, z / norm, rho * norm**2)
     else:
-        gaps, info = _secular_gaps(poles, z / norm, rho * norm**2)
-        if info != 0:
-            raise RuntimeError(f"dlaed4 failed (info = {info})")
+        gaps = _secular_gaps(poles, z / norm, rho * norm**2)
     vectors, rates = _eigenvectors(poles, gaps)
     vectors = np.ascontiguousarray(vectors.T)  # [g, k]
     y0 = np.sqrt(weight[order]) * problem.w_star[order] ** 2
