@@ -23,10 +23,11 @@ from batchlab.sim.targets import steps_to_target
 from batchlab.theory.linreg import ms_stability_limit
 
 METHODS = ("auto", "spectral", "recursion")
-# n/d above which "auto" takes the spectral engine, per measurement: one risk at step n costs the
-# recursion ~2 ns·n·d and the spectral engine ~50 ns·d² (eigensystem and one O(d²) sum); a first
-# passage costs the spectral engine ~10–40 O(d²) sums where the recursion stops at the crossing.
-SPECTRAL_FROM = {"risk": 32, "first_passage": 512}
+# n/d above which "auto" takes the spectral engine, per measurement (measured, d = 300 and 1000): one
+# risk at step n costs the recursion ~2 ns·n·d and the spectral engine ~70 ns·d² (eigensystem and one
+# O(d²) sum), even at n ≈ 32d; a first passage costs the spectral engine 5–50 O(d²) sums where the
+# recursion stops at the crossing, ~1 ns·n·d: even at n ≈ 1000d.
+SPECTRAL_FROM = {"risk": 32, "first_passage": 1024}
 # Beyond this many coordinate-steps the recursion is not an option (minutes per call).
 RECURSION_LIMIT = 1e11
 
