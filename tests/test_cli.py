@@ -308,13 +308,20 @@ def test_scg_simulate_bad_input(capsys, change, flag):
 
 
 @pytest.mark.parametrize("change, flag, needs", [({"--dim": "100000000000"}, "--dim", "TiB"),
-                                                 ({"--samples": "100000000000000", "--batch": "1"}, "--samples",
-                                                  "PiB")])
+                                                 ({"--samples": "100000000000000", "--batch": "1",
+                                                   "--method": "recursion"}, "--samples", "PiB")])
 def test_requests_beyond_memory_are_refused_up_front(capsys, change, flag, needs):
     """These ended in NumPy's _ArrayMemoryError (745 GiB, 728 TiB) after a traceback."""
     assert main(with_changes(RISK, change)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and flag in err and "fit in memory" in err and needs in err
+
+
+def test_a_hundred_trillion_steps_are_the_spectral_engines(capsys):
+    """The recursion would need 1.4 PiB for its paths; the spectral engine needs none, whatever n."""
+    assert main(with_changes(RISK, {"--samples": "100000000000000", "--batch": "1"}) + ["--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["engine"] == "spectral" and out["steps"] == 10**14 and 0 < out["averaged"] < 1e-11
 
 
 def test_an_unwritable_cache_is_refused_before_any_work(capsys, tmp_path, monkeypatch):
