@@ -66,7 +66,7 @@ def plot(data):
             conv = panel["convergence" if key == "paper" else "noise_convergence"]
             se = conv["last_decade_se"]
             centre.plot(middle, panel[key + "_slopes"], marker + "-", ms=4,
-                        label=f"{label}: last decade {conv['last_decade']:.3f}" + (f" ± {se:.3f}" if se else ""))
+                        label=f"{label}: last decade {conv['last_decade']:.4f}" + (f" ± {se:.4f}" if se else ""))
         centre.set(xscale="log", xlabel="data size D (between neighbours)", ylabel="local slope d log B*/d log D")
         centre.legend(fontsize=8)
         bottom.plot(D, panel["at_cbs"], "o-", ms=4, label="R(D, B*) / R_opt")

@@ -88,7 +88,7 @@ def linear_scaling_cbs(batch_sizes, steps, *, reference: float | None = None, ov
     For a steps-to-target curve with no data size (the NQM's), the reference is the smallest batch
     size by default: B* = the largest B' > B_ref with f(B') ≤ c·f(B_ref)·B_ref/B'.
     """
-    overhead = errors.real("overhead", overhead, gt=1)
+    overhead = check_overhead(overhead)
     batches, steps = _grid(batch_sizes, ("steps", steps))
     k_opt = 0 if reference is None else int(np.flatnonzero(batches == reference)[0])
     if not math.isfinite(steps[k_opt]):
@@ -166,7 +166,7 @@ def fit_steps(batch_sizes, steps, *, b_opt: float, alpha: float | None = 1.0, ov
     (relative residuals), so the nonlinear refinement starts next to the answer.
     """
     b_opt = errors.real("b_opt", b_opt, gt=0)
-    overhead = errors.real("overhead", overhead, gt=1)
+    overhead = check_overhead(overhead)
     batches, steps = _grid(batch_sizes, ("steps", steps))
     keep = np.isfinite(steps) & (steps > 0)
     batches, steps = batches[keep], steps[keep]
@@ -231,6 +231,16 @@ DEFINITIONS = {
 
 # Neighbouring grid batch sizes further apart than this around B* make its value hinge on the grid.
 SPARSE_GRID_RATIO = 2.0
+
+
+# Definition 3's overhead factor c: above 1, and at most this (a million times linear scaling is no constraint
+# at all; beyond it the fitted forms' transition equation overflows, as a fuzzed `--overhead 1e300` found).
+MAX_OVERHEAD = 1e6
+
+
+def check_overhead(overhead: float) -> float:
+    """``overhead`` as a float in (1, MAX_OVERHEAD], else :class:`batchlab.InvalidParameter`."""
+    return errors.real("overhead", overhead, gt=1, le=MAX_OVERHEAD)
 
 
 def check_definition(definition: str) -> str:

@@ -28,6 +28,7 @@ from batchlab.sim.critical_batch import (
     DEFINITIONS,
     CBSCurve,
     check_definition,
+    check_overhead,
     curve_definitions,
     definition3,
     grid_warnings,
@@ -240,7 +241,7 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
         raise errors.InvalidParameter("iterate", "'averaged' or 'last'", iterate)
     if method not in METHODS:
         raise errors.InvalidParameter("method", "'auto', 'spectral' or 'recursion'", method)
-    overhead = errors.real("overhead", overhead, gt=1)
+    overhead = check_overhead(overhead)
     max_overhead = errors.real("max_overhead", max_overhead, ge=overhead)
     data_sizes = [errors.integer("samples", d, ge=2) for d in np.atleast_1d(samples).tolist()]
     grids = []

@@ -29,6 +29,7 @@ from batchlab.sim import errors
 from batchlab.sim._json import JSONResult
 from batchlab.sim.critical_batch import (
     CBSCurve,
+    check_overhead,
     curve_definitions,
     grid_warnings,
     linear_scaling_cbs,
@@ -228,6 +229,7 @@ def steps_curves(problem: NQMProblem, *, optimizer: str = "sgd", preconds=(0.0,)
     """:class:`StepsCurve` of ``optimizer`` for each preconditioning power in ``preconds``, as one cached sweep."""
     _check(optimizer, 1, target, 0.0, lr_grid)
     preconds = [errors.real("precond", p, ge=0, le=1) for p in preconds]
+    overhead = check_overhead(overhead)
     batches = sorted({errors.integer("batches", b) for b in batches})
     if len(batches) < 2:
         raise errors.InvalidParameter("batches", "at least two batch sizes", batches)
