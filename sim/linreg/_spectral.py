@@ -133,9 +133,9 @@ def _pair_sums(vectors, rates, z, theta, decay_b, decay_v, source_v, m, per_coor
 
     The channels are y_t = Σ_k v_k (decay_k μ_kᵗ + source_k [t]_{μ_k}) (``vectors[g, k]`` = v_k[g]):
     ``decay_b`` for the bias, ``decay_v`` and ``source_v`` for the variance. A decaying term sums to
-    [m]_μ + 2q·f[1, μ, q], a source term to f[1, 1, μ] + 2q·f[1, 1, μ, q] (f = xᵐ). The last sum is
-    a lower bound of P at every later step (:func:`_kept_share` of each coordinate's
-    P_g = m_g λ_g E[(Σ_{t<m} η_{t,g})²]), for the certified search of first_below.
+    [m]_μ + 2q·f[1, μ, q], a source term to f[1, 1, μ] + 2q·f[1, 1, μ, q] (f = xᵐ). Each coordinate's
+    share P_g = m_g λ_g E[(Σ_{t<m} η_{t,g})²] goes into ``per_coordinate[g]`` (for the certified search of
+    first_below; an array of size 0 skips it).
     """
     d = rates.size
     geo_k, pow_k, sec_k, log_k = np.empty(d), np.empty(d), np.empty(d), np.empty(d)
