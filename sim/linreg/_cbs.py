@@ -35,7 +35,7 @@ from batchlab.sim.critical_batch import (
     loglog_slope,
     refine_on_integers,
 )
-from batchlab.sim.linreg._engines import METHODS, final_moments, final_risk, steps_to
+from batchlab.sim.linreg._engines import check_method, final_moments, final_risk, steps_to
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
 from batchlab.sim.parallel import Workers
 from batchlab.sim.sweep import DEFAULT, column, sweep
@@ -239,8 +239,7 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
     """
     if iterate not in ITERATES:
         raise errors.InvalidParameter("iterate", "'averaged' or 'last'", iterate)
-    if method not in METHODS:
-        raise errors.InvalidParameter("method", "'auto', 'spectral' or 'recursion'", method)
+    check_method(method)
     overhead = check_overhead(overhead)
     max_overhead = errors.real("max_overhead", max_overhead, ge=overhead)
     data_sizes = [errors.integer("samples", d, ge=2) for d in np.atleast_1d(samples).tolist()]

@@ -32,7 +32,8 @@ SPECTRAL_FROM = {"risk": 32, "first_passage": 1024}
 RECURSION_LIMIT = 1e11
 
 
-def _check_method(method: str) -> str:
+def check_method(method: str) -> str:
+    """``method`` if it is one of :data:`METHODS`, else :class:`batchlab.InvalidParameter`."""
     if method not in METHODS:
         raise errors.InvalidParameter("method", "'auto', 'spectral' or 'recursion'", method)
     return method
@@ -41,7 +42,7 @@ def _check_method(method: str) -> str:
 def _map_or_none(problem: LinRegProblem, lr: float, batch: int, steps: int, method: str,
                  measurement: str) -> SpectralMap | None:
     """The spectral map where ``method`` asks for it (or "auto" finds it faster), else None for the recursion."""
-    if method == "recursion" or (method == "auto" and steps < SPECTRAL_FROM[measurement] * problem.dim):
+    if check_method(method) == "recursion" or (method == "auto" and steps < SPECTRAL_FROM[measurement] * problem.dim):
         return None
     try:
         spectral = spectral_map(problem, lr=lr, batch=batch)
@@ -67,7 +68,7 @@ def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int, m
     """
     lr = errors.real("lr", lr, gt=0)
     steps = one_pass_steps(batch, samples)
-    spectral = _map_or_none(problem, lr, batch, steps, _check_method(method), "risk")
+    spectral = _map_or_none(problem, lr, batch, steps, method, "risk")
     if spectral is None:
         return recursion_risk(problem, lr=lr, batch=batch, steps=steps)
     lr_max = ms_stability_limit(problem.eigenvalues, batch, problem.weights)

@@ -44,14 +44,13 @@ class LinRegProblem:
         """
         a = errors.real("a", a, gt=1)
         b = errors.real("b", b)
+        sigma = errors.real("sigma", sigma, ge=0, le=math.sqrt(LARGEST))
         if dim == "inf" or (isinstance(dim, float) and math.isinf(dim) and dim > 0):
             b = errors.real("b", b, gt=1)  # R_0 = Σ i^−b must be finite
-            sigma = errors.real("sigma", sigma, ge=0, le=math.sqrt(LARGEST))
             lam, weight, w = untruncated_groups(a, b)
             return cls(lam, w, sigma, {"spectrum": "power_law", "a": a, "b": b, "dim": "inf", "head": HEAD,
                                        "per_octave": PER_OCTAVE}, weight)
         dim = errors.integer("dim", dim)
-        sigma = errors.real("sigma", sigma, ge=0, le=math.sqrt(LARGEST))
         errors.dimension_fits("dim", dim, dim)
         index = np.arange(1, dim + 1, dtype=np.float64)
         with np.errstate(over="ignore", under="ignore"):

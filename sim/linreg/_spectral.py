@@ -178,6 +178,15 @@ def _kept_share(theta):
 
 
 @jit
+def _decays(rates, t):
+    """(μ_kᵗ, [t]_{μ_k}) for every mode: how a decaying and a source term stand at step t."""
+    powers, sums = np.empty(rates.size), np.empty(rates.size)
+    for k in range(rates.size):
+        powers[k], sums[k] = power(rates[k], t), geometric(rates[k], t)
+    return powers, sums
+
+
+@jit
 def _last_terms(decay, source, rates, t):
     """Σ_k decay_k μ_kᵗ + source_k [t]_{μ_k}: the last-iterate risk of a channel (decay, source) = zᵀv_k·(b, c)."""
     total = 0.0
@@ -288,18 +297,17 @@ def _growth_floor(ell, weight, s0, rho_lam, sigma2, r_var, r_max, theta, lo, a, 
 
 
 @jit
-def _first_averaged_crossing(vectors, rates, z, theta, b, c, ell, weight, s0, rho_lam, sigma2, target, max_steps):
+def _first_averaged_crossing(vectors, rates, z, theta, b, c, zb, zc, ell, weight, s0, rho_lam, sigma2, target,
+                             max_steps):
     """First m in [1, max_steps] with E excess(w̄_m) ≤ target, certified; (m, evaluations), m = −1 if none.
 
     From an exact evaluation at m, every m' with m'²·target < :func:`_growth_floor` (a) for some
     m < a ≤ m' is certified above the target (P(m') is at least that), so the search jumps
     past them; it evaluates exactly only where the certificate runs out. Nothing assumes the
-    averaged risk is monotone.
+    averaged risk is monotone. ``zb``, ``zc``: the last-iterate risk's coefficients (:class:`SpectralMap`).
     """
     zeros = np.zeros(rates.size)
     shares = np.empty(rates.size)
-    zv = z @ vectors
-    zb, zc = zv * b, zv * c  # the last-iterate risk is Σ_k zb_k μ_kᵗ + zc_k [t]_{μ_k} (its variance part: zc)
     safety = 1.0 + 1e-9  # rounding in the sums must not certify a step that is in fact below the target
     m = 1.0
     evaluations = 0
@@ -330,6 +338,8 @@ class SpectralMap:
     Build with :func:`spectral_map`. Channels in the eigenbasis: ``bias[k]`` = v_kᵀy_0 and
     ``source[k]`` = ρσ²·v_kᵀz; ``rates[k]`` = ν_k = 1 − μ_k; ``vectors[g, k]`` = v_k[g] with the
     coordinates sorted by decreasing rate e_g (``order`` maps them back to the problem's).
+    ``last_bias``, ``last_source``: zᵀv_k times ``bias`` and ``source``, the coefficients of the
+    last-iterate risk Σ_k last_bias_k μ_kᵗ + last_source_k [t]_{μ_k}.
     ``stable``: every μ_k < 1 (γ below the mean-square stability limit).
     """
 
@@ -343,43 +353,37 @@ class SpectralMap:
     vectors: np.ndarray
     bias: np.ndarray
     source: np.ndarray
+    last_bias: np.ndarray
+    last_source: np.ndarray
 
     @property
     def stable(self) -> bool:
         return bool(self.rates.min() > 0.0)
 
-    @property
-    def _zv(self) -> np.ndarray:
-        return self.z @ self.vectors
-
     def last(self, steps: float) -> tuple[float, float]:
         """(bias, variance) of E excess(w_t) at t = ``steps``, O(d)."""
-        zv, t = self._zv, float(steps)
-        zeros = np.zeros_like(zv)
-        return (_last_terms(zv * self.bias, zeros, self.rates, t), _last_terms(zeros, zv * self.source, self.rates, t))
+        t, zeros = float(steps), np.zeros_like(self.rates)
+        return (_last_terms(self.last_bias, zeros, self.rates, t), _last_terms(zeros, self.last_source, self.rates, t))
 
     def averaged(self, steps: float, start: float = 0.0) -> tuple[float, float]:
         """(bias, variance) of E excess of the average of w_start..w_{steps−1}, O(d²)."""
         m, t0 = float(steps) - float(start), float(start)
-        decay_b = self.bias * np.array([power(r, t0) for r in self.rates])
-        decay_v = self.source * np.array([geometric(r, t0) for r in self.rates])
-        p_b, p_v = _pair_sums(self.vectors, self.rates, self.z, self.theta, decay_b, decay_v, self.source, m,
-                              np.empty(0))
+        powers, sums = _decays(self.rates, t0)
+        p_b, p_v = _pair_sums(self.vectors, self.rates, self.z, self.theta, self.bias * powers, self.source * sums,
+                              self.source, m, np.empty(0))
         return p_b / m**2, p_v / m**2
 
     def second_moments(self, steps: float) -> np.ndarray:
         """E[(w_t − w*)_i²] per coordinate of the problem (per direction of a group), at t = ``steps``."""
-        t = float(steps)
-        y = self.vectors @ (self.bias * np.array([power(r, t) for r in self.rates])
-                            + self.source * np.array([geometric(r, t) for r in self.rates]))
+        powers, sums = _decays(self.rates, float(steps))
+        y = self.vectors @ (self.bias * powers + self.source * sums)
         s = np.empty_like(y)
         s[self.order] = y / np.sqrt(self.problem.weights[self.order])
         return s
 
     def diverged_at(self, steps: int) -> int | None:
         """First t in 1..``steps`` whose last-iterate risk exceeds the problem's blow-up threshold (None if none)."""
-        zv = self._zv
-        found = _first_last_crossing(zv * self.bias, zv * self.source, self.rates, self.problem.blowup_threshold,
+        found = _first_last_crossing(self.last_bias, self.last_source, self.rates, self.problem.blowup_threshold,
                                      1.0, float(steps), True)
         return None if found < 0 else int(found)
 
@@ -389,16 +393,15 @@ class SpectralMap:
         "averaged": the m-th value is the average of w_0..w_{m−1} (m ≥ 1); "last": w_t, t ≥ 0.
         """
         if iterate == "last":
-            zv = self._zv
-            found = _first_last_crossing(zv * self.bias, zv * self.source, self.rates, target, 0.0,
+            found = _first_last_crossing(self.last_bias, self.last_source, self.rates, target, 0.0,
                                          float(max_steps), False)
             return (None if found < 0 else int(found)), 0
         p = self.problem
         lam, weight = p.eigenvalues[self.order], p.weights[self.order]
-        found, evaluations = _first_averaged_crossing(self.vectors, self.rates, self.z, self.theta, self.bias,
-                                                      self.source, weight * lam, weight, p.w_star[self.order] ** 2,
-                                                      (self.lr**2 / self.batch) * lam, p.sigma**2, target,
-                                                      float(max_steps))
+        found, evaluations = _first_averaged_crossing(
+            self.vectors, self.rates, self.z, self.theta, self.bias, self.source, self.last_bias, self.last_source,
+            weight * lam, weight, p.w_star[self.order] ** 2, (self.lr**2 / self.batch) * lam, p.sigma**2, target,
+            float(max_steps))
         return (None if found < 0 else int(found)), evaluations
 
 
@@ -430,5 +433,6 @@ def spectral_map(problem: LinRegProblem, *, lr: float, batch: int) -> SpectralMa
     vectors, rates = _eigenvectors(poles, gaps)
     vectors = np.ascontiguousarray(vectors.T)  # [g, k]
     y0 = np.sqrt(weight[order]) * problem.w_star[order] ** 2
-    return SpectralMap(problem, lr, batch, order, theta[order], z, rates, vectors, y0 @ vectors,
-                       rho * problem.sigma**2 * (z @ vectors))
+    zv = z @ vectors
+    bias, source = y0 @ vectors, rho * problem.sigma**2 * zv
+    return SpectralMap(problem, lr, batch, order, theta[order], z, rates, vectors, bias, source, zv * bias, zv * source)
