@@ -40,7 +40,7 @@ from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
 from batchlab.sim.parallel import Workers
 from batchlab.sim.sweep import DEFAULT, column, sweep
 from batchlab.sim.tuning import Tuned, minimize_log
-from batchlab.theory.linreg import cbs_exponent, gradient_noise_scales, ms_stability_limit
+from batchlab.theory.linreg import cbs_exponent, gradient_noise_scales
 
 ITERATES = ("averaged", "last")
 
@@ -63,7 +63,7 @@ class LrSearch(JSONResult):
         errors.real("flat_tol", self.flat_tol, gt=0)
 
     def tune(self, criterion, problem: LinRegProblem, batch: int) -> Tuned:
-        limit = ms_stability_limit(problem.eigenvalues, batch, problem.weights)
+        limit = problem.stability_limit(batch)
         return minimize_log(criterion, self.low * limit, self.high * limit, grid=self.grid, xtol=self.xtol,
                             flat_tol=self.flat_tol)
 

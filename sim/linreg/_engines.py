@@ -20,7 +20,6 @@ from batchlab.sim.linreg._exact import RISKS, ExactRisk, recursion_risk, risk_pa
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
 from batchlab.sim.linreg._spectral import SpectralMap, spectral_map
 from batchlab.sim.targets import steps_to_target
-from batchlab.theory.linreg import ms_stability_limit
 
 METHODS = ("auto", "spectral", "recursion")
 # n/d above which "auto" takes the spectral engine, per measurement (measured, d = 300 and 1000): one
@@ -54,7 +53,7 @@ def _map_or_none(problem: LinRegProblem, lr: float, batch: int, steps: int, meth
         return spectral
     if method == "spectral" and steps * problem.dim > RECURSION_LIMIT:
         raise errors.InvalidParameter("lr", f"below the mean-square stability limit "
-                                            f"{ms_stability_limit(problem.eigenvalues, batch, problem.weights):.6g} "
+                                            f"{problem.stability_limit(batch):.6g} "
                                             "for the spectral engine", lr)
     return None  # an unstable run blows up: the recursion stops there
 
@@ -71,7 +70,7 @@ def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int, m
     spectral = _map_or_none(problem, lr, batch, steps, method, "risk")
     if spectral is None:
         return recursion_risk(problem, lr=lr, batch=batch, steps=steps)
-    lr_max = ms_stability_limit(problem.eigenvalues, batch, problem.weights)
+    lr_max = problem.stability_limit(batch)
     blown = spectral.diverged_at(steps)
     if blown is not None:
         risks = dict.fromkeys(RISKS)

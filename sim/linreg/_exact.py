@@ -22,7 +22,6 @@ from batchlab.sim import errors
 from batchlab.sim._json import JSONResult, listed
 from batchlab.sim._numba import jit
 from batchlab.sim.linreg._problem import LinRegProblem, tail_start
-from batchlab.theory.linreg import ms_stability_limit
 
 # Indices into the kernel's output vector.
 _PAIR_B, _PAIR_V, _TAIL_B, _TAIL_V, _RISK_B, _RISK_V = range(6)
@@ -190,7 +189,7 @@ def recursion_risk(problem: LinRegProblem, *, lr: float, batch: int, steps: int)
     if diverged:  # the kernel wrote the blown-up step's risk; nothing after the blow-up exists
         last_path[ran:], avg_path[ran - 1:] = np.nan, np.nan
     return ExactRisk(**{k: None if v is None else float(v) for k, v in risks.items()}, steps=steps, lr=lr, batch=batch,
-                     lr_max=ms_stability_limit(problem.eigenvalues, batch, problem.weights), diverged=diverged,
+                     lr_max=problem.stability_limit(batch), diverged=diverged,
                      diverged_at=ran if diverged else None, last_path=last_path, averaged_path=avg_path)
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
+from batchlab.theory.linreg import ms_stability_limit
 
 # A run has diverged once its (expected or sampled) excess risk exceeds this many
 # times R_0 + σ², the risk scale of the problem (R_0 = ‖w*‖²_H, the excess risk of
@@ -112,6 +113,10 @@ class LinRegProblem:
     def initial_risk(self) -> float:
         """R_0 = ‖w_0 − w*‖²_H = Σ λ_i w*_i²."""
         return float(np.dot(self.eigenvalues * self.weights, self.w_star**2))
+
+    def stability_limit(self, batch: int) -> float:
+        """The exact mean-square stability limit γ_max at batch ``batch`` (theory.linreg.ms_stability_limit)."""
+        return ms_stability_limit(self.eigenvalues, batch, self.weights)
 
     @property
     def blowup_threshold(self) -> float:
