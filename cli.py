@@ -36,8 +36,9 @@ def _render_figure_list(payload: dict) -> str:
 
     lines = []
     for name, entry in payload.items():
-        if not isinstance(entry, dict):  # a regeneration's payload: out and written
-            return "\n".join(f"{key}  {value}" for key, value in payload.items())
+        if not isinstance(entry, dict):  # a regeneration's payload: out and written, one file a line
+            return "\n".join([f"wrote {len(payload['written'])} files into {payload['out']}:"]
+                             + [f"  {path}" for path in payload["written"]])
         lines += [f"{name}: {entry['title']}",
                   "  --set " + " ".join(f"{key}={show_value(value)}" for key, value in entry["parameters"].items())]
     return "\n".join(lines)
