@@ -56,6 +56,30 @@ def test_divided_differences_match_90_digit_arithmetic():
     assert worst <= DIVIDED_RTOL, worst
 
 
+def test_difference_quotients_of_apart_rates_match_90_digit_arithmetic():
+    """The O(d²) sums' fast path, at random points and where it is worst (n·ε near 1/4, rates APART apart)."""
+    rng = np.random.default_rng(4)
+    points = [_random_points(rng) for _ in range(3000)]
+    for n in (1e3, 1e6, 1e9):
+        for eb in (0.01 / n, 0.24 / n, 0.25 / n, 0.26 / n, 0.3 / n):
+            points += [(n, dd.APART * eb, eb), (n, (1 - dd.APART) * eb, eb)]
+    worst, checked = 0.0, 0
+    for n, ea, eb in points:
+        ea = min(ea, 1.0)  # a mode's rate: its μ = 1 − ν is ≥ 0
+        if not dd.apart(ea, eb):
+            continue
+        c = dd.binomials(n)
+        if n * max(ea, eb) <= dd.SERIES_BELOW:
+            (ga, sa), (gb, sb) = dd.beyond_linear(ea, c), dd.beyond_linear(eb, c)
+        else:
+            ga, gb, sa, sb = dd.geometric(ea, n), dd.geometric(eb, n), dd.second(0.0, ea, n), dd.second(0.0, eb, n)
+        got = dd.second_third_apart(ea, eb, ga, gb, sa, sb, c, n * max(ea, eb) <= dd.SERIES_BELOW)
+        exact = _exact_divided(ea, eb, int(n))[2:4]
+        worst = max([worst] + [abs(g - e) / abs(e) for g, e in zip(got, exact) if e != 0.0])
+        checked += 1
+    assert checked >= 1000 and worst <= DIVIDED_RTOL, (checked, worst)
+
+
 def _random_problem(rng, d, sigma):
     return LinRegProblem.from_arrays(np.exp(rng.uniform(-6, 1, d)), rng.normal(size=d), sigma)
 

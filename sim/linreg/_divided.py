@@ -13,8 +13,10 @@ all the points lie within 1/(4n) of 1, nothing cancels catastrophically:
 
 The recursive formula f[x0..xk] = (f[x0..x_{k−1}] − f[x1..xk])/(x0 − xk) is applied with x0 = 1
 and xk the point farthest from 1, which loses at most a digit or two once n·ε_far > 1/4; below that
-the power series of :func:`series` converges to rounding in 14 terms.
-tests/test_linreg_divided.py holds every function against 50-digit mpmath.
+the power series of :func:`series` converges to rounding in 14 terms. Where the two rates are
+:func:`apart`, f[1, xa, xb] and f[1, 1, xa, xb] are also difference quotients of one-point sums
+(:func:`second_third_apart`): one division and no powers, the fast path of the O(d²) sums.
+tests/test_linreg_spectral.py holds every function against 90-digit mpmath.
 """
 
 import math
@@ -25,7 +27,10 @@ from batchlab.sim._numba import jit
 
 # At or below this value of n·max(ε) the divided differences are summed as a power series.
 SERIES_BELOW = 0.25
+# Rates whose difference is at least this share of the larger are "apart" (see second_third_apart).
+APART = 0.1
 _SERIES_TERMS = 14
+_SERIES_STOP = 2.0**-54
 
 
 @jit
@@ -84,8 +89,8 @@ def first_from(ea, eb, n, pa, pb, la, lb):
 
 @jit
 def binomials(n):
-    """C(n, j) for j = 0.._SERIES_TERMS + 2 (0 past n): the coefficients of :func:`series` at one n."""
-    c = np.zeros(_SERIES_TERMS + 3)
+    """C(n, j) for j = 0.._SERIES_TERMS + 3 (0 past n): the coefficients of the series at one n."""
+    c = np.zeros(_SERIES_TERMS + 4)
     c[0] = 1.0
     for j in range(c.size - 1):
         c[j + 1] = c[j] * max(n - j, 0.0) / (j + 1.0)
@@ -98,15 +103,21 @@ def series(ea, eb, c):
 
     With x = 1 − ε, xⁿ = Σ_j C(n, j)(−ε)ʲ and the divided differences of εʲ are complete homogeneous
     polynomials h_p(εa, εb): f[1, xa, xb] = Σ_p (−1)ᵖ C(n, p + 2) h_p and f[1, 1, xa, xb] =
-    Σ_p (−1)ᵖ C(n, p + 3) h_p. The p-th term is at most (n·ε)ᵖ/p! of the first: 1e-18 by p = 12.
+    Σ_p (−1)ᵖ C(n, p + 3) h_p. The p-th term is at most (n·ε)ᵖ/p! of the first: 1e-18 by p = 12. Both
+    series alternate, and each term is at most 2n·max(ε)/(p + 3) ≤ 1/6 of the one before (h_{p+1} ≤
+    2·max(ε)·h_p), so the sum stops once both terms fall below 2^-54 of their sums (points that have
+    barely moved need a few terms, not fourteen).
     """
     second_sum = third_sum = 0.0
     h = 1.0  # h_p(εa, εb) = εb·h_{p−1} + εaᵖ
     power_a = 1.0
     sign = 1.0
     for p in range(_SERIES_TERMS):
-        second_sum += sign * c[p + 2] * h
-        third_sum += sign * c[p + 3] * h
+        term2, term3 = sign * c[p + 2] * h, sign * c[p + 3] * h
+        second_sum += term2
+        third_sum += term3
+        if abs(term2) <= _SERIES_STOP * abs(second_sum) and abs(term3) <= _SERIES_STOP * abs(third_sum):
+            break
         power_a *= ea
         h = eb * h + power_a
         sign = -sign
@@ -148,3 +159,52 @@ def third_from(ea, eb, n, sa, sb, sab):
     if n * eb <= SERIES_BELOW:
         return series(ea, eb, binomials(n))[1]
     return (sa - sab) / eb
+
+
+@jit
+def apart(ea, eb):
+    """Whether the rates differ by at least APART of the larger: :func:`second_third_apart` applies."""
+    return abs(ea - eb) >= APART * max(ea, eb)
+
+
+@jit
+def beyond_linear(eps, c):
+    """The one-point sums f[1, x] and f[1, 1, x] past their terms of degree ≤ 1 in ε, for n·ε ≤ 1/4.
+
+    f[1, x] = n − C(n, 2)ε + ε²Σ_p (−1)ᵖ C(n, p + 3)εᵖ and f[1, 1, x] = C(n, 2) − C(n, 3)ε +
+    ε²Σ_p (−1)ᵖ C(n, p + 4)εᵖ (c = :func:`binomials` (n)): the two ε²-sums, alternating and
+    decreasing as in :func:`series`.
+    """
+    one = two = 0.0
+    term = eps * eps
+    sign = 1.0
+    for p in range(_SERIES_TERMS):
+        term1, term2 = sign * c[p + 3] * term, sign * c[p + 4] * term
+        one += term1
+        two += term2
+        if abs(term1) <= _SERIES_STOP * abs(one) and abs(term2) <= _SERIES_STOP * abs(two):
+            break
+        term *= eps
+        sign = -sign
+    return one, two
+
+
+@jit
+def second_third_apart(ea, eb, ga, gb, sa, sb, c, unmoved):
+    """(f[1, xa, xb], f[1, 1, xa, xb]) as difference quotients of one-point sums, for :func:`apart` rates, εa ≤ 1.
+
+    Moved (n·max ε > 1/4): ((ga − gb), (sa − sb))/(εb − εa), ga = f[1, xa] (:func:`geometric`), sa =
+    f[1, 1, xa] (:func:`second` (0, εa)), likewise for b. ``unmoved`` (n·max ε ≤ 1/4): ga, sa, gb, sb
+    are :func:`beyond_linear` parts instead, and the linear parts add C(n, 2) and C(n, 3) exactly.
+    One division, no powers: the fast path of the O(d²) sums. The subtraction loses at most about two
+    digits where the points have moved (the one-point sums decrease in ε on [0, 1], f[1, xb] ≤ 1 ≤
+    f[1, xa] for εb > 1 ≥ εa; the worst case, n·max ε just above 1/4 and |εb − εa| = APART·max ε, has
+    ga − gb ≈ n²(εb − εa)/2 against ga ≈ n, a factor 80, and sa − sb ≈ n³(εb − εa)/6 against sa ≈
+    n²/2, a factor 120); where they have not, the ε²-parts cancel by at most (εa² + εb²)/|εa² − εb²| ≈ 10
+    and are at most n·max ε/1.5 of the result.
+    """
+    inverse = 1.0 / (eb - ea)
+    second_dd, third_dd = (ga - gb) * inverse, (sa - sb) * inverse
+    if unmoved:
+        return c[2] + second_dd, c[3] + third_dd
+    return second_dd, third_dd

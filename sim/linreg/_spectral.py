@@ -34,12 +34,15 @@ from batchlab.sim import errors
 from batchlab.sim._numba import jit
 from batchlab.sim.linreg._divided import (
     SERIES_BELOW,
+    apart,
+    beyond_linear,
     binomials,
     geometric,
     log_rate,
     power,
     second,
     second_from,
+    second_third_apart,
     series,
     third_from,
 )
@@ -101,15 +104,19 @@ def _secular_gaps_small(poles, z, rho):
 
 @jit
 def _eigenvectors(poles, gaps):
-    """Rows k: unit eigenvectors from the gaps, with Gu–Eisenstat's ẑ (dlaed3), and the rates ν_k = root gaps."""
+    """Rows k: unit eigenvectors from the gaps, with Gu–Eisenstat's ẑ (dlaed3), and the rates ν_k = root gaps.
+
+    Every loop runs along the rows of ``gaps`` (row k: root k), the order of the memory.
+    """
     d = poles.size
-    zhat = np.empty(d)
+    w = np.empty(d)
     for i in range(d):
-        w = gaps[i, i]
-        for j in range(d):
-            if j != i:
-                w *= gaps[j, i] / (poles[i] - poles[j])
-        zhat[i] = math.sqrt(-w)
+        w[i] = gaps[i, i]
+    for j in range(d):
+        for i in range(d):
+            if i != j:
+                w[i] *= gaps[j, i] / (poles[i] - poles[j])
+    zhat = np.sqrt(-w)
     vectors = np.empty((d, d))
     rates = np.empty(d)
     for k in range(d):
@@ -131,39 +138,52 @@ def _eigenvectors(poles, gaps):
 def _pair_sums(vectors, rates, z, theta, decay_b, decay_v, source_v, m, per_coordinate):
     """m²·E excess of the average of m iterates, (bias, variance); each coordinate's share into ``per_coordinate``.
 
-    The channels are y_t = Σ_k v_k (decay_k μ_kᵗ + source_k [t]_{μ_k}) (``vectors[g, k]`` = v_k[g]):
+    The channels are y_t = Σ_k v_k (decay_k μ_kᵗ + source_k [t]_{μ_k}) (``vectors[k, g]`` = v_k[g]):
     ``decay_b`` for the bias, ``decay_v`` and ``source_v`` for the variance. A decaying term sums to
     [m]_μ + 2q·f[1, μ, q], a source term to f[1, 1, μ] + 2q·f[1, 1, μ, q] (f = xᵐ). Each coordinate's
     share P_g = m_g λ_g E[(Σ_{t<m} η_{t,g})²] goes into ``per_coordinate[g]`` (for the certified search of
-    first_below; an array of size 0 skips it).
+    first_below; an array of size 0 skips it). The modes k are the outer loop, so that every pass runs
+    along a row of ``vectors``; each coordinate's sums still add the modes in order.
     """
     d = rates.size
-    geo_k, pow_k, sec_k, log_k = np.empty(d), np.empty(d), np.empty(d), np.empty(d)
-    for k in range(d):
-        geo_k[k], pow_k[k], sec_k[k] = geometric(rates[k], m), power(rates[k], m), second(0.0, rates[k], m)
-        log_k[k] = log_rate(rates[k])
     coefficients = binomials(m)
-    p_bias = p_var = 0.0
+    geo_g, pow_g, sec_g, log_g = np.empty(d), np.empty(d), np.empty(d), np.empty(d)
+    one_g, two_g = np.zeros(d), np.zeros(d)  # beyond_linear parts, where n·θ ≤ SERIES_BELOW
     for g in range(d):
         th = theta[g]
-        geo_g, pow_g, sec_g, log_g = geometric(th, m), power(th, m), second(0.0, th, m), log_rate(th)
-        twice_q = 2.0 * (1.0 - th)
-        sum_b = sum_v = 0.0
-        for k in range(d):
-            nu = rates[k]
-            if m * max(nu, th) <= SERIES_BELOW:
+        geo_g[g], pow_g[g], sec_g[g], log_g[g] = geometric(th, m), power(th, m), second(0.0, th, m), log_rate(th)
+        if m * th <= SERIES_BELOW:
+            one_g[g], two_g[g] = beyond_linear(th, coefficients)
+    twice_q = 2.0 * (1.0 - theta)
+    sum_b, sum_v = np.zeros(d), np.zeros(d)
+    for k in range(d):
+        nu = rates[k]
+        geo_k, pow_k, sec_k, log_k = geometric(nu, m), power(nu, m), second(0.0, nu, m), log_rate(nu)
+        one_k, two_k = beyond_linear(nu, coefficients) if m * nu <= SERIES_BELOW else (0.0, 0.0)
+        b_k, v_k, s_k = decay_b[k], decay_v[k], source_v[k]
+        for g in range(d):
+            th = theta[g]
+            unmoved = m * max(nu, th) <= SERIES_BELOW
+            if apart(nu, th):
+                if unmoved:
+                    s2, s3 = second_third_apart(nu, th, one_k, one_g[g], two_k, two_g[g], coefficients, True)
+                else:
+                    s2, s3 = second_third_apart(nu, th, geo_k, geo_g[g], sec_k, sec_g[g], coefficients, False)
+            elif unmoved:
                 s2, s3 = series(nu, th, coefficients)
             else:
-                s2 = second_from(nu, th, m, geo_k[k], geo_g, pow_k[k], pow_g, log_k[k], log_g)
-                s3 = third_from(nu, th, m, sec_k[k], sec_g, s2)
-            decaying = geo_k[k] + twice_q * s2
-            v = vectors[g, k]
-            sum_b += v * decay_b[k] * decaying
-            sum_v += v * (decay_v[k] * decaying + source_v[k] * (sec_k[k] + twice_q * s3))
-        p_bias += z[g] * sum_b
-        p_var += z[g] * sum_v
+                s2 = second_from(nu, th, m, geo_k, geo_g[g], pow_k, pow_g[g], log_k, log_g[g])
+                s3 = third_from(nu, th, m, sec_k, sec_g[g], s2)
+            decaying = geo_k + twice_q[g] * s2
+            v = vectors[k, g]
+            sum_b[g] += v * b_k * decaying
+            sum_v[g] += v * (v_k * decaying + s_k * (sec_k + twice_q[g] * s3))
+    p_bias = p_var = 0.0
+    for g in range(d):
+        p_bias += z[g] * sum_b[g]
+        p_var += z[g] * sum_v[g]
         if per_coordinate.size:
-            per_coordinate[g] = z[g] * (sum_b + sum_v)
+            per_coordinate[g] = z[g] * (sum_b[g] + sum_v[g])
     return p_bias, p_var
 
 
@@ -336,7 +356,7 @@ class SpectralMap:
     """The eigendecomposition of one (problem, γ, B)'s moment map, and every exact risk at any step count.
 
     Build with :func:`spectral_map`. Channels in the eigenbasis: ``bias[k]`` = v_kᵀy_0 and
-    ``source[k]`` = ρσ²·v_kᵀz; ``rates[k]`` = ν_k = 1 − μ_k; ``vectors[g, k]`` = v_k[g] with the
+    ``source[k]`` = ρσ²·v_kᵀz; ``rates[k]`` = ν_k = 1 − μ_k; ``vectors[k, g]`` = v_k[g] with the
     coordinates sorted by decreasing rate e_g (``order`` maps them back to the problem's).
     ``last_bias``, ``last_source``: zᵀv_k times ``bias`` and ``source``, the coefficients of the
     last-iterate risk Σ_k last_bias_k μ_kᵗ + last_source_k [t]_{μ_k}.
@@ -376,7 +396,7 @@ class SpectralMap:
     def second_moments(self, steps: float) -> np.ndarray:
         """E[(w_t − w*)_i²] per coordinate of the problem (per direction of a group), at t = ``steps``."""
         powers, sums = _decays(self.rates, float(steps))
-        y = self.vectors @ (self.bias * powers + self.source * sums)
+        y = (self.bias * powers + self.source * sums) @ self.vectors
         s = np.empty_like(y)
         s[self.order] = y / np.sqrt(self.problem.weights[self.order])
         return s
@@ -431,8 +451,7 @@ def spectral_map(problem: LinRegProblem, *, lr: float, batch: int) -> SpectralMa
     else:
         gaps = _secular_gaps(poles, z / norm, rho * norm**2)
     vectors, rates = _eigenvectors(poles, gaps)
-    vectors = np.ascontiguousarray(vectors.T)  # [g, k]
     y0 = np.sqrt(weight[order]) * problem.w_star[order] ** 2
-    zv = z @ vectors
-    bias, source = y0 @ vectors, rho * problem.sigma**2 * zv
+    zv = vectors @ z
+    bias, source = vectors @ y0, rho * problem.sigma**2 * zv
     return SpectralMap(problem, lr, batch, order, theta[order], z, rates, vectors, bias, source, zv * bias, zv * source)
