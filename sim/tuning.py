@@ -12,7 +12,10 @@ Criteria that count something (steps to a target) can stop early: they are calle
 phase ``cap`` is (1 + ``flat_tol``)·(best value so far), which cannot change the grid's
 argmin; the refinement runs uncapped (Brent's path depends on the values it sees), and the
 (at most two) pruned grid points that bound the flat range are evaluated again without a cap.
-So pruning changes neither the optimum nor the flat range, only the cost.
+So pruning changes neither the optimum nor the flat range, only the cost. The grid is visited
+coarse to fine (:func:`coarse_to_fine`: its middle, then the middles of the halves, ...), so that
+a good value, and with it a tight cap, comes early: visited from one end, a steps-to-target
+search ran its hopeless smallest learning rates to the step limit before anything had capped them.
 """
 
 import math
@@ -75,6 +78,20 @@ def _flat_edge(points, values, best, threshold, step, exact_value):
     return float(math.exp(math.log(points[k]) + share * (math.log(points[k + step]) - math.log(points[k]))))
 
 
+def coarse_to_fine(count: int) -> list[int]:
+    """The indices 0..count−1, each once: the middle, then the middles of the two halves, and so on."""
+    order, spans = [], [(0, count - 1)]
+    while spans:
+        finer = []
+        for lo, hi in spans:
+            if lo <= hi:
+                mid = (lo + hi) // 2
+                order.append(mid)
+                finer += [(lo, mid - 1), (mid + 1, hi)]
+        spans = finer
+    return order
+
+
 def minimize_log(criterion, low: float, high: float, *, grid: int = 12, xtol: float = 0.01,
                  flat_tol: float = 0.01) -> Tuned:
     """Minimise ``criterion(x, cap)`` over ``low ≤ x ≤ high``: log grid of ``grid`` points, then Brent.
@@ -116,8 +133,8 @@ def minimize_on_grid(criterion, points, *, refine: bool = True, xtol: float = 0.
         return seen[x]
 
     with progress:
-        for x in points_in:
-            evaluate(float(x), capped=True)
+        for k in coarse_to_fine(points_in.size):
+            evaluate(float(points_in[k]), capped=True)
         grid_values = np.array([seen[float(x)] for x in points_in])
         k = int(np.argmin(grid_values))
         logs = np.log(points_in)

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from batchlab.sim.errors import InvalidParameter
 from batchlab.sim.targets import steps_to_target
-from batchlab.sim.tuning import minimize_log
+from batchlab.sim.tuning import coarse_to_fine, minimize_log
 
 
 def test_first_crossing_is_found_in_a_non_monotone_path():
@@ -55,17 +55,24 @@ def test_tuning_flags_an_optimum_at_the_edge_and_survives_infinities():
     assert not nothing.found and nothing.value == math.inf and nothing.flat_range is None
 
 
-def test_pruning_cap_never_changes_the_answer():
+@given(st.floats(-6.5, 0.5), st.floats(0.05, 3.0), st.integers(3, 30))
+def test_pruning_cap_never_changes_the_answer(log_center, width, grid):
     """A criterion that returns inf above the cap gives the same optimum and flat range as the full one."""
     def full(x, cap):
-        return 100.0 * (1.0 + (math.log(x) + 2.0) ** 2)
+        return 100.0 * (1.0 + ((math.log(x) - log_center) / width) ** 2)
 
     def pruned(x, cap):
         value = full(x, cap)
         return value if value <= cap else math.inf
 
-    a, b = minimize_log(full, 1e-3, 1.0), minimize_log(pruned, 1e-3, 1.0)
+    a, b = minimize_log(full, 1e-3, 1.0, grid=grid), minimize_log(pruned, 1e-3, 1.0, grid=grid)
     assert a.argmin == b.argmin and a.value == b.value and a.flat_range == pytest.approx(b.flat_range)
+
+
+@given(st.integers(1, 300))
+def test_the_grid_is_visited_coarse_to_fine_each_point_once(count):
+    order = coarse_to_fine(count)
+    assert sorted(order) == list(range(count)) and order[0] == (count - 1) // 2
 
 
 def test_bad_bounds_are_named():

@@ -22,11 +22,11 @@ from batchlab.sim.linreg._spectral import SpectralMap, spectral_map
 from batchlab.sim.targets import steps_to_target
 
 METHODS = ("auto", "spectral", "recursion")
-# n/d above which "auto" takes the spectral engine, per measurement (measured, d = 300 and 1000): one
-# risk at step n costs the recursion ~2 ns·n·d and the spectral engine ~70 ns·d² (eigensystem and one
-# O(d²) sum), even at n ≈ 32d; a first passage costs the spectral engine 5–50 O(d²) sums where the
-# recursion stops at the crossing, ~1 ns·n·d: even at n ≈ 1000d.
-SPECTRAL_FROM = {"risk": 32, "first_passage": 1024}
+# n/d above which "auto" takes the spectral engine, per measurement (benchmarks/linreg.py, d = 300 and 1000):
+# one risk at step n costs the recursion ~1.2 ns·n·d and the spectral engine ~27 ns·d² (eigensystem and one
+# O(d²) sum), even at n ≈ 24d; a first passage costs the spectral engine 15–30 O(d²) sums where the
+# recursion stops at the crossing: even at n ≈ 160d.
+SPECTRAL_FROM = {"risk": 24, "first_passage": 160}
 # Beyond this many coordinate-steps the recursion is not an option (minutes per call).
 RECURSION_LIMIT = 1e11
 

@@ -274,12 +274,12 @@ def _squares_floor(theta, n):
 
 
 @jit
-def _growth_floor(ell, weight, s0, rho_lam, sigma2, r_var, r_max, theta, lo, a, per_coordinate):
+def _growth_floor(ell, weight, s0, rho_lam, sigma2, r_low, r_max, theta, lo, a, per_coordinate):
     """A lower bound of P(m) for every m ≥ a > lo, O(d), from each coordinate's P_g(lo).
 
     P_g(m) = ℓ_g([m]_q² s0_g + Σ_{j≤m−2} [m−1−j]_q² k_{j,g}), kicks k_{j,g} = ρλ_g(λ_g s_{j,g} + r_j + σ²).
-    After lo the kicks are ≥ ρλ_g(σ² + ``r_var``) (the variance part of the last-iterate risk at lo,
-    which never decreases).
+    Between lo and a the kicks are ≥ ρλ_g(σ² + ``r_low``), ``r_low`` a lower bound of the last-iterate
+    risk on [lo, a] (:func:`_last_bound`).
 
     * q ≥ 0: every piece grows with m. The mean part is exact; each old kick's weight [n]_q² grows to
       [n + Δ]_q² ≥ (1 + f)[n]_q², f = 2u + u², u = q^L[Δ]_q/[L]_q (n ≤ L = lo − 1, Δ = a − lo); the new
@@ -301,7 +301,7 @@ def _growth_floor(ell, weight, s0, rho_lam, sigma2, r_var, r_max, theta, lo, a, 
             low_w, high_w = ((1.0 - tail) / th) ** 2, ((1.0 + tail) / th) ** 2
             k_max = rho_lam[g] * (r_max * (1.0 + 1.0 / weight[g]) + sigma2)
             old = max(0.0, per_coordinate[g] / ell[g] - s0[g] - min(recent, last) * k_max) / high_w
-            new = max(0.0, span - recent - 1.0) * rho_lam[g] * (sigma2 + r_var)
+            new = max(0.0, span - recent - 1.0) * rho_lam[g] * (sigma2 + r_low)
             mean = s0[g] * (low_w if a > recent else _kept_share(th))
             total += max(_kept_share(th) * per_coordinate[g], ell[g] * (mean + low_w * (old + new)))
             continue
@@ -312,7 +312,7 @@ def _growth_floor(ell, weight, s0, rho_lam, sigma2, r_var, r_max, theta, lo, a, 
             u = power(th, last) * geometric(th, span) / geometric(th, last)
             grow = 2.0 * u + u * u
         total += (ell[g] * s0[g] * geometric(th, a) ** 2 + (1.0 + grow) * kicks_lo
-                  + ell[g] * rho_lam[g] * (sigma2 + r_var) * _squares_floor(th, span))
+                  + ell[g] * rho_lam[g] * (sigma2 + r_low) * _squares_floor(th, span))
     return total * (1.0 - 1e-12)
 
 
@@ -336,11 +336,11 @@ def _first_averaged_crossing(vectors, rates, z, theta, b, c, zb, zc, ell, weight
         evaluations += 1
         if (p_b + p_v) / (m * m) <= target:
             return m, evaluations
-        r_var = _last_terms(zeros, zc, rates, m)
         r_max = _last_bound(zb, zc, rates, max(0.0, m - _RECENT), m, True)
         a = m + 1.0
         for _ in range(64):  # cheap O(d) extensions of the certificate before the next exact evaluation
-            floor_p = _growth_floor(ell, weight, s0, rho_lam, sigma2, r_var, r_max, theta, m, a, shares)
+            r_low = _last_bound(zb, zc, rates, m, a, False)  # the last-iterate risk, bounded below on [m, a]
+            floor_p = _growth_floor(ell, weight, s0, rho_lam, sigma2, r_low, r_max, theta, m, a, shares)
             reach = math.floor(math.sqrt(floor_p / (target * safety)))
             while reach * reach * target * safety >= floor_p and reach > 0.0:
                 reach -= 1.0
