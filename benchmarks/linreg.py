@@ -11,7 +11,8 @@
 3. Exact engine (the recursion) vs the same recursion as whole-array NumPy operations per step,
    d = 1000, n = 4096; and its time per coordinate-step across (d, n) (O(1) work).
 4. The spectral exact engine vs the recursion at d = 1000, n = 2^20 (target: >= 100x), and its time at
-   n = 2^10..2^40 (target: flat, the slowest within 1.5x of the fastest).
+   n = 2^10..2^40 (target: flat, the slowest within 1.5x of the fastest); then where "auto" switches
+   engines (SPECTRAL_FROM): recursion / spectral for one risk and for one first passage across n/d.
 5. B*(D) over 12 data sizes up to 196608 (a = 1.5, b = 2.5, d = 1000, cold: no cache) with the engines chosen
    by cost against the recursion alone (``--skip-cbs`` leaves it out: two runs of about a minute each).
 All timings but 5 (the default workers) are single-threaded, one replicate per call.
@@ -23,7 +24,8 @@ import time
 import numpy as np
 
 from batchlab.sim._numba import jit
-from batchlab.sim.linreg import LinRegProblem, exact_risk, measure_cbs_scaling
+from batchlab.sim.linreg import LinRegProblem, exact_risk, final_risk, measure_cbs_scaling, spectral_map, steps_to
+from batchlab.sim.linreg._engines import SPECTRAL_FROM
 from batchlab.sim.linreg._montecarlo import naive_replicate, suffstat_replicate
 from batchlab.sim.linreg._problem import tail_start
 
@@ -155,6 +157,25 @@ def main():
     times = {k: median_time(lambda: risk(2**k, "spectral"), repeats) for k in (10, 20, 30, 40)}
     print("   spectral: " + ", ".join(f"n = 2^{k}: {t * 1e3:.1f} ms" for k, t in times.items())
           + f";  slowest / fastest = {max(times.values()) / min(times.values()):.2f}")
+    print(f"   break-even (auto switches at n = {SPECTRAL_FROM['risk']}d for a risk, "
+          f"{SPECTRAL_FROM['first_passage']}d for a first passage): recursion / spectral")
+    for dim in (300, 1000):
+        p = LinRegProblem.power_law(1.5, 2.5, dim)
+        rate = 0.3 * p.stability_limit(batch)
+        ratios = []
+        for multiple in (8, 16, 32):
+            n = multiple * dim
+            t = {m: median_time(lambda: final_risk(p, lr=rate, batch=batch, steps=n, method=m), repeats)
+                 for m in ("recursion", "spectral")}
+            ratios.append(f"risk n = {multiple}d: {t['recursion'] / t['spectral']:.2f}")
+        for multiple in (64, 256, 1024):
+            n = multiple * dim
+            target = sum(spectral_map(p, lr=rate, batch=batch).averaged(n))  # crossed at step n
+            t = {m: median_time(lambda: steps_to(p, lr=rate, batch=batch, target=target, max_steps=2 * n,
+                                                 method=m), max(1, repeats // 2))
+                 for m in ("recursion", "spectral")}
+            ratios.append(f"passage n = {multiple}d: {t['recursion'] / t['spectral']:.2f}")
+        print(f"   d = {dim:4d}: " + ", ".join(ratios))
 
     if not options.skip_cbs:
         print("5. B*(D), a = 1.5, b = 2.5, d = 1000, D = 3*2^5..3*2^16 (12 sizes), no cache, default workers")

@@ -22,7 +22,8 @@ from batchlab.sim.linreg._spectral import SpectralMap, spectral_map
 from batchlab.sim.targets import steps_to_target
 
 METHODS = ("auto", "spectral", "recursion")
-# n/d above which "auto" takes the spectral engine, per measurement (benchmarks/linreg.py, d = 300 and 1000):
+# n/d above which "auto" takes the spectral engine, per measurement (benchmarks/linreg.py part 4's break-even,
+# d = 300 and 1000):
 # one risk at step n costs the recursion ~1.2 ns·n·d and the spectral engine ~27 ns·d² (eigensystem and one
 # O(d²) sum), even at n ≈ 24d; a first passage costs the spectral engine 15–30 O(d²) sums where the
 # recursion stops at the crossing: even at n ≈ 160d.
