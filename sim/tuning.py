@@ -16,6 +16,10 @@ So pruning changes neither the optimum nor the flat range, only the cost. The gr
 coarse to fine (:func:`coarse_to_fine`: its middle, then the middles of the halves, ...), so that
 a good value, and with it a tight cap, comes early: visited from one end, a steps-to-target
 search ran its hopeless smallest learning rates to the step limit before anything had capped them.
+
+Several criteria on one grid (the risk after D/B steps for every data size D at one batch size B) are tuned
+together by :func:`minimize_jointly`: one joint evaluation per grid point gives every criterion's value (one run
+serves every step count), then each is refined alone. The answers are those of tuning each criterion alone.
 """
 
 import math
@@ -99,12 +103,8 @@ def minimize_log(criterion, low: float, high: float, *, grid: int = 12, xtol: fl
     ``xtol`` is the refinement's absolute tolerance in ln x (0.01: x to about 1%).
     Deterministic: the same criterion gives the same evaluations in the same order.
     """
-    low = errors.real("low", low, gt=0)
-    high = errors.real("high", high, gt=low)
-    grid = errors.integer("grid", grid, ge=3)
-    errors.fits_in_memory("grid", grid, 4 * 8 * grid)  # the grid, its values and their sorted copies
-    return minimize_on_grid(criterion, np.exp(np.linspace(math.log(low), math.log(high), grid)), xtol=xtol,
-                            flat_tol=flat_tol)
+    return minimize_log_jointly(_alone(criterion), [criterion], low, high, grid=grid, xtol=xtol,
+                                flat_tol=flat_tol)[0]
 
 
 def minimize_on_grid(criterion, points, *, refine: bool = True, xtol: float = 0.01, flat_tol: float = 0.01) -> Tuned:
@@ -112,55 +112,110 @@ def minimize_on_grid(criterion, points, *, refine: bool = True, xtol: float = 0.
 
     Without refinement the optimum is the first best grid point, as a plain grid search reports it.
     """
+    return minimize_jointly(_alone(criterion), [criterion], points, refine=refine, xtol=xtol, flat_tol=flat_tol)[0]
+
+
+def _alone(criterion):
+    """One criterion as a joint criterion of one: ``joint(x, caps)`` → [criterion(x, caps[0])]."""
+    return lambda x, caps: [criterion(x, caps[0])]
+
+
+def minimize_log_jointly(joint, criteria, low: float, high: float, *, grid: int = 12, xtol: float = 0.01,
+                         flat_tol: float = 0.01) -> list[Tuned]:
+    """:func:`minimize_log` for each of ``criteria`` on one grid, evaluated by ``joint`` (:func:`minimize_jointly`)."""
+    low = errors.real("low", low, gt=0)
+    high = errors.real("high", high, gt=low)
+    grid = errors.integer("grid", grid, ge=3)
+    errors.fits_in_memory("grid", grid, 4 * 8 * grid)  # the grid, its values and their sorted copies
+    return minimize_jointly(joint, criteria, np.exp(np.linspace(math.log(low), math.log(high), grid)), xtol=xtol,
+                            flat_tol=flat_tol)
+
+
+class _Search:
+    """One criterion's evaluations: ``seen`` maps x to its value, ``pruned`` holds the x whose value was capped."""
+
+    def __init__(self, criterion, flat_tol, progress):
+        self.criterion, self.flat_tol, self.progress = criterion, flat_tol, progress
+        self.seen, self.pruned = {}, set()
+
+    def cap(self) -> float:
+        """(1 + flat_tol)·(best value so far): a grid value above it cannot be the argmin or bound the flat range."""
+        return (1.0 + self.flat_tol) * min(self.seen.values(), default=math.inf)
+
+    def record(self, x, value, cap):
+        self.seen[x] = value if value == value else math.inf  # NaN never wins
+        if math.isinf(self.seen[x]) and math.isfinite(cap):
+            self.pruned.add(x)
+
+    def evaluate(self, x):
+        """The criterion at x, uncapped (Brent's path depends on the values it sees)."""
+        if x not in self.seen:
+            self.record(x, float(self.criterion(x, math.inf)), math.inf)
+            self.progress.total += 1
+            self.progress.update()
+        return self.seen[x]
+
+    def refine(self, points, xtol):
+        """Bounded Brent in ln x between the neighbours of the best grid point."""
+        grid_values = np.array([self.seen[float(x)] for x in points])
+        k = int(np.argmin(grid_values))
+        if not math.isfinite(grid_values[k]):
+            return
+        logs = np.log(points)
+        bounds = (float(logs[max(k - 1, 0)]), float(logs[min(k + 1, logs.size - 1)]))
+        # Brent's parabolic step is nan next to an inf value; it then falls back to a golden-section
+        # step, which is the right move, so the arithmetic warnings are expected and silenced.
+        with np.errstate(invalid="ignore", over="ignore"):
+            minimize_scalar(lambda log_x: self.evaluate(math.exp(log_x)), bounds=bounds, method="bounded",
+                            options={"xatol": xtol})
+
+    def tuned(self, low, high, xtol) -> Tuned:
+        """The optimum and its flat range, the (at most two) pruned points bounding it evaluated again uncapped."""
+        points = np.array(sorted(self.seen))
+        values = np.array([self.seen[x] for x in points])
+        best = int(np.argmin(values))
+        value = float(values[best])
+        if not math.isfinite(value):
+            return Tuned(None, math.inf, points, values, None, self.flat_tol, False)
+        threshold = (1.0 + self.flat_tol) * value
+
+        def uncapped(k):  # the exact value of evaluated point k, computing it again if it was pruned
+            x = float(points[k])
+            if x in self.pruned:
+                exact = float(self.criterion(x, math.inf))
+                values[k] = self.seen[x] = exact if exact == exact else math.inf
+                self.pruned.discard(x)
+            return values[k]
+
+        flat = tuple(_flat_edge(points, values, best, threshold, step, uncapped) for step in (-1, +1))
+        edge = (abs(math.log(points[best]) - math.log(low)) <= xtol
+                or abs(math.log(points[best]) - math.log(high)) <= xtol)
+        return Tuned(float(points[best]), value, points, values, flat, self.flat_tol, edge)
+
+
+def minimize_jointly(joint, criteria, points, *, refine: bool = True, xtol: float = 0.01,
+                     flat_tol: float = 0.01) -> list[Tuned]:
+    """:func:`minimize_on_grid` for each of ``criteria`` over the same ``points``, the grid evaluated jointly.
+
+    ``joint(x, caps)`` returns every criterion's value at x (the j-th may be inf above ``caps[j]``), as the
+    criteria would one by one but cheaper where they share work: the risks after several step counts
+    from one run, say. The refinement and the flat ranges' re-evaluations call each criterion alone.
+    Each answer is the one :func:`minimize_on_grid` gives for its criterion, whatever the others are.
+    """
     points_in = errors.vector("points", points, positive=True)
     if points_in.size < 2 or np.any(np.diff(points_in) <= 0):
         raise errors.InvalidParameter("points", "at least two increasing values", list(points_in[:5]))
     flat_tol = errors.real("flat_tol", flat_tol, gt=0)
     low, high = float(points_in[0]), float(points_in[-1])
-    seen, pruned = {}, set()
-    progress = bar(total=points_in.size, desc="tune")  # the grid's evaluations; Brent's extend it
-
-    def evaluate(x, capped=False):
-        if x not in seen:
-            cap = (1.0 + flat_tol) * min(seen.values(), default=math.inf) if capped else math.inf
-            value = float(criterion(x, cap))
-            seen[x] = value if value == value else math.inf  # NaN never wins
-            if math.isinf(seen[x]) and math.isfinite(cap):
-                pruned.add(x)
-            if progress.n >= progress.total:
-                progress.total += 1
-            progress.update()
-        return seen[x]
-
-    with progress:
+    with bar(total=points_in.size, desc="tune") as progress:  # the grid's evaluations; Brent's extend it
+        searches = [_Search(criterion, flat_tol, progress) for criterion in criteria]
         for k in coarse_to_fine(points_in.size):
-            evaluate(float(points_in[k]), capped=True)
-        grid_values = np.array([seen[float(x)] for x in points_in])
-        k = int(np.argmin(grid_values))
-        logs = np.log(points_in)
-        if refine and math.isfinite(grid_values[k]):
-            bounds = (float(logs[max(k - 1, 0)]), float(logs[min(k + 1, logs.size - 1)]))
-            # Brent's parabolic step is nan next to an inf value; it then falls back to a golden-section
-            # step, which is the right move, so the arithmetic warnings are expected and silenced.
-            with np.errstate(invalid="ignore", over="ignore"):
-                minimize_scalar(lambda log_x: evaluate(math.exp(log_x)), bounds=bounds, method="bounded",
-                                options={"xatol": xtol})
-    points = np.array(sorted(seen))
-    values = np.array([seen[x] for x in points])
-    best = int(np.argmin(values))
-    value = float(values[best])
-    if not math.isfinite(value):
-        return Tuned(None, math.inf, points, values, None, flat_tol, False)
-    threshold = (1.0 + flat_tol) * value
-
-    def uncapped(k):  # the exact value of evaluated point k, computing it again if it was pruned
-        x = float(points[k])
-        if x in pruned:
-            value = float(criterion(x, math.inf))
-            values[k] = seen[x] = value if value == value else math.inf
-            pruned.discard(x)
-        return values[k]
-
-    flat = tuple(_flat_edge(points, values, best, threshold, step, uncapped) for step in (-1, +1))
-    edge = abs(math.log(points[best]) - math.log(low)) <= xtol or abs(math.log(points[best]) - math.log(high)) <= xtol
-    return Tuned(float(points[best]), value, points, values, flat, flat_tol, edge)
+            x = float(points_in[k])
+            caps = [search.cap() for search in searches]
+            for search, value, cap in zip(searches, joint(x, caps), caps, strict=True):
+                search.record(x, float(value), cap)
+            progress.update()
+        for search in searches:
+            if refine:
+                search.refine(points_in, xtol)
+        return [search.tuned(low, high, xtol) for search in searches]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from batchlab.sim.errors import InvalidParameter
 from batchlab.sim.targets import steps_to_target
-from batchlab.sim.tuning import coarse_to_fine, minimize_log
+from batchlab.sim.tuning import coarse_to_fine, minimize_log, minimize_log_jointly
 
 
 def test_first_crossing_is_found_in_a_non_monotone_path():
@@ -67,6 +67,31 @@ def test_pruning_cap_never_changes_the_answer(log_center, width, grid):
 
     a, b = minimize_log(full, 1e-3, 1.0, grid=grid), minimize_log(pruned, 1e-3, 1.0, grid=grid)
     assert a.argmin == b.argmin and a.value == b.value and a.flat_range == pytest.approx(b.flat_range)
+
+
+@given(st.lists(st.tuples(st.floats(-6.5, 0.5), st.floats(0.05, 3.0)), min_size=1, max_size=4), st.integers(3, 30))
+def test_joint_tuning_gives_each_criterion_its_own_answer(shapes, grid):
+    """Criteria tuned on one grid by a joint evaluation (capped per criterion) = each tuned alone; and the joint
+    evaluation is called once per grid point, whatever the number of criteria."""
+    def criterion(center, width):
+        def value(x, cap):
+            v = 100.0 * (1.0 + ((math.log(x) - center) / width) ** 2)
+            return v if v <= cap else math.inf
+        return value
+
+    criteria = [criterion(*shape) for shape in shapes]
+    calls = []
+
+    def joint(x, caps):
+        calls.append(x)
+        return [c(x, cap) for c, cap in zip(criteria, caps)]
+
+    together = minimize_log_jointly(joint, criteria, 1e-3, 1.0, grid=grid)
+    assert len(calls) == grid
+    for tuned, c in zip(together, criteria):
+        alone = minimize_log(c, 1e-3, 1.0, grid=grid)
+        assert (tuned.argmin, tuned.value, tuned.flat_range) == (alone.argmin, alone.value, alone.flat_range)
+        assert list(tuned.points) == list(alone.points)
 
 
 @given(st.integers(1, 300))
