@@ -13,13 +13,19 @@ from batchlab.sim.linreg import (
     corollary8_batches,
     default_batches,
     exact_risk,
+    final_risk,
+    final_risks,
     local_slopes,
     measure_cbs,
     measure_corollary8,
     risk_path,
     slope_convergence,
+    steps_to,
+    steps_to_each,
     tuned_risk,
+    tuned_risks,
     tuned_steps,
+    tuned_steps_each,
 )
 from batchlab.theory import gaussian_moments as gm
 from batchlab.theory.linreg import cbs_exponent, gradient_noise_scales, ms_stability_limit
@@ -46,6 +52,54 @@ def test_risk_path_is_the_exact_engine_and_stops_at_the_first_crossing():
     assert never.reached_at is None and never.steps_run == 50
     blown = risk_path(PROBLEM, lr=3 * full.lr_max, batch=4, steps=5000)
     assert blown.diverged and blown.diverged_at == blown.steps_run < 5000
+
+
+def test_a_run_with_several_targets_stops_once_each_is_reached_or_past_its_limit():
+    full = risk_path(PROBLEM, lr=0.4, batch=4, steps=300)
+    high, low = (math.sqrt(full.averaged[k] * full.averaged[k + 1]) for k in (59, 199))
+    both = risk_path(PROBLEM, lr=0.4, batch=4, steps=300, stop_below=[low, high])
+    assert both.steps_run == both.reached_at == 201  # averaged[k] is step k + 1's
+    early = risk_path(PROBLEM, lr=0.4, batch=4, steps=300, stop_below=[low, high], stop_after=[90, 300])
+    assert early.steps_run == 90 and early.reached_at is None  # the high target at step 61, the low given up at 90
+    with pytest.raises(InvalidParameter, match="^stop_after: must be one limit"):
+        risk_path(PROBLEM, lr=0.4, batch=4, steps=300, stop_below=[low, high], stop_after=[400, 300])
+
+
+@pytest.mark.parametrize("iterate", ["averaged", "last"])
+@pytest.mark.parametrize("method", ["auto", "recursion"])
+def test_joint_evaluations_are_each_evaluation_alone(iterate, method):
+    """final_risks / steps_to_each (one run for several step counts or targets) give exactly the values of
+    final_risk / steps_to one by one: with "auto" the largest counts go to the spectral engine (n ≥ 24d for a
+    risk, 160d for a passage) and the rest to one recursion run; stable, unstable and beyond-reach cases."""
+    dim = PROBLEM.dim
+    steps = [1, 50, 300, 25 * dim]
+    for lr in (0.4, 0.999 * PROBLEM.stability_limit(4), 3.0 * PROBLEM.stability_limit(4)):
+        kw = dict(lr=lr, batch=4, iterate=iterate, method=method)
+        assert final_risks(PROBLEM, steps=steps, **kw) == [final_risk(PROBLEM, steps=n, **kw) for n in steps]
+        path = risk_path(PROBLEM, lr=lr, batch=4, steps=300, iterate=iterate)
+        losses = path.averaged if iterate == "averaged" else path.last[1:]
+        crossings = [math.sqrt(losses[k] * losses[k + 1]) if k + 1 < losses.size else 1.0 for k in (10, 120, 250)]
+        targets = crossings + [1e-9, 10.0 * PROBLEM.initial_risk, crossings[0]]
+        limits = [200, 400, 161 * dim, 300, 50, 5]
+        alone = [steps_to(PROBLEM, target=t, max_steps=n, **kw) for t, n in zip(targets, limits)]
+        assert steps_to_each(PROBLEM, targets=targets, limits=limits, **kw) == alone
+        if lr == 0.4:  # every kind of answer is among them
+            assert all(math.isfinite(v) for v in alone[:3]) and math.isinf(alone[3]) and math.isinf(alone[5])
+            assert alone[4] == (0.0 if iterate == "last" else 1.0)
+
+
+def test_joint_tuning_at_several_data_sizes_is_each_tuning_alone():
+    batch, sizes = 4, [400, 1600, 6400]
+    together = tuned_risks(PROBLEM, batch=batch, samples=sizes)
+    for d, tuned in zip(sizes, together):
+        alone = tuned_risk(PROBLEM, batch=batch, samples=d)
+        assert (tuned.argmin, tuned.value, tuned.flat_range) == (alone.argmin, alone.value, alone.flat_range)
+    targets, max_steps = [t.value * 1.05 for t in together], [200, 800, 3200]
+    passages = tuned_steps_each(PROBLEM, batch=batch, targets=targets, max_steps=max_steps)
+    for t, n, tuned in zip(targets, max_steps, passages):
+        alone = tuned_steps(PROBLEM, batch=batch, target=t, max_steps=n)
+        assert tuned.found and (tuned.argmin, tuned.value, tuned.flat_range) == (alone.argmin, alone.value,
+                                                                                  alone.flat_range)
 
 
 def test_second_moments_of_the_final_iterate_give_its_risk():

@@ -21,9 +21,11 @@ from batchlab.sim.linreg._cbs import (
                               measure_cbs,
                               measure_cbs_scaling,
                               tuned_risk,
+                              tuned_risks,
                               tuned_steps,
+                              tuned_steps_each,
 )
-from batchlab.sim.linreg._engines import METHODS, exact_risk, final_risk, steps_to
+from batchlab.sim.linreg._engines import METHODS, exact_risk, final_risk, final_risks, steps_to, steps_to_each
 from batchlab.sim.linreg._exact import ExactRisk, RiskPath, risk_path
 from batchlab.sim.linreg._montecarlo import MonteCarloRisk, Replicates, monte_carlo_risk
 from batchlab.sim.linreg._problem import BLOWUP_FACTOR, LinRegProblem, one_pass_steps
@@ -33,6 +35,7 @@ from batchlab.theory.linreg import cbs_exponent, ms_stability_limit  # the theor
 __all__ = ["BLOWUP_FACTOR", "cbs_exponent", "ms_stability_limit", "CBSMeasurement", "CBSScaling", "DEFINITIONS",
            "ExactRisk", "LinRegProblem", "LrSearch", "METHODS", "MonteCarloRisk", "Replicates", "RiskPath",
            "SlopeConvergence", "SpectralMap", "corollary8_batches", "default_batches", "exact_risk", "final_risk",
-           "local_slopes", "measure_cbs", "measure_cbs_scaling", "measure_corollary8", "monte_carlo_risk",
-           "one_pass_steps", "risk_path", "slope_convergence", "spectral_map", "steps_to", "tuned_risk",
-           "tuned_steps"]
+           "final_risks", "local_slopes", "measure_cbs", "measure_cbs_scaling", "measure_corollary8",
+           "monte_carlo_risk", "one_pass_steps", "risk_path", "slope_convergence", "spectral_map", "steps_to",
+           "steps_to_each",
+           "tuned_risk", "tuned_risks", "tuned_steps", "tuned_steps_each"]

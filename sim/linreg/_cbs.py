@@ -12,7 +12,10 @@ At one data size D, on a grid of batch sizes B (each dividing D):
    fitted-form B* (α = 1 and fitted α), the SFO B* = argmin B·f(B), and McCandlish's B_noise and B_simple at the
    end of the run that attains R_opt.
 
-Each (D, B) tuning is one task of a :func:`batchlab.sim.sweep.sweep`: parallel, cached on disk, resumable.
+Each batch size's tunings, at every D whose grid holds it, are one task of a :func:`batchlab.sim.sweep.sweep`
+(parallel, cached on disk, resumable): its learning-rate grid (fractions of γ_max(B)) is the same for every D, so one
+run per grid point serves them all (:func:`batchlab.sim.tuning.minimize_jointly`; each D's answer is the one its own
+tuning gives).
 Steps count the paper's way: after m steps the output is w̄_m = (1/m)Σ_{t<m} w_t (w_n for
 ``iterate="last"``); f(B) is the fractional crossing of :func:`batchlab.sim.targets.steps_to_target`.
 """
@@ -35,11 +38,18 @@ from batchlab.sim.critical_batch import (
     loglog_slope,
     refine_on_integers,
 )
-from batchlab.sim.linreg._engines import check_method, final_moments, final_risk, steps_to
+from batchlab.sim.linreg._engines import (
+    check_method,
+    final_moments,
+    final_risk,
+    final_risks,
+    steps_to,
+    steps_to_each,
+)
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
 from batchlab.sim.parallel import Workers
 from batchlab.sim.sweep import DEFAULT, column, sweep
-from batchlab.sim.tuning import Tuned, minimize_log
+from batchlab.sim.tuning import Tuned, minimize_log_jointly
 from batchlab.theory.linreg import cbs_exponent, gradient_noise_scales
 
 ITERATES = ("averaged", "last")
@@ -62,10 +72,11 @@ class LrSearch(JSONResult):
         errors.real("xtol", self.xtol, gt=0)
         errors.real("flat_tol", self.flat_tol, gt=0)
 
-    def tune(self, criterion, problem: LinRegProblem, batch: int) -> Tuned:
+    def tune(self, joint, criteria, problem: LinRegProblem, batch: int) -> list[Tuned]:
+        """Each criterion(γ, cap) minimised over the range, the grid evaluated by ``joint`` (γ, caps)."""
         limit = problem.stability_limit(batch)
-        return minimize_log(criterion, self.low * limit, self.high * limit, grid=self.grid, xtol=self.xtol,
-                            flat_tol=self.flat_tol)
+        return minimize_log_jointly(joint, criteria, self.low * limit, self.high * limit, grid=self.grid,
+                                    xtol=self.xtol, flat_tol=self.flat_tol)
 
 
 def tuned_risk(problem: LinRegProblem, *, batch: int, samples: int, search: LrSearch = LrSearch(),
@@ -74,25 +85,48 @@ def tuned_risk(problem: LinRegProblem, *, batch: int, samples: int, search: LrSe
 
     ``method``: the exact engine, "auto", "spectral" or "recursion" (:mod:`._engines`).
     """
-    steps = one_pass_steps(batch, samples)
+    return tuned_risks(problem, batch=batch, samples=[samples], search=search, iterate=iterate, method=method)[0]
 
-    def criterion(lr, cap):
-        return final_risk(problem, lr=lr, batch=batch, steps=steps, iterate=iterate, method=method)
 
-    return search.tune(criterion, problem, batch)
+def tuned_risks(problem: LinRegProblem, *, batch: int, samples, search: LrSearch = LrSearch(),
+                iterate: str = "averaged", method: str = "auto") -> list[Tuned]:
+    """:func:`tuned_risk` at each data size in ``samples``, the γ grid's risks at every D from one run per γ."""
+    steps = [one_pass_steps(batch, d) for d in samples]
+
+    def joint(lr, caps):
+        return final_risks(problem, lr=lr, batch=batch, steps=steps, iterate=iterate, method=method)
+
+    def criterion(n):
+        return lambda lr, cap: final_risk(problem, lr=lr, batch=batch, steps=n, iterate=iterate, method=method)
+
+    return search.tune(joint, [criterion(n) for n in steps], problem, batch)
 
 
 def tuned_steps(problem: LinRegProblem, *, batch: int, target: float, max_steps: int,
                 search: LrSearch = LrSearch(), iterate: str = "averaged", method: str = "auto") -> Tuned:
     """Min over γ of the (fractional) steps to reach ``target``; inf where it takes over ``max_steps``."""
-    target = errors.real("target", target, gt=0)
-    max_steps = errors.integer("max_steps", max_steps)
+    return tuned_steps_each(problem, batch=batch, targets=[target], max_steps=[max_steps], search=search,
+                            iterate=iterate, method=method)[0]
 
-    def criterion(lr, cap):
-        limit = max_steps if math.isinf(cap) else min(max_steps, math.ceil(cap) + 1)
-        return steps_to(problem, lr=lr, batch=batch, target=target, max_steps=limit, iterate=iterate, method=method)
 
-    return search.tune(criterion, problem, batch)
+def tuned_steps_each(problem: LinRegProblem, *, batch: int, targets, max_steps, search: LrSearch = LrSearch(),
+                     iterate: str = "averaged", method: str = "auto") -> list[Tuned]:
+    """:func:`tuned_steps` for each (``targets[j]``, ``max_steps[j]``), the γ grid's passages from one run per γ."""
+    targets = [errors.real("targets", t, gt=0) for t in targets]
+    max_steps = [errors.integer("max_steps", n) for n in max_steps]
+
+    def limit(j, cap):  # a passage beyond the cap is only known to exceed it
+        return max_steps[j] if math.isinf(cap) else min(max_steps[j], math.ceil(cap) + 1)
+
+    def joint(lr, caps):
+        return steps_to_each(problem, lr=lr, batch=batch, targets=targets,
+                             limits=[limit(j, cap) for j, cap in enumerate(caps)], iterate=iterate, method=method)
+
+    def criterion(j):
+        return lambda lr, cap: steps_to(problem, lr=lr, batch=batch, target=targets[j], max_steps=limit(j, cap),
+                                        iterate=iterate, method=method)
+
+    return search.tune(joint, [criterion(j) for j in range(len(targets))], problem, batch)
 
 
 def _tuned_record(tuned: Tuned) -> dict:
@@ -102,25 +136,47 @@ def _tuned_record(tuned: Tuned) -> dict:
             "evaluations": tuned.evaluations}
 
 
-def risk_task(problem: dict, batch: int, samples: int, search: dict, iterate: str, method: str) -> dict:
-    """Sweep task: :func:`tuned_risk` for one (D, B), and McCandlish's scales at the end of its best run, as JSON."""
+def risk_task(problem: dict, batch: int, samples: list, search: dict, iterate: str, method: str) -> list:
+    """Sweep task: :func:`tuned_risks` for one B at each D, with McCandlish's scales at the end of each best run."""
     problem = LinRegProblem.from_spec(problem)
-    tuned = tuned_risk(problem, batch=batch, samples=samples, search=LrSearch(**search), iterate=iterate,
-                       method=method)
-    record = _tuned_record(tuned)
-    record["b_simple"] = record["b_noise"] = None
-    if tuned.found:
-        moments = final_moments(problem, lr=tuned.argmin, batch=batch, steps=samples // batch, method=method)
-        record["b_simple"], record["b_noise"] = gradient_noise_scales(problem.eigenvalues, moments, problem.sigma,
-                                                                      problem.weights)
-    return record
+    records = []
+    for d, tuned in zip(samples, tuned_risks(problem, batch=batch, samples=samples, search=LrSearch(**search),
+                                             iterate=iterate, method=method)):
+        record = _tuned_record(tuned)
+        record["b_simple"] = record["b_noise"] = None
+        if tuned.found:
+            moments = final_moments(problem, lr=tuned.argmin, batch=batch, steps=d // batch, method=method)
+            record["b_simple"], record["b_noise"] = gradient_noise_scales(problem.eigenvalues, moments,
+                                                                          problem.sigma, problem.weights)
+        records.append(record)
+    return records
 
 
-def steps_task(problem: dict, batch: int, target: float, max_steps: int, search: dict, iterate: str,
-               method: str) -> dict:
-    """Sweep task: :func:`tuned_steps` for one (B, target), as JSON."""
-    return _tuned_record(tuned_steps(LinRegProblem.from_spec(problem), batch=batch, target=target,
-                                     max_steps=max_steps, search=LrSearch(**search), iterate=iterate, method=method))
+def steps_task(problem: dict, batch: int, targets: list, max_steps: list, search: dict, iterate: str,
+               method: str) -> list:
+    """Sweep task: :func:`tuned_steps_each` for one B and its (target, max_steps) pairs, as JSON."""
+    return [_tuned_record(t) for t in tuned_steps_each(LinRegProblem.from_spec(problem), batch=batch, targets=targets,
+                                                        max_steps=max_steps, search=LrSearch(**search),
+                                                        iterate=iterate, method=method)]
+
+
+def _per_batch(task, requests, fields, cache, workers, desc, on_result, **common) -> list:
+    """``task`` once per distinct batch size among ``requests``, (i, B) pairs: one record per request, in order.
+
+    i is a data size's index; each task gets, per name in ``fields``, the list of ``fields[name](i, B)`` over
+    its batch size's requests.
+    """
+    groups = {}
+    for k, (i, b) in enumerate(requests):
+        groups.setdefault(b, []).append(k)
+    configs = [dict(common, batch=b, **{name: [value(*requests[k]) for k in ks] for name, value in fields.items()})
+               for b, ks in groups.items()]
+    records = [None] * len(requests)
+    for ks, results in zip(groups.values(), sweep(task, configs, cache=cache, workers=workers, desc=desc,
+                                                  on_result=on_result), strict=True):
+        for k, record in zip(ks, results, strict=True):
+            records[k] = record
+    return records
 
 
 def default_batches(samples: int) -> list[int]:
@@ -254,11 +310,10 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
         grids.append(sorted(set(grid)))
     if target is not None:
         target = errors.real("target", target, gt=0)
-    spec, knobs = problem.spec, asdict(search)
-    phase1 = [dict(problem=spec, batch=b, samples=d, search=knobs, iterate=iterate, method=method)
-              for d, grid in zip(data_sizes, grids) for b in grid]
-    risks = iter(sweep(risk_task, phase1, cache=cache, workers=workers, desc="tune lr: risk at D",
-                       on_result=on_result))
+    common = dict(problem=problem.spec, search=asdict(search), iterate=iterate, method=method)
+    on_grid = [(i, b) for i, grid in enumerate(grids) for b in grid]
+    risks = iter(_per_batch(risk_task, on_grid, {"samples": lambda i, b: data_sizes[i]}, cache, workers,
+                            "tune lr: risk at D", on_result, **common))
     risk_records = [[next(risks) for _ in grid] for grid in grids]
     targets = []
     for records in risk_records:
@@ -266,16 +321,15 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
         if not np.any(np.isfinite(values)):
             raise errors.InvalidParameter("batches", "a grid where some batch size has a stable learning rate", "none")
         targets.append(float(np.nanmin(values)) if target is None else target)
-    phase2 = [dict(problem=spec, batch=b, target=t, max_steps=max(1, math.floor(max_overhead * d / b)), search=knobs,
-                   iterate=iterate, method=method) for d, grid, t in zip(data_sizes, grids, targets) for b in grid]
-    steps = iter(sweep(steps_task, phase2, cache=cache, workers=workers, desc="tune lr: steps to target",
-                       on_result=on_result))
+    passages = {"targets": lambda i, b: targets[i],
+                "max_steps": lambda i, b: max(1, math.floor(max_overhead * data_sizes[i] / b))}
+    steps = iter(_per_batch(steps_task, on_grid, passages, cache, workers, "tune lr: steps to target", on_result,
+                            **common))
     steps_records = [[next(steps) for _ in grid] for grid in grids]
 
     def steps_at(requests):  # f(B) at integer B between grid points, tuned as on the grid: one sweep per round
-        configs = [dict(problem=spec, batch=b, target=targets[i], search=knobs, iterate=iterate, method=method,
-                        max_steps=max(1, math.floor(max_overhead * data_sizes[i] / b))) for i, b in requests]
-        return list(column(sweep(steps_task, configs, cache=cache, workers=workers, desc="refine B* on integers")))
+        return list(column(_per_batch(steps_task, requests, passages, cache, workers, "refine B* on integers",
+                                      None, **common)))
 
     papers = refine_on_integers([definition3(grid, column(r), column(s), overhead=overhead)
                                  for grid, r, s in zip(grids, risk_records, steps_records)], steps_at)

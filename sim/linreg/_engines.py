@@ -39,10 +39,16 @@ def check_method(method: str) -> str:
     return method
 
 
+def _wants_map(problem: LinRegProblem, steps: int, method: str, measurement: str) -> bool:
+    """Whether ``method`` asks for the spectral engine at ``steps`` (or "auto" finds it the faster there)."""
+    return check_method(method) == "spectral" or (
+        method == "auto" and steps >= SPECTRAL_FROM[measurement] * problem.dim)
+
+
 def _map_or_none(problem: LinRegProblem, lr: float, batch: int, steps: int, method: str,
                  measurement: str) -> SpectralMap | None:
     """The spectral map where ``method`` asks for it (or "auto" finds it faster), else None for the recursion."""
-    if check_method(method) == "recursion" or (method == "auto" and steps < SPECTRAL_FROM[measurement] * problem.dim):
+    if not _wants_map(problem, steps, method, measurement):
         return None
     try:
         spectral = spectral_map(problem, lr=lr, batch=batch)
@@ -57,6 +63,16 @@ def _map_or_none(problem: LinRegProblem, lr: float, batch: int, steps: int, meth
                                             f"{problem.stability_limit(batch):.6g} "
                                             "for the spectral engine", lr)
     return None  # an unstable run blows up: the recursion stops there
+
+
+def _maps_for(problem: LinRegProblem, lr: float, batch: int, steps: list[int], method: str,
+              measurement: str) -> list[SpectralMap | None]:
+    """Per step count, the map :func:`_map_or_none` would use there (one map built for all of them), or None."""
+    wanted = [_wants_map(problem, n, method, measurement) for n in steps]
+    if not any(wanted):
+        return [None] * len(steps)
+    spectral = _map_or_none(problem, lr, batch, max(n for n, w in zip(steps, wanted) if w), method, measurement)
+    return [spectral if w else None for w in wanted]
 
 
 def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int, method: str = "auto") -> ExactRisk:
@@ -90,15 +106,32 @@ def exact_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: int, m
 def final_risk(problem: LinRegProblem, *, lr: float, batch: int, steps: int, iterate: str = "averaged",
                method: str = "auto") -> float:
     """E excess of the ``iterate`` ("averaged" w̄_n or "last" w_n) after ``steps`` steps; inf if the run diverged."""
-    spectral = _map_or_none(problem, lr, batch, steps, method, "risk")
-    if spectral is None:
-        path = risk_path(problem, lr=lr, batch=batch, steps=steps)
-        if path.diverged:
-            return math.inf
-        return float(path.averaged[-1] if iterate == "averaged" else path.last[-1])
-    if spectral.diverged_at(steps) is not None:
-        return math.inf
-    return float(sum(spectral.averaged(steps) if iterate == "averaged" else spectral.last(steps)))
+    return final_risks(problem, lr=lr, batch=batch, steps=[steps], iterate=iterate, method=method)[0]
+
+
+def final_risks(problem: LinRegProblem, *, lr: float, batch: int, steps, iterate: str = "averaged",
+                method: str = "auto") -> list[float]:
+    """:func:`final_risk` after each of several step counts, from one spectral map and one recursion run.
+
+    Each engine is chosen per step count as :func:`final_risk` chooses it, so every value is the one it
+    gives alone; the recursion runs once, to the largest count it serves.
+    """
+    steps = [int(n) for n in steps]
+    maps = _maps_for(problem, lr, batch, steps, method, "risk")
+    values = [math.inf] * len(steps)
+    by_recursion = [n for n, spectral in zip(steps, maps) if spectral is None]
+    if by_recursion:
+        path = risk_path(problem, lr=lr, batch=batch, steps=max(by_recursion))
+        losses = path.averaged if iterate == "averaged" else path.last[1:]
+    by_map = [n for n, spectral in zip(steps, maps) if spectral is not None]
+    blown = maps[steps.index(by_map[0])].diverged_at(max(by_map)) if by_map else None
+    for j, (n, spectral) in enumerate(zip(steps, maps)):
+        if spectral is None:
+            if not (path.diverged and n >= path.steps_run):  # a run blown up within n steps has no risk at n
+                values[j] = float(losses[n - 1])
+        elif blown is None or blown > n:
+            values[j] = float(sum(spectral.averaged(n) if iterate == "averaged" else spectral.last(n)))
+    return values
 
 
 def final_moments(problem: LinRegProblem, *, lr: float, batch: int, steps: int, method: str = "auto") -> np.ndarray:
@@ -116,16 +149,46 @@ def steps_to(problem: LinRegProblem, *, lr: float, batch: int, target: float, ma
     As :func:`batchlab.sim.targets.steps_to_target` on the whole path: the crossing interpolated
     log-linearly between the last step above the target and the first at or below it.
     """
+    return steps_to_each(problem, lr=lr, batch=batch, targets=[target], limits=[max_steps], iterate=iterate,
+                         method=method)[0]
+
+
+def steps_to_each(problem: LinRegProblem, *, lr: float, batch: int, targets, limits, iterate: str = "averaged",
+                  method: str = "auto") -> list[float]:
+    """:func:`steps_to` for each (``targets[j]``, ``limits[j]``), from one spectral map and one recursion run.
+
+    Each engine is chosen per pair as :func:`steps_to` chooses it, so every value is the one it gives
+    alone; the recursion runs once, until each of its targets is reached or past its limit.
+    """
+    targets, limits = [float(t) for t in targets], [int(n) for n in limits]
     first = 1 if iterate == "averaged" else 0
-    if iterate == "last" and problem.initial_risk <= target:  # w_0 is there already (the recursion starts at t = 1)
-        return 0.0
-    spectral = _map_or_none(problem, lr, batch, max_steps, method, "first_passage")
-    if spectral is None:
-        path = risk_path(problem, lr=lr, batch=batch, steps=max_steps, stop_below=target, iterate=iterate)
-        if path.reached_at is None:
-            return math.inf
+    maps = _maps_for(problem, lr, batch, limits, method, "first_passage")
+    values = [math.inf] * len(targets)
+    open_ = []
+    for j, target in enumerate(targets):
+        if iterate == "last" and problem.initial_risk <= target:  # w_0 is there already (the recursion starts at 1)
+            values[j] = 0.0
+        elif maps[j] is not None:
+            values[j] = _spectral_passage(maps[j], target, limits[j], iterate)
+        else:
+            open_.append(j)
+    if open_:
+        path = risk_path(problem, lr=lr, batch=batch, steps=max(limits[j] for j in open_),
+                         stop_below=[targets[j] for j in open_], stop_after=[limits[j] for j in open_],
+                         iterate=iterate)
         losses = path.averaged if iterate == "averaged" else path.last
-        return steps_to_target(losses, target, first_step=first).fractional
+        settled = path.steps_run - 1 if path.diverged else path.steps_run  # the blown-up step crosses nothing
+        for j in open_:
+            run = min(limits[j], settled)
+            found = steps_to_target(losses[:run + 1 - first], targets[j], first_step=first)
+            if found.reached:
+                values[j] = found.fractional
+    return values
+
+
+def _spectral_passage(spectral: SpectralMap, target: float, max_steps: int, iterate: str) -> float:
+    """:func:`steps_to` by the spectral engine: the certified first step, and the crossing interpolated before it."""
+    first = 1 if iterate == "averaged" else 0
     found, _ = spectral.first_below(target, max_steps, iterate)
     if found is None:
         return math.inf
