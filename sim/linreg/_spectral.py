@@ -48,9 +48,9 @@ from batchlab.sim.linreg._divided import (
 )
 from batchlab.sim.linreg._problem import LinRegProblem
 
-_INT = ctypes.POINTER(ctypes.c_int)
-_DOUBLE = ctypes.POINTER(ctypes.c_double)
-_dlaed4 = ctypes.CFUNCTYPE(None, _INT, _INT, _DOUBLE, _DOUBLE, _DOUBLE, _DOUBLE, _DOUBLE, _INT)(
+# dlaed4(n, i, d, z, delta, rho, dlam, info), every argument by address: declared as plain addresses, so that
+# each call passes integers (no ctypes objects made per root).
+_dlaed4 = ctypes.CFUNCTYPE(None, *[ctypes.c_void_p] * 8)(
     get_cython_function_address("scipy.linalg.cython_lapack", "dlaed4"))
 
 
@@ -58,23 +58,25 @@ def _secular_gaps(poles, z, rho):
     """gaps[k, j] = poles[j] − root_k for the d ≥ 3 roots of diag(poles) + ρzzᵀ (poles increasing, ‖z‖ = 1).
 
     One dlaed4 call per root from Python (a Numba kernel calling it could not be cached: compiling it
-    cost every process seconds, the calls' overhead is ~2 µs each).
+    cost every process seconds). ctypes releases the GIL during each call; between calls the loop holds
+    it only for integer arithmetic, so that two threads building maps run side by side.
     """
     d = poles.size
     gaps = np.empty((d, d))
     poles, z = np.ascontiguousarray(poles, dtype=np.float64), np.ascontiguousarray(z, dtype=np.float64)
-    size, index, info = ctypes.c_int(d), ctypes.c_int(0), ctypes.c_int(0)
-    root, weight = ctypes.c_double(0.0), ctypes.c_double(rho)
-    poles_p, z_p = poles.ctypes.data_as(_DOUBLE), z.ctypes.data_as(_DOUBLE)
-    row_bytes = gaps.strides[0]
-    base = gaps.ctypes.data
+    ints = np.zeros(2 * d + 1, dtype=np.intc)  # [n, i = 1..d, info per root]
+    ints[0], ints[1:d + 1] = d, np.arange(1, d + 1)
+    doubles = np.array([rho, 0.0])  # [rho, dlam]
+    size, step = ints.ctypes.data, ints.itemsize
+    poles_p, z_p, rho_p, root_p = poles.ctypes.data, z.ctypes.data, doubles.ctypes.data, doubles.ctypes.data + 8
+    base, row_bytes = gaps.ctypes.data, gaps.strides[0]
     for k in range(d):
-        index.value = k + 1
-        _dlaed4(ctypes.byref(size), ctypes.byref(index), poles_p, z_p,
-                ctypes.cast(base + k * row_bytes, _DOUBLE), ctypes.byref(weight), ctypes.byref(root),
-                ctypes.byref(info))
-        if info.value != 0:
-            raise RuntimeError(f"LAPACK dlaed4 failed on root {k + 1} of {d} (info = {info.value})")
+        _dlaed4(size, size + (k + 1) * step, poles_p, z_p, base + k * row_bytes, rho_p, root_p,
+                size + (d + 1 + k) * step)
+    failed = np.flatnonzero(ints[d + 1:])
+    if failed.size:
+        k = int(failed[0])
+        raise RuntimeError(f"LAPACK dlaed4 failed on root {k + 1} of {d} (info = {ints[d + 1 + k]})")
     return gaps
 
 
@@ -132,6 +134,36 @@ def _eigenvectors(poles, gaps):
         j = k if k == d - 1 or abs(gaps[k, k]) <= abs(gaps[k, k + 1]) else k + 1
         rates[k] = -poles[j] + gaps[k, j]
     return vectors, rates
+
+
+@jit
+def _rows_dot(vectors, a, b):
+    """(vectors @ a, vectors @ b) in one pass along the rows, in a fixed order (no BLAS: see :func:`_rows_sum`)."""
+    d = vectors.shape[0]
+    out_a, out_b = np.empty(d), np.empty(d)
+    for k in range(d):
+        sa = sb = 0.0
+        for g in range(vectors.shape[1]):
+            sa += vectors[k, g] * a[g]
+            sb += vectors[k, g] * b[g]
+        out_a[k], out_b[k] = sa, sb
+    return out_a, out_b
+
+
+@jit
+def _rows_sum(coeffs, vectors):
+    """The product ``coeffs @ vectors`` = Σ_k coeffs_k·(row k), row by row.
+
+    Loops rather than NumPy's matrix product: BLAS would start threads of its own inside tasks that a
+    sweep already runs one per core (measured: two threads of spectral work ran at 0.78 of twice one's
+    speed, 0.87 with BLAS held to one thread).
+    """
+    out = np.zeros(vectors.shape[1])
+    for k in range(vectors.shape[0]):
+        c = coeffs[k]
+        for g in range(vectors.shape[1]):
+            out[g] += c * vectors[k, g]
+    return out
 
 
 @jit
@@ -396,7 +428,7 @@ class SpectralMap:
     def second_moments(self, steps: float) -> np.ndarray:
         """E[(w_t − w*)_i²] per coordinate of the problem (per direction of a group), at t = ``steps``."""
         powers, sums = _decays(self.rates, float(steps))
-        y = (self.bias * powers + self.source * sums) @ self.vectors
+        y = _rows_sum(self.bias * powers + self.source * sums, self.vectors)
         s = np.empty_like(y)
         s[self.order] = y / np.sqrt(self.problem.weights[self.order])
         return s
@@ -452,6 +484,6 @@ def spectral_map(problem: LinRegProblem, *, lr: float, batch: int) -> SpectralMa
         gaps = _secular_gaps(poles, z / norm, rho * norm**2)
     vectors, rates = _eigenvectors(poles, gaps)
     y0 = np.sqrt(weight[order]) * problem.w_star[order] ** 2
-    zv = vectors @ z
-    bias, source = vectors @ y0, rho * problem.sigma**2 * zv
+    zv, bias = _rows_dot(vectors, z, y0)
+    source = rho * problem.sigma**2 * zv
     return SpectralMap(problem, lr, batch, order, theta[order], z, rates, vectors, bias, source, zv * bias, zv * source)
