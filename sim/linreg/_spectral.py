@@ -108,7 +108,8 @@ def _secular_gaps_small(poles, z, rho):
 def _eigenvectors(poles, gaps):
     """Rows k: unit eigenvectors from the gaps, with Gu–Eisenstat's ẑ (dlaed3), and the rates ν_k = root gaps.
 
-    Every loop runs along the rows of ``gaps`` (row k: root k), the order of the memory.
+    The eigenvectors overwrite ``gaps`` (returned as ``vectors``): one d×d array instead of two, half the
+    memory to allocate and touch. Every loop runs along the rows (row k: root k), the order of the memory.
     """
     d = poles.size
     w = np.empty(d)
@@ -119,9 +120,12 @@ def _eigenvectors(poles, gaps):
             if i != j:
                 w[i] *= gaps[j, i] / (poles[i] - poles[j])
     zhat = np.sqrt(-w)
-    vectors = np.empty((d, d))
+    vectors = gaps
     rates = np.empty(d)
     for k in range(d):
+        # ν_k = e_j + (ν_k − e_j) from the nearer pole j, each known to full relative precision.
+        j = k if k == d - 1 or abs(gaps[k, k]) <= abs(gaps[k, k + 1]) else k + 1
+        rates[k] = -poles[j] + gaps[k, j]
         norm = 0.0
         for i in range(d):
             v = zhat[i] / gaps[k, i]
@@ -130,9 +134,6 @@ def _eigenvectors(poles, gaps):
         norm = math.sqrt(norm)
         for i in range(d):
             vectors[k, i] /= norm
-        # ν_k = e_j + (ν_k − e_j) from the nearer pole j, each known to full relative precision.
-        j = k if k == d - 1 or abs(gaps[k, k]) <= abs(gaps[k, k + 1]) else k + 1
-        rates[k] = -poles[j] + gaps[k, j]
     return vectors, rates
 
 
