@@ -123,8 +123,8 @@ def final_risks(problem: LinRegProblem, *, lr: float, batch: int, steps, iterate
     if by_recursion:
         path = risk_path(problem, lr=lr, batch=batch, steps=max(by_recursion))
         losses = path.averaged if iterate == "averaged" else path.last[1:]
-    by_map = [n for n, spectral in zip(steps, maps) if spectral is not None]
-    blown = maps[steps.index(by_map[0])].diverged_at(max(by_map)) if by_map else None
+    by_map = [(n, spectral) for n, spectral in zip(steps, maps) if spectral is not None]
+    blown = by_map[0][1].diverged_at(max(n for n, _ in by_map)) if by_map else None  # one map serves them all
     for j, (n, spectral) in enumerate(zip(steps, maps)):
         if spectral is None:
             if not (path.diverged and n >= path.steps_run):  # a run blown up within n steps has no risk at n
