@@ -19,12 +19,10 @@ from batchlab.sim.errors import InvalidParameter
 
 
 def _figures(args) -> dict:
-    from batchlab.figures import REGISTRY, describe, parse_assignments, regenerate
+    from batchlab.figures import REGISTRY, describe, parse_assignments, regenerate, single
 
     names = args.only or list(REGISTRY)
-    if args.set and len(names) != 1:
-        raise InvalidParameter("set", "used with exactly one figure (--only NAME)", f"{len(names)} figures")
-    overrides = parse_assignments(names[0], args.set) if args.set else None
+    overrides = parse_assignments(single(names), args.set) if args.set else None
     if args.list:
         return {name: describe(name) for name in names}
     written = regenerate(args.out, names, overrides=overrides, data=args.data)

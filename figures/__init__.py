@@ -128,6 +128,13 @@ def check_out_dir(out_dir) -> Path:
     return writable_folder("out", out_dir)
 
 
+def single(names) -> str:
+    """The one figure that parameter overrides (``--set``) apply to: InvalidParameter unless ``names`` holds one."""
+    if len(names) != 1:
+        raise InvalidParameter("set", "used with exactly one figure (--only NAME)", f"{len(names)} figures")
+    return names[0]
+
+
 def regenerate(out_dir, names=None, *, overrides=None, data: bool = False) -> list[Path]:
     """Compute and save the named figures (all by default); return the written paths.
 
@@ -138,8 +145,8 @@ def regenerate(out_dir, names=None, *, overrides=None, data: bool = False) -> li
     names = list(REGISTRY) if names is None else list(names)
     for name in names:
         _module(name)
-    if overrides and len(names) != 1:
-        raise InvalidParameter("set", "used with exactly one figure (--only NAME)", f"{len(names)} figures")
+    if overrides:
+        single(names)
     out_dir = check_out_dir(out_dir)
     resolve_cache(DEFAULT)  # the figures' sweeps use the default cache: check it before any work too
     written = []
