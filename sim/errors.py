@@ -8,6 +8,7 @@ with exit status 2; any other exception is a bug and keeps its traceback.
 
 import math
 import numbers
+import operator
 import os
 import tempfile
 from pathlib import Path
@@ -32,21 +33,17 @@ def _number(name, value):
     return value
 
 
-def real(name, value, *, gt=None, ge=None, le=None):
+def real(name, value, *, gt=None, ge=None, le=None, lt=None):
     """Return ``value`` as a finite float, checking the given bounds."""
     value = _number(name, value)
-    parts = []
-    if gt is not None:
-        parts.append(f"> {gt:g}")
-    if ge is not None:
-        parts.append(f">= {ge:g}")
-    if le is not None:
-        parts.append(f"<= {le:g}")
-    if (gt is not None and not value > gt) or (ge is not None and not value >= ge) or (
-        le is not None and not value <= le
-    ):
-        raise InvalidParameter(name, "a finite number " + " and ".join(parts), value)
+    bounds = [(sign, bound) for sign, bound in ((">", gt), (">=", ge), ("<=", le), ("<", lt)) if bound is not None]
+    if not all(_COMPARE[sign](value, bound) for sign, bound in bounds):
+        raise InvalidParameter(name, "a finite number " + " and ".join(f"{sign} {bound:g}" for sign, bound in bounds),
+                               value)
     return value
+
+
+_COMPARE = {">": operator.gt, ">=": operator.ge, "<=": operator.le, "<": operator.lt}
 
 
 def integer(name, value, *, ge=1):
