@@ -22,10 +22,18 @@ def dimension(text: str):
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1 or inf (got {text!r})") from None
 
 
-def linreg_risk(args) -> dict:
-    from batchlab.sim.linreg import LinRegProblem, exact_risk, monte_carlo_risk
+def _problem(args):
+    """The problem of --a --b --dim --sigma, fitted on its first --model-dim features when given."""
+    from batchlab.sim.linreg import LinRegProblem
 
     problem = LinRegProblem.power_law(args.a, args.b, args.dim, args.sigma)
+    return problem if args.model_dim is None else problem.with_model_dim(args.model_dim)
+
+
+def linreg_risk(args) -> dict:
+    from batchlab.sim.linreg import exact_risk, monte_carlo_risk
+
+    problem = _problem(args)
     common = dict(lr=args.lr, batch=args.batch, samples=args.samples)
     if args.method in EXACT:
         result = exact_risk(problem, **common, method=EXACT[args.method]).summary()
@@ -33,14 +41,19 @@ def linreg_risk(args) -> dict:
         engine = "suffstat" if args.method == "mc" else "naive"
         result = monte_carlo_risk(problem, **common, reps=args.reps, seed=args.seed, engine=engine,
                                   decompose=True).summary()
-    return {**problem.description, "sigma": problem.sigma, "samples": args.samples, **result,
-            "risk": "excess risk (w - w*)^T H (w - w*), no factor 1/2"}
+    described = {key: value for key, value in problem.description.items() if key != "label_sigma"}
+    noise = {"sigma": args.sigma, "effective_sigma": problem.sigma} if args.model_dim is not None else {
+        "sigma": problem.sigma}
+    return {**described, **noise, "samples": args.samples, **result,
+            "risk": "excess risk (w - w*)^T H (w - w*), no factor 1/2"
+                    + (" of the model's first model_dim features (add unlearned_risk for the whole w*)"
+                       if args.model_dim is not None else "")}
 
 
 def _measure(args, samples):
-    from batchlab.sim.linreg import LinRegProblem, LrSearch, measure_cbs_scaling
+    from batchlab.sim.linreg import LrSearch, measure_cbs_scaling
 
-    problem = LinRegProblem.power_law(args.a, args.b, args.dim, args.sigma)
+    problem = _problem(args)
     search = LrSearch(grid=errors.integer("lr_grid", args.lr_grid, ge=3))
     return measure_cbs_scaling(problem, samples, batches=args.batches, overhead=args.overhead, target=args.target,
                                max_overhead=args.max_overhead, search=search, iterate=args.iterate,
@@ -97,6 +110,9 @@ def _problem_args(parser) -> None:
     parser.add_argument("--dim", type=dimension, required=True,
                         help="dimension d (truncation of the spectrum), or inf: every i >= 1 (exact engines only)")
     parser.add_argument("--sigma", type=float, default=1.0, help="label-noise standard deviation (default 1)")
+    parser.add_argument("--model-dim", type=int, metavar="N",
+                        help="fit only the first N features (the largest eigenvalues): the rest of the signal acts as "
+                             "label noise; risks are the model's excess over its best fit (default: all dim)")
 
 
 def _measurement_args(parser) -> None:

@@ -52,6 +52,18 @@ def test_monte_carlo_json_shape_and_reproducibility(capsys, method):
     assert run_json(capsys, RISK + ["--method", method, "--reps", "20", "--seed", "8"]) != first
 
 
+def test_model_dim_fits_the_first_features_with_the_rest_as_noise(capsys):
+    """--model-dim N: the N-feature problem with the unlearned signal as label noise (tests/test_linreg_model_size.py
+    holds it against a simulated learner); its risks are the model's, the unlearned part reported beside them."""
+    whole = run_json(capsys, RISK)
+    part = run_json(capsys, RISK + ["--model-dim", "10"])
+    tail = sum(i**-2.0 for i in range(11, 51))
+    assert part["model_dim"] == 10 and part["unlearned_risk"] == pytest.approx(tail, rel=1e-12)
+    assert part["sigma"] == 1.0 and part["effective_sigma"] == pytest.approx(math.sqrt(1.0 + tail), rel=1e-12)
+    assert part["averaged"] + part["unlearned_risk"] > whole["averaged"]  # the small model fits worse
+    assert run_json(capsys, RISK + ["--model-dim", "50"])["averaged"] == pytest.approx(whole["averaged"], rel=1e-14)
+
+
 def test_diverged_run_is_null_not_nan(capsys):
     payload = run_json(capsys, RISK[:-1] + ["50"])
     assert payload["diverged"] is True and payload["averaged"] is None and payload["diverged_at"] >= 1
@@ -67,7 +79,8 @@ def test_human_readable_output(capsys):
     [({"--lr": "-1"}, "--lr"), ({"--lr": "nan"}, "--lr"), ({"--batch": "0"}, "--batch"),
      ({"--samples": "100"}, "--samples"),
      ({"--dim": "0"}, "--dim"), ({"--a": "1"}, "--a"), ({"--a": "0.5"}, "--a"), ({"--b": "nan"}, "--b"),
-     ({"--sigma": "-0.1"}, "--sigma"), ({"--samples": "0"}, "--samples")],
+     ({"--sigma": "-0.1"}, "--sigma"), ({"--samples": "0"}, "--samples"), ({"--model-dim": "0"}, "--model-dim"),
+     ({"--model-dim": "51"}, "--model-dim"), ({"--dim": "inf", "--model-dim": "10"}, "--model-dim")],
 )
 def test_bad_values_give_one_line_naming_the_parameter(capsys, change, flag):
     assert main(with_changes(RISK, change)) == 2

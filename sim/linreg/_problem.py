@@ -81,9 +81,14 @@ class LinRegProblem:
             return {"spectrum": "power_law", "a": d["a"], "b": d["b"], "dim": "inf", "sigma": self.sigma,
                     "head": d["head"], "per_octave": d["per_octave"]}
         if d.get("spectrum") == "power_law":
-            rebuilt = LinRegProblem.power_law(d["a"], d["b"], d["dim"], self.sigma)
-            if np.array_equal(rebuilt.eigenvalues, self.eigenvalues) and np.array_equal(rebuilt.w_star, self.w_star):
-                return {"spectrum": "power_law", "a": d["a"], "b": d["b"], "dim": d["dim"], "sigma": self.sigma}
+            sigma = d.get("label_sigma", self.sigma)
+            rebuilt = LinRegProblem.power_law(d["a"], d["b"], d["dim"], sigma)
+            extra = {}
+            if "model_dim" in d:
+                rebuilt, extra = rebuilt.with_model_dim(d["model_dim"]), {"model_dim": d["model_dim"]}
+            if (np.array_equal(rebuilt.eigenvalues, self.eigenvalues) and np.array_equal(rebuilt.w_star, self.w_star)
+                    and rebuilt.sigma == self.sigma):
+                return {"spectrum": "power_law", "a": d["a"], "b": d["b"], "dim": d["dim"], "sigma": sigma, **extra}
         return {"spectrum": "explicit", "eigenvalues": self.eigenvalues.tolist(), "w_star": self.w_star.tolist(),
                 "sigma": self.sigma}
 
@@ -96,7 +101,8 @@ class LinRegProblem:
                 return cls(lam, w, spec["sigma"], {**spec, "spectrum": "power_law"}, weight)
             return cls.power_law(spec["a"], spec["b"], "inf", spec["sigma"])
         if spec["spectrum"] == "power_law":
-            return cls.power_law(spec["a"], spec["b"], spec["dim"], spec["sigma"])
+            problem = cls.power_law(spec["a"], spec["b"], spec["dim"], spec["sigma"])
+            return problem.with_model_dim(spec["model_dim"]) if "model_dim" in spec else problem
         return cls.from_arrays(spec["eigenvalues"], spec["w_star"], spec["sigma"])
 
     @property
@@ -124,6 +130,27 @@ class LinRegProblem:
 
     def with_sigma(self, sigma: float) -> "LinRegProblem":
         return LinRegProblem(self.eigenvalues, self.w_star, sigma, self.description, self.weights)
+
+    def with_model_dim(self, model_dim: int) -> "LinRegProblem":
+        """The learner that fits only the first ``model_dim`` features (for a power law, the largest eigenvalues).
+
+        Exactly the problem on those features with label noise σ² + Σ_{i>N} λ_i w*_i²: Gaussian features are
+        independent, so the part of the label the learner cannot fit is Gaussian noise independent of what it
+        sees. Its risks are excess over its own best fit; the full problem's excess risk adds the constant
+        ``description["unlearned_risk"]`` = Σ_{i>N} λ_i w*_i² (B* and every steps-to-target count are the same in
+        either convention, the target being a risk of the same learner). Finite spectra only.
+        """
+        if self.grouped or "model_dim" in self.description:
+            raise errors.InvalidParameter("model_dim", "applied once, to a finite spectrum (dim not inf)",
+                                          model_dim)
+        model_dim = errors.integer("model_dim", model_dim)
+        if model_dim > self.dim:
+            raise errors.InvalidParameter("model_dim", f"at most dim = {self.dim}", model_dim)
+        unlearned = float(np.dot(self.eigenvalues[model_dim:], self.w_star[model_dim:] ** 2))
+        sigma = math.sqrt(self.sigma**2 + unlearned)
+        return LinRegProblem(self.eigenvalues[:model_dim].copy(), self.w_star[:model_dim].copy(), sigma,
+                             {**self.description, "model_dim": model_dim, "label_sigma": self.sigma,
+                              "unlearned_risk": unlearned})
 
     def with_start_at_optimum(self) -> "LinRegProblem":
         """The same problem started at w_0 = w* (only the noise moves it): the variance part."""

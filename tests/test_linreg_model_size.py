@@ -1,0 +1,70 @@
+"""The model-size axis: a learner of the first N features is the N-feature problem with the rest as noise."""
+
+import numpy as np
+import pytest
+
+from batchlab.sim.errors import InvalidParameter
+from batchlab.sim.linreg import LinRegProblem, exact_risk
+
+FULL = LinRegProblem.power_law(1.2, 2.0, 6, sigma=0.5)
+
+
+def simulate_head_learner(problem, model_dim, *, lr, batch, steps, reps, seed):
+    """Mini-batch SGD on data of the full problem, updating only the first ``model_dim`` weights (w_0 = 0).
+
+    Returns each replicate's full excess risk (w − w*)ᵀH(w − w*) of the last iterate and of the uniform
+    average of w_0..w_{n−1}: a reference independent of batchlab's engines (plain NumPy, all replicates at once).
+    """
+    rng = np.random.default_rng(seed)
+    lam, w_star = problem.eigenvalues, problem.w_star
+    w = np.zeros((reps, model_dim))
+    total = np.zeros((reps, model_dim))
+    for _ in range(steps):
+        total += w
+        x = rng.standard_normal((reps, batch, lam.size)) * np.sqrt(lam)
+        y = x @ w_star + problem.sigma * rng.standard_normal((reps, batch))
+        residual = np.einsum("rbi,ri->rb", x[:, :, :model_dim], w) - y
+        w -= lr * np.einsum("rbi,rb->ri", x[:, :, :model_dim], residual) / batch
+    tail = float(np.dot(lam[model_dim:], w_star[model_dim:] ** 2))
+
+    def risk(v):
+        return ((v - w_star[:model_dim]) ** 2) @ lam[:model_dim] + tail
+
+    return risk(w), risk(total / steps)
+
+
+@pytest.mark.parametrize("model_dim, batch", [(2, 1), (3, 2), (6, 3)])
+def test_the_head_learner_is_the_smaller_problem_with_the_tail_as_label_noise(model_dim, batch):
+    """Exact risk of ``with_model_dim(N)`` plus its unlearned risk = the simulated head learner, within 4 SE."""
+    head = FULL.with_model_dim(model_dim)
+    lr = 0.3 * head.stability_limit(batch)
+    exact = exact_risk(head, lr=lr, batch=batch, samples=30 * batch, method="recursion")
+    last, averaged = simulate_head_learner(FULL, model_dim, lr=lr, batch=batch, steps=30, reps=20000, seed=7)
+    unlearned = head.description["unlearned_risk"]
+    for simulated, value in ((last, exact.last), (averaged, exact.averaged)):
+        stderr = simulated.std(ddof=1) / np.sqrt(simulated.size)
+        assert abs(simulated.mean() - (value + unlearned)) <= 4.0 * stderr
+
+
+def test_the_tail_becomes_noise_and_the_spec_rebuilds_the_learner():
+    head = FULL.with_model_dim(2)
+    tail = float(np.dot(FULL.eigenvalues[2:], FULL.w_star[2:] ** 2))
+    assert head.dim == 2 and head.description["unlearned_risk"] == pytest.approx(tail, rel=1e-15)
+    assert head.sigma**2 == pytest.approx(FULL.sigma**2 + tail, rel=1e-15)
+    assert head.spec == {**FULL.spec, "model_dim": 2}
+    rebuilt = LinRegProblem.from_spec(head.spec)
+    assert np.array_equal(rebuilt.eigenvalues, head.eigenvalues) and rebuilt.sigma == head.sigma
+    assert LinRegProblem.from_spec(head.with_sigma(0.0).spec).sigma == 0.0  # an edited learner is kept as it is
+    whole = FULL.with_model_dim(FULL.dim)
+    assert whole.sigma == FULL.sigma and np.array_equal(whole.eigenvalues, FULL.eigenvalues)
+
+
+@pytest.mark.parametrize("problem, model_dim, message", [
+    (FULL, 0, "^model_dim: must be an integer >= 1"),
+    (FULL, 7, "^model_dim: must be at most dim = 6"),
+    (FULL.with_model_dim(3), 2, "^model_dim: must be applied once, to a finite spectrum"),
+    (LinRegProblem.power_law(1.5, 2.0, "inf"), 10, "^model_dim: must be applied once, to a finite spectrum"),
+])
+def test_bad_model_dims_are_named(problem, model_dim, message):
+    with pytest.raises(InvalidParameter, match=message):
+        problem.with_model_dim(model_dim)
