@@ -14,6 +14,7 @@ from pathlib import Path
 
 from batchlab.figures import (
     linreg_bias_variance,
+    linreg_cbs_model_size,
     linreg_cbs_scaling,
     linreg_cbs_steps,
     linreg_lr_over_batch,
@@ -35,9 +36,9 @@ from batchlab.sim.progress import bar
 from batchlab.sim.sweep import DEFAULT, resolve_cache
 
 REGISTRY = {module.NAME: module for module in (linreg_lr_over_batch, linreg_bias_variance, linreg_cbs_steps,
-                                                linreg_cbs_scaling, nqm_sgd_steps, nqm_momentum, nqm_ema,
-                                                nqm_noise_scale, nqm_schedules, scg_ucurve, scg_bound, scg_step_size,
-                                                scg_restart, scg_problems)}
+                                                linreg_cbs_scaling, linreg_cbs_model_size, nqm_sgd_steps,
+                                                nqm_momentum, nqm_ema, nqm_noise_scale, nqm_schedules, scg_ucurve,
+                                                scg_bound, scg_step_size, scg_restart, scg_problems)}
 
 
 def _module(name: str):

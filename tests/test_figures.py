@@ -36,6 +36,7 @@ SMALL = {
     "linreg_bias_variance": dict(a=(1.5,), b=(2.5,), dim=(50,), samples=(64, 128, 256)),
     "linreg_cbs_steps": dict(dim=20, samples=96),
     "linreg_cbs_scaling": dict(a=(1.5,), b=(2.5,), exponents=(8, 10, 12)),
+    "linreg_cbs_model_size": dict(dim=30, samples=(96, 384), model_dims=(4, 16), data_per_feature=24, slope_from=4),
     "nqm_sgd_steps": dict(dim=200, preconds=(0.0,), batches=(4, 64, 1024)),
     "nqm_momentum": dict(dim=200, preconds=(0.0,), batches=(4, 1024)),
     "nqm_ema": dict(dim=200, preconds=(0.0,), batches=(4, 1024)),
