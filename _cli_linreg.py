@@ -5,6 +5,8 @@ Thin parsing over :mod:`batchlab.sim.linreg`; :mod:`batchlab.cli` registers the 
 
 import argparse
 
+import numpy as np
+
 from batchlab._cli_common import add_definition, add_verb, cell, sweep_options, warning_lines
 from batchlab.sim import errors
 
@@ -30,12 +32,48 @@ def _problem(args):
     return problem if args.model_dim is None else problem.with_model_dim(args.model_dim)
 
 
+# ``linreg risk``'s training-strategy flags; with any of them the run is a batchlab.sim.linreg.Strategy.
+STRATEGY_FLAGS = ("strategy", "ema_decay", "momentum", "schedule", "warmup", "decay")
+
+
+def _strategy_risk(args, problem) -> dict:
+    """``linreg risk`` for a training strategy: the evaluated point's and the last iterate's risk."""
+    from batchlab.sim.linreg import Strategy, one_pass_steps, strategy_monte_carlo, strategy_path
+
+    given = {key: getattr(args, key) for key in STRATEGY_FLAGS if getattr(args, key) is not None}
+    strategy = Strategy(**{("average" if key == "strategy" else key): value for key, value in given.items()})
+    if args.method not in ("exact", "recursion", "mc-naive"):
+        raise errors.InvalidParameter("method", "exact, recursion or mc-naive with a training strategy (the "
+                                                "spectral engine and the sufficient-statistic sampler are for "
+                                                "constant-step SGD)", args.method)
+    steps = one_pass_steps(args.batch, args.samples)
+    run = dict(lr=args.lr, batch=args.batch, steps=steps, strategy=strategy)
+    result = {"strategy": strategy.to_dict()}  # --strategy is its "average": the point evaluated
+    if args.method == "mc-naive":
+        mc = strategy_monte_carlo(problem, **run, reps=args.reps, seed=args.seed)
+        for key in ("evaluated", "last"):
+            mean, stderr = mc.mean_and_stderr(key)
+            result[key], result[f"stderr_{key}"] = (None, None) if mc.diverged else (mean, stderr)
+        n_diverged = int(np.sum(mc.diverged_at > 0))
+        result |= {"method": "mc-naive", "reps": args.reps, "seed": args.seed, "n_diverged": n_diverged,
+                   "diverged": mc.diverged, "diverged_at": int(mc.diverged_at[mc.diverged_at > 0].min())
+                   if mc.diverged else None}
+    else:
+        path = strategy_path(problem, **run)
+        result |= {"evaluated": None if path.diverged else path.final,
+                   "last": None if path.diverged else float(path.last[-1]), "method": args.method,
+                   "engine": "recursion", "diverged": path.diverged, "diverged_at": path.diverged_at}
+    return result | {"steps": steps, "lr": args.lr, "batch": args.batch}
+
+
 def linreg_risk(args) -> dict:
     from batchlab.sim.linreg import exact_risk, monte_carlo_risk
 
     problem = _problem(args)
     common = dict(lr=args.lr, batch=args.batch, samples=args.samples)
-    if args.method in EXACT:
+    if any(getattr(args, key) is not None for key in STRATEGY_FLAGS):
+        result = _strategy_risk(args, problem)
+    elif args.method in EXACT:
         result = exact_risk(problem, **common, method=EXACT[args.method]).summary()
     else:
         engine = "suffstat" if args.method == "mc" else "naive"
@@ -152,6 +190,20 @@ def add_parsers(systems) -> None:
                            "sufficient-statistic Monte Carlo; mc-naive: Monte Carlo drawing every sample")
     risk.add_argument("--reps", type=int, default=200, help="Monte Carlo replicates (default 200, >= 2)")
     risk.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+    strategy = risk.add_argument_group(
+        "training strategy", "any of these runs the seed paper's strategies instead (method exact, recursion or "
+                             "mc-naive); the JSON then has the risk of the evaluated point (evaluated) and of the last "
+                             "iterate (last)")
+    strategy.add_argument("--strategy", choices=["uniform", "ewa", "last"],
+                          help="the point evaluated: the uniform average of the iterates (default), their exponential "
+                               "weight average (EWA) or the last iterate")
+    strategy.add_argument("--ema-decay", type=float, help="EWA decay tau in [0, 1) (default 0.99)")
+    strategy.add_argument("--momentum", type=float, help="heavy-ball momentum beta in [0, 1) (default 0)")
+    strategy.add_argument("--schedule", choices=["constant", "cosine", "wsd"],
+                          help="learning-rate schedule, --lr its peak (default constant)")
+    strategy.add_argument("--warmup", type=float, help="share of the steps of linear warmup (cosine, wsd; default 0)")
+    strategy.add_argument("--decay", type=float,
+                          help="wsd: share of the steps of the final linear decay to 0 (default 0.2)")
 
     cbs = add_verb(
         verbs, "cbs", run=linreg_cbs, render=render_cbs, sweep=True,

@@ -64,6 +64,34 @@ def test_model_dim_fits_the_first_features_with_the_rest_as_noise(capsys):
     assert run_json(capsys, RISK + ["--model-dim", "50"])["averaged"] == pytest.approx(whole["averaged"], rel=1e-14)
 
 
+def test_training_strategies_report_the_evaluated_point_and_the_last_iterate(capsys):
+    """Any strategy flag runs batchlab.sim.linreg.Strategy: --strategy uniform is the plain run's average."""
+    plain = run_json(capsys, RISK)
+    uniform = run_json(capsys, RISK + ["--strategy", "uniform"])
+    assert uniform["evaluated"] == pytest.approx(plain["averaged"], rel=1e-12)
+    assert uniform["last"] == pytest.approx(plain["last"], rel=1e-12)
+    ewa = run_json(capsys, RISK + ["--strategy", "ewa", "--ema-decay", "0.9", "--momentum", "0.3",
+                                   "--schedule", "wsd", "--warmup", "0.1", "--decay", "0.3"])
+    assert ewa["strategy"] == {"average": "ewa", "ema_decay": 0.9, "momentum": 0.3, "schedule": "wsd",
+                               "warmup": 0.1, "decay": 0.3}
+    argv = RISK + ["--schedule", "cosine", "--method", "mc-naive", "--reps", "400", "--seed", "1"]
+    mc, exact = run_json(capsys, argv), run_json(capsys, RISK + ["--schedule", "cosine"])
+    assert_within_k_se(mc["evaluated"], mc["stderr_evaluated"], exact["evaluated"])
+    blown = run_json(capsys, RISK[:-1] + ["50", "--momentum", "0.5"])
+    assert blown["diverged"] is True and blown["evaluated"] is None and blown["diverged_at"] >= 1
+
+
+@pytest.mark.parametrize("change, flag", [({"--ema-decay": "1"}, "--ema-decay"), ({"--momentum": "-0.5"}, "--momentum"),
+                                          ({"--warmup": "1"}, "--warmup"),
+                                          ({"--schedule": "wsd", "--warmup": "0.5", "--decay": "0.6"}, "--decay"),
+                                          ({"--momentum": "0.5", "--method": "spectral"}, "--method"),
+                                          ({"--momentum": "0.5", "--method": "mc"}, "--method")])
+def test_bad_strategies_name_the_flag(capsys, change, flag):
+    assert main(with_changes(RISK, change)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and flag in err and "must be" in err
+
+
 def test_diverged_run_is_null_not_nan(capsys):
     payload = run_json(capsys, RISK[:-1] + ["50"])
     assert payload["diverged"] is True and payload["averaged"] is None and payload["diverged_at"] >= 1
