@@ -24,7 +24,15 @@ import time
 import numpy as np
 
 from batchlab.sim._numba import jit
-from batchlab.sim.linreg import LinRegProblem, exact_risk, final_risk, measure_cbs_scaling, spectral_map, steps_to
+from batchlab.sim.linreg import (
+    LinRegProblem,
+    exact_risk,
+    final_risk,
+    measure_cbs_scaling,
+    risk_path,
+    spectral_map,
+    steps_to,
+)
 from batchlab.sim.linreg._engines import SPECTRAL_FROM
 from batchlab.sim.linreg._montecarlo import naive_replicate, suffstat_replicate
 from batchlab.sim.linreg._problem import tail_start
@@ -139,7 +147,9 @@ def main():
     for dim, steps in ((100, 40960), (1000, 4096), (10000, 410)):
         p = LinRegProblem.power_law(1.5, 2.0, dim)
         t = median_time(lambda: exact_risk(p, lr=0.1, batch=4, samples=4 * steps, method="recursion"), repeats)
-        print(f"   d = {dim:5d}, n = {steps:5d}: {t / (dim * steps) * 1e9:.2f} ns per coordinate-step")
+        t_path = median_time(lambda: risk_path(p, lr=0.1, batch=4, steps=steps), repeats)
+        print(f"   d = {dim:5d}, n = {steps:5d}: {t / (dim * steps) * 1e9:.2f} ns per coordinate-step "
+              f"(risk_path, one channel and no tail: {t_path / (dim * steps) * 1e9:.2f} ns)")
 
     print("4. spectral exact engine vs the recursion, d = 1000, B = 4, lr = lr_max/2 (bias, variance, tail: all risks)")
     batch = 4
