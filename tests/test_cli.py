@@ -62,6 +62,8 @@ def test_model_dim_fits_the_first_features_with_the_rest_as_noise(capsys):
     assert part["sigma"] == 1.0 and part["effective_sigma"] == pytest.approx(math.sqrt(1.0 + tail), rel=1e-12)
     assert part["averaged"] + part["unlearned_risk"] > whole["averaged"]  # the small model fits worse
     assert run_json(capsys, RISK + ["--model-dim", "50"])["averaged"] == pytest.approx(whole["averaged"], rel=1e-14)
+    untruncated = run_json(capsys, with_changes(RISK, {"--dim": "inf", "--model-dim": "100000"}))
+    assert untruncated["dim"] == "inf" and untruncated["model_dim"] == 100000 and untruncated["averaged"] > 0
 
 
 def test_training_strategies_report_the_evaluated_point_and_the_last_iterate(capsys):
@@ -108,7 +110,7 @@ def test_human_readable_output(capsys):
      ({"--samples": "100"}, "--samples"),
      ({"--dim": "0"}, "--dim"), ({"--a": "1"}, "--a"), ({"--a": "0.5"}, "--a"), ({"--b": "nan"}, "--b"),
      ({"--sigma": "-0.1"}, "--sigma"), ({"--samples": "0"}, "--samples"), ({"--model-dim": "0"}, "--model-dim"),
-     ({"--model-dim": "51"}, "--model-dim"), ({"--dim": "inf", "--model-dim": "10"}, "--model-dim")],
+     ({"--model-dim": "51"}, "--model-dim")],
 )
 def test_bad_values_give_one_line_naming_the_parameter(capsys, change, flag):
     assert main(with_changes(RISK, change)) == 2

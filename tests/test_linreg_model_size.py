@@ -1,5 +1,6 @@
 """The model-size axis: a learner of the first N features is the N-feature problem with the rest as noise."""
 
+import mpmath
 import numpy as np
 import pytest
 
@@ -59,11 +60,34 @@ def test_the_tail_becomes_noise_and_the_spec_rebuilds_the_learner():
     assert whole.sigma == FULL.sigma and np.array_equal(whole.eigenvalues, FULL.eigenvalues)
 
 
+@pytest.mark.parametrize("model_dim", [40, 65, 4096, 10**6])
+def test_a_model_of_the_untruncated_spectrum_has_the_exact_tail_as_noise(model_dim):
+    """dim = inf: directions 1..N as groups (exact up to the head), the tail's risk ζ(b, N + 1) as noise; within
+    1e-5 of the finite N-dimensional problem with that noise (as the untruncated spectrum is of its truncations)."""
+    inf = LinRegProblem.power_law(1.5, 2.5, "inf")
+    model = inf.with_model_dim(model_dim)
+    tail = float(mpmath.zeta(2.5, model_dim + 1))
+    assert model.description["unlearned_risk"] == pytest.approx(tail, rel=1e-12)
+    assert model.sigma**2 == pytest.approx(1.0 + tail, rel=1e-12)
+    rebuilt = LinRegProblem.from_spec(model.spec)
+    assert np.array_equal(rebuilt.weights, model.weights) and rebuilt.sigma == model.sigma
+    if model_dim > 8192:
+        return
+    finite = LinRegProblem.power_law(1.5, 2.5, model_dim, sigma=model.sigma)
+    for value in (lambda p: np.sum(p.eigenvalues * p.weights), lambda p: np.sum(p.eigenvalues**2 * p.weights),
+                  lambda p: p.initial_risk):
+        assert value(model) == pytest.approx(value(finite), rel=1e-5)
+    lr = 0.5 * finite.stability_limit(4)
+    ours, theirs = (exact_risk(p, lr=lr, batch=4, samples=4 * 256) for p in (model, finite))
+    assert ours.averaged == pytest.approx(theirs.averaged, rel=1e-5) and ours.last == pytest.approx(theirs.last,
+                                                                                                    rel=1e-5)
+
+
 @pytest.mark.parametrize("problem, model_dim, message", [
     (FULL, 0, "^model_dim: must be an integer >= 1"),
     (FULL, 7, "^model_dim: must be at most dim = 6"),
-    (FULL.with_model_dim(3), 2, "^model_dim: must be applied once, to a finite spectrum"),
-    (LinRegProblem.power_law(1.5, 2.0, "inf"), 10, "^model_dim: must be applied once, to a finite spectrum"),
+    (FULL.with_model_dim(3), 2, "^model_dim: must be applied once"),
+    (LinRegProblem.power_law(1.5, 2.0, "inf").with_model_dim(100), 10, "^model_dim: must be applied once"),
 ])
 def test_bad_model_dims_are_named(problem, model_dim, message):
     with pytest.raises(InvalidParameter, match=message):

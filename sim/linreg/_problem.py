@@ -4,6 +4,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.special
 
 from batchlab.sim import errors
 from batchlab.theory.linreg import ms_stability_limit
@@ -78,8 +79,10 @@ class LinRegProblem:
         """JSON data from which :meth:`from_spec` rebuilds exactly this problem (sweep configs, cache keys)."""
         d = self.description
         if d.get("dim") == "inf":
-            return {"spectrum": "power_law", "a": d["a"], "b": d["b"], "dim": "inf", "sigma": self.sigma,
-                    "head": d["head"], "per_octave": d["per_octave"]}
+            extra = {"model_dim": d["model_dim"]} if "model_dim" in d else {}
+            sigma = d.get("label_sigma", self.sigma)
+            return {"spectrum": "power_law", "a": d["a"], "b": d["b"], "dim": "inf", "sigma": sigma, "head": d["head"],
+                    "per_octave": d["per_octave"], **extra}
         if d.get("spectrum") == "power_law":
             sigma = d.get("label_sigma", self.sigma)
             rebuilt = LinRegProblem.power_law(d["a"], d["b"], d["dim"], sigma)
@@ -96,10 +99,13 @@ class LinRegProblem:
     def from_spec(cls, spec: dict) -> "LinRegProblem":
         """Inverse of :attr:`spec`."""
         if spec.get("dim") == "inf":
+            full = {key: value for key, value in spec.items() if key != "model_dim"}
             if (spec["head"], spec["per_octave"]) != (HEAD, PER_OCTAVE):
                 lam, weight, w = untruncated_groups(spec["a"], spec["b"], spec["head"], spec["per_octave"])
-                return cls(lam, w, spec["sigma"], {**spec, "spectrum": "power_law"}, weight)
-            return cls.power_law(spec["a"], spec["b"], "inf", spec["sigma"])
+                problem = cls(lam, w, spec["sigma"], {**full, "spectrum": "power_law"}, weight)
+            else:
+                problem = cls.power_law(spec["a"], spec["b"], "inf", spec["sigma"])
+            return problem.with_model_dim(spec["model_dim"]) if "model_dim" in spec else problem
         if spec["spectrum"] == "power_law":
             problem = cls.power_law(spec["a"], spec["b"], spec["dim"], spec["sigma"])
             return problem.with_model_dim(spec["model_dim"]) if "model_dim" in spec else problem
@@ -138,12 +144,19 @@ class LinRegProblem:
         independent, so the part of the label the learner cannot fit is Gaussian noise independent of what it
         sees. Its risks are excess over its own best fit; the full problem's excess risk adds the constant
         ``description["unlearned_risk"]`` = Σ_{i>N} λ_i w*_i² (B* and every steps-to-target count are the same in
-        either convention, the target being a risk of the same learner). Finite spectra only.
+        either convention, the target being a risk of the same learner). On the untruncated spectrum the model
+        is :func:`untruncated_groups` up to N, and Σ_{i>N} i^−b = ζ(b, N + 1) (Hurwitz) exactly.
         """
-        if self.grouped or "model_dim" in self.description:
-            raise errors.InvalidParameter("model_dim", "applied once, to a finite spectrum (dim not inf)",
-                                          model_dim)
+        d = self.description
+        if "model_dim" in d or (self.grouped and d.get("dim") != "inf"):
+            raise errors.InvalidParameter("model_dim", "applied once, to a power-law or explicit spectrum", model_dim)
         model_dim = errors.integer("model_dim", model_dim)
+        if d.get("dim") == "inf":
+            lam, weight, w = untruncated_groups(d["a"], d["b"], d["head"], d["per_octave"], upto=model_dim)
+            unlearned = float(scipy.special.zeta(d["b"], model_dim + 1.0))
+            return LinRegProblem(lam, w, math.sqrt(self.sigma**2 + unlearned),
+                                 {**d, "model_dim": model_dim, "label_sigma": self.sigma, "unlearned_risk": unlearned},
+                                 weight)
         if model_dim > self.dim:
             raise errors.InvalidParameter("model_dim", f"at most dim = {self.dim}", model_dim)
         unlearned = float(np.dot(self.eigenvalues[model_dim:], self.w_star[model_dim:] ** 2))
@@ -164,8 +177,11 @@ PER_OCTAVE = 4
 LAMBDA_FLOOR = 1e-30
 
 
-def untruncated_groups(a: float, b: float, head: int = HEAD, per_octave: int = PER_OCTAVE):
+def untruncated_groups(a: float, b: float, head: int = HEAD, per_octave: int = PER_OCTAVE, upto: int | None = None):
     """(λ, multiplicity, w*) of groups representing λ_i = i^−a, λ_i w*_i² = i^−b for every i ≥ 1.
+
+    ``upto`` = N: only the directions i ≤ N (exact up to ``head``, the integral up to N + ½, no remainder
+    group), for a model of the first N features (:meth:`LinRegProblem.with_model_dim`).
 
     * i ≤ ``head``: one direction each, exact.
     * The rest as an integral: Σ_{i>head} f(i) = ∫_{head+½}^∞ f(x)dx + O(f″) (the midpoint rule; the
@@ -178,14 +194,20 @@ def untruncated_groups(a: float, b: float, head: int = HEAD, per_octave: int = P
       (∫_X^∞ of x^−a, x^−2a and x^−b), so the stability limit, the noise they inject and the risk
       they hold are all kept.
     """
+    if upto is not None and upto <= head:
+        index = np.arange(1, upto + 1, dtype=np.float64)
+        return index**-a, np.ones(upto), np.sqrt(index ** (a - b))
     index = np.arange(1, head + 1, dtype=np.float64)
     nodes, gauss = np.polynomial.legendre.leggauss(per_octave)
-    start, stop = math.log(head + 0.5), math.log(LAMBDA_FLOOR) / -a
+    start, stop = math.log(head + 0.5), math.log(LAMBDA_FLOOR) / -a if upto is None else math.log(upto + 0.5)
     edges = np.append(np.arange(start, stop, math.log(2.0)), stop)
     half = np.diff(edges)[:, None] / 2.0
     u = (edges[:-1, None] + half * (nodes[None, :] + 1.0)).ravel()
     x = np.exp(u)
     count = (half * gauss[None, :]).ravel() * x
+    if upto is not None:
+        return (np.concatenate([index**-a, x**-a]), np.concatenate([np.ones(head), count]),
+                np.sqrt(np.concatenate([index ** (a - b), x ** (a - b)])))
     end = math.exp(stop)
     trace, square, risk = end ** (1 - a) / (a - 1), end ** (1 - 2 * a) / (2 * a - 1), end ** (1 - b) / (b - 1)
     lam = np.concatenate([index**-a, x**-a, [square / trace]])
