@@ -93,6 +93,25 @@ def suffstat_replicate(rng, lam, v0, sigma, lr, batch, steps, tail_from, blowup)
 
 
 @jit
+def batch_gradient(rng, v, sigma, batch, z, grad):
+    """Fill ``grad`` with Σ_j z_j r_j over one batch, drawn sample by sample (``z``: scratch space).
+
+    z_j ~ N(0, I_d), r_j = z_jᵀv − σξ_j: B times H^{1/2} times the mini-batch gradient, in whitened coordinates;
+    B·(d + 1) normals in a fixed order. Used by the naive engine here and by :mod:`._strategies`.
+    """
+    grad[:] = 0.0
+    for _ in range(batch):
+        dot = 0.0
+        for i in range(v.size):
+            zi = rng.standard_normal()
+            z[i] = zi
+            dot += zi * v[i]
+        r = dot - sigma * rng.standard_normal()
+        for i in range(v.size):
+            grad[i] += z[i] * r
+
+
+@jit
 def naive_replicate(rng, lam, v0, sigma, lr, batch, steps, tail_from, blowup):
     """One replicate drawing every sample: z_j ~ N(0, I_d) then ξ_j ~ N(0, σ²), j = 1..B.
 
@@ -107,16 +126,7 @@ def naive_replicate(rng, lam, v0, sigma, lr, batch, steps, tail_from, blowup):
     rate = lr * lam / batch
     norm2 = np.dot(v, v)
     for t in range(steps):
-        grad[:] = 0.0
-        for _ in range(batch):
-            dot = 0.0
-            for i in range(d):
-                zi = rng.standard_normal()
-                z[i] = zi
-                dot += zi * v[i]
-            r = dot - sigma * rng.standard_normal()
-            for i in range(d):
-                grad[i] += z[i] * r
+        batch_gradient(rng, v, sigma, batch, z, grad)
         norm2 = _advance(v, rate, 0.0, 1.0, grad, sum_all, sum_tail, t >= tail_from)
         if not norm2 <= blowup:
             return np.inf, np.inf, np.inf, t + 1
@@ -141,10 +151,22 @@ class Replicates(JSONResult):
         return bool(np.any(self.diverged_at))
 
     def mean_and_stderr(self, key: str) -> tuple[float, float]:
-        values = getattr(self, key)
-        if self.diverged:
-            return math.inf, math.inf
-        return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))
+        return mean_and_stderr(getattr(self, key), self.diverged)
+
+
+def mean_and_stderr(values: np.ndarray, diverged: bool) -> tuple[float, float]:
+    """Mean of per-replicate ``values`` and its standard error; (inf, inf) if some replicate ``diverged``."""
+    if diverged:
+        return math.inf, math.inf
+    return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))
+
+
+def check_monte_carlo_args(problem: LinRegProblem, reps, seed) -> tuple[int, int]:
+    """(reps, seed) checked, for a problem Monte Carlo can sample (a finite spectrum: no groups of directions)."""
+    if problem.grouped:
+        raise errors.InvalidParameter("dim", "finite for Monte Carlo (an untruncated spectrum is for the exact "
+                                             "engines)", problem.description.get("dim"))
+    return errors.integer("reps", reps, ge=2), errors.integer("seed", seed, ge=0)
 
 
 def run_replicates(problem: LinRegProblem, *, lr, batch, steps, reps, seed, stream=0, engine="suffstat",
@@ -248,12 +270,8 @@ def monte_carlo_risk(problem: LinRegProblem, *, lr: float, batch: int, samples: 
     Identical results for the same seed whatever ``workers`` is.
     """
     lr = errors.real("lr", lr, gt=0)
-    if problem.grouped:
-        raise errors.InvalidParameter("dim", "finite for Monte Carlo (an untruncated spectrum is for the exact "
-                                             "engines)", problem.description.get("dim"))
+    reps, seed = check_monte_carlo_args(problem, reps, seed)
     steps = one_pass_steps(batch, samples)
-    reps = errors.integer("reps", reps, ge=2)
-    seed = errors.integer("seed", seed, ge=0)
     if engine not in ENGINES:
         raise errors.InvalidParameter("engine", "one of " + ", ".join(ENGINES), engine)
     run = dict(lr=lr, batch=batch, steps=steps, reps=reps, seed=seed, engine=engine, workers=workers)

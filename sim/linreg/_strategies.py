@@ -33,6 +33,7 @@ import numpy as np
 from batchlab.sim import errors
 from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
+from batchlab.sim.linreg._montecarlo import batch_gradient, check_monte_carlo_args, mean_and_stderr
 from batchlab.sim.linreg._problem import LinRegProblem
 from batchlab.sim.parallel import Workers, map_replicates, replicate
 from batchlab.sim.seeding import replicate_rngs
@@ -182,16 +183,7 @@ def _strategy_replicate(rng, lam, v0, sigma, rates, taus, beta, batch, blowup):
     grad = np.empty(d)
     norm2 = 0.0
     for t in range(rates.size):
-        grad[:] = 0.0
-        for _ in range(batch):
-            dot = 0.0
-            for i in range(d):
-                zi = rng.standard_normal()
-                z[i] = zi
-                dot += zi * v[i]
-            r = dot - sigma * rng.standard_normal()
-            for i in range(d):
-                grad[i] += z[i] * r
+        batch_gradient(rng, v, sigma, batch, z, grad)
         step, tau = rates[t] / batch, taus[t]
         norm2 = 0.0
         for i in range(d):
@@ -229,10 +221,7 @@ class StrategyMonteCarlo(JSONResult):
 
     def mean_and_stderr(self, key: str = "evaluated") -> tuple[float, float]:
         """Mean of ``key`` ("evaluated" or "last") over the replicates and its standard error (inf if diverged)."""
-        values = getattr(self, key)
-        if self.diverged:
-            return math.inf, math.inf
-        return float(values.mean()), float(values.std(ddof=1) / math.sqrt(values.size))
+        return mean_and_stderr(getattr(self, key), self.diverged)
 
 
 def strategy_monte_carlo(problem: LinRegProblem, *, lr: float, batch: int, steps: int,
@@ -240,11 +229,7 @@ def strategy_monte_carlo(problem: LinRegProblem, *, lr: float, batch: int, steps
                          workers: Workers = None) -> StrategyMonteCarlo:
     """``reps`` independent runs of ``strategy``, replicate r on stream (seed, 0, r), whatever ``workers`` is."""
     lr, batch, steps = _checked(problem, lr, batch, steps)
-    if problem.grouped:
-        raise errors.InvalidParameter("dim", "finite for Monte Carlo (an untruncated spectrum is for the exact "
-                                             "engines)", problem.description.get("dim"))
-    reps = errors.integer("reps", reps, ge=2)
-    seed = errors.integer("seed", seed, ge=0)
+    reps, seed = check_monte_carlo_args(problem, reps, seed)
     one = replicate(_strategy_replicate, problem.eigenvalues, -np.sqrt(problem.eigenvalues) * problem.w_star,
                     problem.sigma, strategy.learning_rates(lr, steps), strategy.weights(steps), strategy.momentum,
                     batch, problem.blowup_threshold)
