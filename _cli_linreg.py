@@ -5,8 +5,6 @@ Thin parsing over :mod:`batchlab.sim.linreg`; :mod:`batchlab.cli` registers the 
 
 import argparse
 
-import numpy as np
-
 from batchlab._cli_common import add_definition, add_verb, cell, sweep_options, warning_lines
 from batchlab.sim import errors
 
@@ -50,19 +48,10 @@ def _strategy_risk(args, problem) -> dict:
     run = dict(lr=args.lr, batch=args.batch, steps=steps, strategy=strategy)
     result = {"strategy": strategy.to_dict()}  # --strategy is its "average": the point evaluated
     if args.method == "mc-naive":
-        mc = strategy_monte_carlo(problem, **run, reps=args.reps, seed=args.seed)
-        for key in ("evaluated", "last"):
-            mean, stderr = mc.mean_and_stderr(key)
-            result[key], result[f"stderr_{key}"] = (None, None) if mc.diverged else (mean, stderr)
-        n_diverged = int(np.sum(mc.diverged_at > 0))
-        result |= {"method": "mc-naive", "reps": args.reps, "seed": args.seed, "n_diverged": n_diverged,
-                   "diverged": mc.diverged, "diverged_at": int(mc.diverged_at[mc.diverged_at > 0].min())
-                   if mc.diverged else None}
+        result |= strategy_monte_carlo(problem, **run, reps=args.reps, seed=args.seed).summary()
+        result["method"] = "mc-naive"
     else:
-        path = strategy_path(problem, **run)
-        result |= {"evaluated": None if path.diverged else path.final,
-                   "last": None if path.diverged else float(path.last[-1]), "method": args.method,
-                   "engine": "recursion", "diverged": path.diverged, "diverged_at": path.diverged_at}
+        result |= strategy_path(problem, **run).summary() | {"method": args.method, "engine": "recursion"}
     return result | {"steps": steps, "lr": args.lr, "batch": args.batch}
 
 

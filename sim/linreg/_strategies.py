@@ -150,6 +150,12 @@ class StrategyPath(JSONResult):
         """The evaluated point's risk after the last step; inf if the run diverged."""
         return math.inf if self.diverged else float(self.evaluated[-1])
 
+    def summary(self) -> dict:
+        """JSON-ready: the final risks of the evaluated point and the last iterate (None if diverged)."""
+        return {"evaluated": None if self.diverged else self.final,
+                "last": None if self.diverged else float(self.last[-1]), "diverged": self.diverged,
+                "diverged_at": self.diverged_at}
+
 
 def _checked(problem, lr, batch, steps):
     lr = errors.real("lr", lr, gt=0)
@@ -222,6 +228,16 @@ class StrategyMonteCarlo(JSONResult):
     def mean_and_stderr(self, key: str = "evaluated") -> tuple[float, float]:
         """Mean of ``key`` ("evaluated" or "last") over the replicates and its standard error (inf if diverged)."""
         return mean_and_stderr(getattr(self, key), self.diverged)
+
+    def summary(self) -> dict:
+        """JSON-ready: each risk's mean and ``stderr_`` (None if diverged), the replicates that blew up and when."""
+        out = {}
+        for key in ("evaluated", "last"):
+            mean, stderr = self.mean_and_stderr(key)
+            out[key], out[f"stderr_{key}"] = (None, None) if self.diverged else (mean, stderr)
+        blown = self.diverged_at[self.diverged_at > 0]
+        return out | {"reps": self.reps, "seed": self.seed, "n_diverged": int(blown.size), "diverged": self.diverged,
+                      "diverged_at": int(blown.min()) if blown.size else None}
 
 
 def strategy_monte_carlo(problem: LinRegProblem, *, lr: float, batch: int, steps: int,
