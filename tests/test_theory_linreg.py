@@ -34,6 +34,49 @@ def test_stability_limit_is_where_the_spectral_radius_crosses_one(a, dim, batch)
     assert below < 1.0 < above
 
 
+def dense_momentum_moment_map(lam, lr, batch, momentum):
+    """The heavy ball's moment map on (s, p, s₋) per coordinate (noise-free), written out densely, 3d × 3d."""
+    d, beta = lam.size, momentum
+    a = 1 + beta - lr * lam
+    m = np.zeros((3 * d, 3 * d))
+    s, p, prev = np.arange(d), d + np.arange(d), 2 * d + np.arange(d)
+    m[s, s] = a**2 + (lr * lam) ** 2 / batch
+    m[s, p] = -2 * beta * a
+    m[s, prev] = beta**2
+    m[np.ix_(s, s)] += (lr**2 / batch) * np.outer(lam, lam)
+    m[p, s], m[p, p] = a, -beta
+    m[prev, s] = 1.0
+    return m
+
+
+@given(st.floats(1.05, 3.0), st.integers(1, 40), st.integers(1, 5000), st.floats(0.0, 0.99))
+def test_momentum_stability_limit_is_where_the_spectral_radius_crosses_one(a, dim, batch, momentum):
+    """The steady-state criterion of ms_stability_limit(momentum=β) against the dense map's eigenvalues."""
+    lam = np.arange(1, dim + 1.0) ** -a
+    limit = th.ms_stability_limit(lam, batch, momentum=momentum)
+    below = np.abs(np.linalg.eigvals(dense_momentum_moment_map(lam, limit * (1 - 1e-6), batch, momentum))).max()
+    above = np.abs(np.linalg.eigvals(dense_momentum_moment_map(lam, limit * (1 + 1e-6), batch, momentum))).max()
+    assert below < 1.0 < above
+
+
+def test_momentum_stability_limit_at_zero_momentum_is_plain_sgds():
+    lam = np.arange(1, 301.0) ** -1.5
+    for batch in (1, 7, 1024):
+        assert th.ms_stability_limit(lam, batch, momentum=0.0) == th.ms_stability_limit(lam, batch)
+    plain_block = dense_momentum_moment_map(lam[:5], 0.3, 2, 0.0)[:5, :5]
+    np.testing.assert_allclose(plain_block, dense_second_moment_map(lam[:5], 0.3, 2), rtol=ROUNDING_RTOL)
+
+
+def test_momentum_stability_limit_limits():
+    """tr H ≫ Bλ_max: γ_max/(1 − β) is plain SGD's limit, 2B/tr H (momentum rescales γ); B → ∞: 2(1 + β)/λ_max."""
+    lam, weights = np.array([1e-7]), np.array([1e7])  # isotropic, tr H = 1, λ_max = 1e-7, as one group
+    for batch in (1, 64):
+        plain = th.ms_stability_limit(lam, batch, weights)
+        assert plain == pytest.approx(2 * batch, rel=1e-4)
+        assert th.ms_stability_limit(lam, batch, weights, momentum=0.9) / 0.1 == pytest.approx(plain, rel=1e-4)
+    assert th.ms_stability_limit(np.arange(1, 200.0) ** -1.5, 10**9, momentum=0.9) == pytest.approx(2 * 1.9, rel=1e-6)
+
+
 def test_stability_limit_known_closed_forms():
     # Isotropic H = λI in d dims, B = 1: g(γ) = γdλ/(2 − 2γλ) = 1 ⇒ γ = 2/(λ(d + 2)).
     assert th.ms_stability_limit(np.full(7, 0.5), 1) == pytest.approx(2 / (0.5 * 9), rel=1e-13)

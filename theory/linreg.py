@@ -18,10 +18,10 @@ import numpy as np
 from scipy.optimize import brentq
 
 
-def ms_stability_limit(eigenvalues, batch: int, weights=None) -> float:
-    """Exact mean-square stability limit γ_max of mini-batch SGD for Gaussian data.
+def ms_stability_limit(eigenvalues, batch: int, weights=None, momentum: float = 0.0) -> float:
+    """Exact mean-square stability limit γ_max of mini-batch SGD (heavy-ball ``momentum`` β) for Gaussian data.
 
-    The diagonal second moments evolve as s' = M s + const with
+    Plain SGD (β = 0): the diagonal second moments evolve as s' = M s + const with
     M = diag((1 − γλ_i)² + γ²λ_i²/B) + (γ²/B) λλᵀ, a nonnegative matrix (diagonal
     plus rank one). By Perron–Frobenius and the secular equation of a rank-one
     update, ρ(M) < 1 iff every diagonal entry is < 1, i.e. γ < 2B/((B+1)λ_max), and
@@ -33,15 +33,29 @@ def ms_stability_limit(eigenvalues, batch: int, weights=None) -> float:
     γ ≥ γ_max it grows geometrically (with noise, or from almost every start).
     Limits: γ_max → 2B/tr(H) when tr(H) ≫ Bλ_max and → 2B/((B+1)λ_max) as B → ∞,
     the constant-2 version of Theorem 7's condition γ ≲ min{B/tr(H), 1/‖H‖}.
+
+    Heavy ball, w_{t+1} = w_t − γĝ_t + β(w_t − w_{t−1}): each coordinate carries s = E η_t², p = E η_tη_{t−1}
+    and s₋ = E η_{t−1}² (:mod:`batchlab.sim.linreg._strategies`). Their steady state under an injection u into s
+    is p = a·s/(1 + β) (a = 1 + β − γλ) and s = u/D, D = γλ(2(1 − β) − γλc), c = (1 − β)/(1 + β) + 1/B; the
+    injection is (γ²λ/B)(Σ_j λ_j s_j + σ²), so the criterion becomes every D_i > 0 and
+
+        g(γ) = (γ/B) Σ_i λ_i / (2(1 − β) − γλ_i c) < 1,
+
+    the formula above with 2 → 2(1 − β) and (B+1)/B → c (β = 0 gives it back). The edge 2(1 − β)/(cλ_max)
+    tends to 2(1 + β)/λ_max (the noiseless heavy ball's) as B → ∞, and γ_max → 2B(1 − β)/tr(H) when
+    tr(H) ≫ Bλ_max: at small batch momentum only rescales the learning rate, γ/(1 − β) having the limit
+    plain SGD has. The map is no longer nonnegative for β > 0; that this steady-state criterion is the
+    spectral radius crossing one is checked against the dense 3d × 3d map (tests/test_theory_linreg.py).
     ``weights``: multiplicities of the eigenvalues (default 1; an untruncated spectrum's tail groups).
     """
     lam = np.asarray(eigenvalues, dtype=np.float64)
     weight = np.ones_like(lam) if weights is None else np.asarray(weights, dtype=np.float64)
-    scale = (batch + 1.0) / batch
-    edge = 2.0 / (scale * lam.max())
+    room = 2.0 * (1.0 - momentum)
+    scale = ((1.0 - momentum) * batch + 1.0 + momentum) / ((1.0 + momentum) * batch)  # (B+1)/B exactly at β = 0
+    edge = room / (scale * lam.max())
 
     def excess(lr):
-        return (lr / batch) * np.sum(weight * lam / (2.0 - lr * lam * scale)) - 1.0
+        return (lr / batch) * np.sum(weight * lam / (room - lr * lam * scale)) - 1.0
 
     upper = edge * (1.0 - 1e-15)
     if excess(upper) <= 0.0:  # the λ_max term alone pins the limit at the edge

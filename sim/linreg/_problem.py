@@ -126,9 +126,9 @@ class LinRegProblem:
         """R_0 = ‖w_0 − w*‖²_H = Σ λ_i w*_i²."""
         return float(np.dot(self.eigenvalues * self.weights, self.w_star**2))
 
-    def stability_limit(self, batch: int) -> float:
+    def stability_limit(self, batch: int, momentum: float = 0.0) -> float:
         """The exact mean-square stability limit γ_max at batch ``batch`` (theory.linreg.ms_stability_limit)."""
-        return ms_stability_limit(self.eigenvalues, batch, self.weights)
+        return ms_stability_limit(self.eigenvalues, batch, self.weights, momentum)
 
     @property
     def blowup_threshold(self) -> float:
