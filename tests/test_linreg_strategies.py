@@ -28,6 +28,38 @@ def test_plain_sgd_with_the_uniform_average_is_the_plain_recursion():
         np.testing.assert_allclose(last.evaluated, plain.last[1:], rtol=EXACT_RTOL)
 
 
+def test_a_run_stopped_at_targets_is_the_prefix_of_the_full_run():
+    """stop_below/stop_after: the run stops once each target is reached or past its limit, its path unchanged."""
+    strategy = Strategy(average="ewa", ema_decay=0.95, momentum=0.3)
+    lr = 0.3 * PROBLEM.stability_limit(2, momentum=0.3)
+    full = strategy_path(PROBLEM, lr=lr, batch=2, steps=3000, strategy=strategy)
+    reach = full.evaluated[199]  # first reached at step 200 or before
+    first = int(np.flatnonzero(full.evaluated <= reach)[0]) + 1
+    never = full.evaluated.min() / 2
+    for targets, limits, stops in (([reach], None, first), ([reach, never], [3000, 700], 700),
+                                   ([never, reach], [100, 3000], max(100, first))):
+        stopped = strategy_path(PROBLEM, lr=lr, batch=2, steps=3000, strategy=strategy, stop_below=targets,
+                                stop_after=limits)
+        assert stopped.steps_run == stops
+        np.testing.assert_array_equal(stopped.evaluated, full.evaluated[:stops])
+        np.testing.assert_array_equal(stopped.last, full.last[:stops + 1])
+    assert strategy_path(PROBLEM, lr=lr, batch=2, steps=3000, strategy=strategy, stop_below=reach).reached_at == first
+
+
+def test_final_second_moments_are_the_plain_recursions():
+    plain = risk_path(PROBLEM, lr=0.4, batch=3, steps=700)
+    np.testing.assert_allclose(strategy_path(PROBLEM, lr=0.4, batch=3, steps=700).second_moments,
+                               plain.second_moments, rtol=EXACT_RTOL)
+
+
+def test_a_hyperparameter_left_to_the_protocol_is_refused_for_one_run():
+    with pytest.raises(InvalidParameter, match="^ema_decay: must be a number for a single run"):
+        strategy_path(PROBLEM, lr=0.1, batch=1, steps=10, strategy=Strategy(average="ewa", ema_decay=None))
+    assert Strategy(average="uniform", ema_decay=None).tuned == ()  # not used: nothing to tune
+    assert Strategy(average="ewa", ema_decay=None, momentum=None, schedule="wsd", decay=None).tuned == (
+        "ema_decay", "momentum", "decay")
+
+
 CASES = {
     "ewa": Strategy(average="ewa", ema_decay=0.9),
     "momentum, uniform": Strategy(momentum=0.6),

@@ -29,7 +29,7 @@ _NO_TARGETS = np.empty(0)
 
 
 @jit
-def _lane_sum(x):
+def lane_sum(x):
     """Σ x as eight interleaved partial sums added pairwise at the end.
 
     A fixed order (the same result on every run, whatever the thread count) whose eight chains of
@@ -66,7 +66,7 @@ def _channel_step(s, u, lw, q, decay, inject, kick, pair_terms, risk_terms):
 
     :func:`_pair_step` fused into the same pass over the coordinates, so each is loaded once (1.2× faster
     than the two loops, the same operations in the same order); no reduction inside, so the loop
-    vectorises, and :func:`_lane_sum` adds the terms up.
+    vectorises, and :func:`lane_sum` adds the terms up.
     """
     for i in range(s.size):
         si, ui = s[i], u[i]
@@ -110,15 +110,15 @@ def _moment_kernel(lam, weight, s_b, s_v, sigma2, split, lr, batch, steps, tail_
     while t < steps:
         if t >= tail_from:  # the tail average's own u, from tail_from on
             _pair_step(s_b, tu_b, lw, q, pair_terms)
-            tail_b += _lane_sum(pair_terms)
+            tail_b += lane_sum(pair_terms)
             if split:
                 _pair_step(s_v, tu_v, lw, q, pair_terms)
-                tail_v += _lane_sum(pair_terms)
+                tail_v += lane_sum(pair_terms)
         _channel_step(s_b, u_b, lw, q, decay, inject, risk_b + noise_b, pair_terms, risk_terms)
-        pb, nb = _lane_sum(pair_terms), _lane_sum(risk_terms)
+        pb, nb = lane_sum(pair_terms), lane_sum(risk_terms)
         if split:
             _channel_step(s_v, u_v, lw, q, decay, inject, risk_v + sigma2, pair_terms, risk_terms)
-            pv, nv = _lane_sum(pair_terms), _lane_sum(risk_terms)
+            pv, nv = lane_sum(pair_terms), lane_sum(risk_terms)
         pair_b += pb
         pair_v += pv
         averaged = (pair_b + pair_v) / (t + 1.0) ** 2
