@@ -25,24 +25,44 @@ from batchlab.sim.linreg._cbs import (
                               tuned_steps,
                               tuned_steps_each,
 )
-from batchlab.sim.linreg._engines import METHODS, exact_risk, final_risk, final_risks, steps_to, steps_to_each
+from batchlab.sim.linreg._engines import (
+                                  METHODS,
+                                  exact_risk,
+                                  final_risk,
+                                  final_risks,
+                                  steps_to,
+                                  steps_to_each,
+                                  strategy_final_risk,
+                                  strategy_steps_to,
+)
 from batchlab.sim.linreg._exact import ExactRisk, RiskPath, risk_path
 from batchlab.sim.linreg._montecarlo import MonteCarloRisk, Replicates, monte_carlo_risk
 from batchlab.sim.linreg._problem import BLOWUP_FACTOR, LinRegProblem, one_pass_steps
 from batchlab.sim.linreg._spectral import SpectralMap, spectral_map
 from batchlab.sim.linreg._strategies import (
+                                     MOMENTA,
+                                     WSD_DECAYS,
                                      Strategy,
                                      StrategyMonteCarlo,
                                      StrategyPath,
                                      strategy_monte_carlo,
                                      strategy_path,
 )
+from batchlab.sim.linreg._strategy_tuning import (
+                                         EmaSearch,
+                                         StrategyTuned,
+                                         tune_strategy,
+                                         tuned_strategy_risk,
+                                         tuned_strategy_steps,
+)
 from batchlab.theory.linreg import cbs_exponent, ms_stability_limit  # the theory most used beside the engines
 
-__all__ = ["BLOWUP_FACTOR", "cbs_exponent", "ms_stability_limit", "CBSMeasurement", "CBSScaling", "DEFINITIONS",
-           "ExactRisk", "LinRegProblem", "LrSearch", "METHODS", "MonteCarloRisk", "Replicates", "RiskPath",
-           "SlopeConvergence", "SpectralMap", "Strategy", "StrategyMonteCarlo", "StrategyPath", "corollary8_batches",
-           "default_batches", "exact_risk", "final_risk", "final_risks", "local_slopes", "measure_cbs",
-           "measure_cbs_scaling", "measure_corollary8", "monte_carlo_risk", "one_pass_steps", "risk_path",
-           "slope_convergence", "spectral_map", "steps_to", "steps_to_each", "strategy_monte_carlo", "strategy_path",
-           "tuned_risk", "tuned_risks", "tuned_steps", "tuned_steps_each"]
+__all__ = ["BLOWUP_FACTOR", "CBSMeasurement", "CBSScaling", "DEFINITIONS", "EmaSearch", "ExactRisk", "LinRegProblem",
+           "LrSearch", "METHODS", "MOMENTA", "MonteCarloRisk", "Replicates", "RiskPath", "SlopeConvergence",
+           "SpectralMap", "Strategy", "StrategyMonteCarlo", "StrategyPath", "StrategyTuned", "WSD_DECAYS",
+           "cbs_exponent", "corollary8_batches", "default_batches", "exact_risk", "final_risk", "final_risks",
+           "local_slopes", "measure_cbs", "measure_cbs_scaling", "measure_corollary8", "monte_carlo_risk",
+           "ms_stability_limit", "one_pass_steps", "risk_path", "slope_convergence", "spectral_map", "steps_to",
+           "steps_to_each", "strategy_final_risk", "strategy_monte_carlo", "strategy_path", "strategy_steps_to",
+           "tune_strategy", "tuned_risk", "tuned_risks", "tuned_steps", "tuned_steps_each", "tuned_strategy_risk",
+           "tuned_strategy_steps"]

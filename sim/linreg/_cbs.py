@@ -43,10 +43,13 @@ from batchlab.sim.linreg._engines import (
     final_moments,
     final_risk,
     final_risks,
+    plain_iterate,
     steps_to,
     steps_to_each,
 )
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
+from batchlab.sim.linreg._strategies import Strategy, strategy_path
+from batchlab.sim.linreg._strategy_tuning import EmaSearch, tuned_strategy_risk, tuned_strategy_steps
 from batchlab.sim.parallel import Workers
 from batchlab.sim.sweep import DEFAULT, column, sweep
 from batchlab.sim.tuning import Tuned, minimize_log_jointly
@@ -160,6 +163,40 @@ def steps_task(problem: dict, batch: int, targets: list, max_steps: list, search
                                                         iterate=iterate, method=method)]
 
 
+def _moments_at_end(problem, tuned, batch, steps, method) -> np.ndarray:
+    """E η_n² per coordinate at the end of a strategy's tuned run (the last iterate's: no average changes it)."""
+    concrete = tuned.strategy
+    if concrete.anytime and concrete.momentum == 0.0:
+        return final_moments(problem, lr=tuned.lr, batch=batch, steps=steps, method=method)
+    return strategy_path(problem, lr=tuned.lr, batch=batch, steps=steps, strategy=concrete).second_moments
+
+
+def strategy_risk_task(problem: dict, batch: int, samples: list, search: dict, method: str, strategy: dict,
+                       ema: dict) -> list:
+    """Sweep task: :func:`tuned_strategy_risk` for one B at each D, with McCandlish's scales at the end of each."""
+    problem, strategy = LinRegProblem.from_spec(problem), Strategy(**strategy)
+    records = []
+    for d in samples:
+        tuned = tuned_strategy_risk(problem, batch=batch, samples=d, strategy=strategy, search=LrSearch(**search),
+                                    ema=EmaSearch(**ema), method=method)
+        record = tuned.record() | {"b_simple": None, "b_noise": None}
+        if tuned.found:
+            record["b_simple"], record["b_noise"] = gradient_noise_scales(
+                problem.eigenvalues, _moments_at_end(problem, tuned, batch, d // batch, method), problem.sigma,
+                problem.weights)
+        records.append(record)
+    return records
+
+
+def strategy_steps_task(problem: dict, batch: int, targets: list, max_steps: list, search: dict, method: str,
+                        strategy: dict, ema: dict) -> list:
+    """Sweep task: :func:`tuned_strategy_steps` for one B and each of its (target, max_steps) pairs, as JSON."""
+    problem, strategy = LinRegProblem.from_spec(problem), Strategy(**strategy)
+    return [tuned_strategy_steps(problem, batch=batch, target=t, max_steps=n, strategy=strategy,
+                                 search=LrSearch(**search), ema=EmaSearch(**ema), method=method).record()
+            for t, n in zip(targets, max_steps, strict=True)]
+
+
 def _per_batch(task, requests, fields, cache, workers, desc, on_result, **common) -> list:
     """``task`` once per distinct batch size among ``requests``, (i, B) pairs: one record per request, in order.
 
@@ -195,6 +232,10 @@ class CBSMeasurement(CBSCurve):
     R(D, B) (nan where no γ is stable) and ``risk_lr``, the γ tuned for it, with its ``lr_flat_range`` (γ within
     which R stays within 1 + flat_tol of its optimum). ``b_noise``/``b_simple``: McCandlish's scales at the final
     iterate of the R_opt run. ``lr_at_search_edge``: some tuned γ is at an end of its search range.
+    A training strategy's measurement has its ``strategy`` (as JSON; None for plain SGD) and the
+    ``hyperparameters`` the protocol chose per batch size: {"risk": {"ema_decay", "momentum", "decay"}, "steps":
+    {the same and "horizon"}}, nan where a strategy does not use one (a schedule's f(B) is the first crossing in the
+    run of the chosen horizon, and its ``lr_flat_range`` that run's final risk's).
     """
 
     problem: dict
@@ -207,6 +248,8 @@ class CBSMeasurement(CBSCurve):
     target: float
     max_overhead: float
     lr_at_search_edge: bool
+    strategy: dict | None = None
+    hyperparameters: dict | None = None
 
     @property
     def predicted_exponent(self) -> float | None:
@@ -281,8 +324,8 @@ def measure_cbs(problem: LinRegProblem, samples: int, **options) -> CBSMeasureme
 
 def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhead: float = 1.2,
                         target: float | None = None, max_overhead: float = 4.0, search: LrSearch = LrSearch(),
-                        iterate: str = "averaged", method: str = "auto", cache=DEFAULT, workers: Workers = None,
-                        on_result=None) -> CBSScaling:
+                        iterate: str | None = None, strategy: Strategy | None = None, ema: EmaSearch = EmaSearch(),
+                        method: str = "auto", cache=DEFAULT, workers: Workers = None, on_result=None) -> CBSScaling:
     """:func:`measure_cbs` at each D in ``samples``, all (D, B) tunings in two parallel cached sweeps.
 
     ``batches``: the batch grid (each must divide every D), or a function of D giving each D its
@@ -292,7 +335,18 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
     :data:`batchlab.sim.sweep.DEFAULT` or None; ``workers``: threads, or an Executor (:mod:`batchlab.sim.parallel`).
     ``on_result`` as in :func:`batchlab.sim.sweep.sweep`. ``method``: the exact engine ("auto",
     "spectral" or "recursion", :mod:`batchlab.sim.linreg._engines`).
+
+    ``iterate``: the point evaluated by plain SGD, "averaged" (the paper's w̄, the default) or "last"; or instead
+    a training ``strategy`` (:class:`batchlab.sim.linreg.Strategy`), whose hyperparameters left as None are tuned
+    per batch size beside γ (:mod:`batchlab.sim.linreg._strategy_tuning`; EWA's τ where ``ema`` says). A plain
+    strategy (constant-step SGD evaluated at w̄ or w_n) is plain SGD's protocol.
     """
+    if strategy is not None and iterate is not None:
+        raise errors.InvalidParameter("iterate", "left out when a strategy is given (its average is the point "
+                                                 "evaluated)", iterate)
+    if strategy is not None and strategy.plain:
+        strategy, iterate = None, plain_iterate(strategy)
+    iterate = "averaged" if iterate is None else iterate
     if iterate not in ITERATES:
         raise errors.InvalidParameter("iterate", "'averaged' or 'last'", iterate)
     check_method(method)
@@ -310,9 +364,14 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
         grids.append(sorted(set(grid)))
     if target is not None:
         target = errors.real("target", target, gt=0)
-    common = dict(problem=problem.spec, search=asdict(search), iterate=iterate, method=method)
+    common = dict(problem=problem.spec, search=asdict(search), method=method)
+    if strategy is None:
+        risk_of, steps_of, common["iterate"] = risk_task, steps_task, iterate
+    else:
+        risk_of, steps_of = strategy_risk_task, strategy_steps_task
+        common |= {"strategy": strategy.to_dict(), "ema": asdict(ema)}
     on_grid = [(i, b) for i, grid in enumerate(grids) for b in grid]
-    risks = iter(_per_batch(risk_task, on_grid, {"samples": lambda i, b: data_sizes[i]}, cache, workers,
+    risks = iter(_per_batch(risk_of, on_grid, {"samples": lambda i, b: data_sizes[i]}, cache, workers,
                             "tune lr: risk at D", on_result, **common))
     risk_records = [[next(risks) for _ in grid] for grid in grids]
     targets = []
@@ -323,23 +382,25 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
         targets.append(float(np.nanmin(values)) if target is None else target)
     passages = {"targets": lambda i, b: targets[i],
                 "max_steps": lambda i, b: max(1, math.floor(max_overhead * data_sizes[i] / b))}
-    steps = iter(_per_batch(steps_task, on_grid, passages, cache, workers, "tune lr: steps to target", on_result,
+    steps = iter(_per_batch(steps_of, on_grid, passages, cache, workers, "tune lr: steps to target", on_result,
                             **common))
     steps_records = [[next(steps) for _ in grid] for grid in grids]
 
     def steps_at(requests):  # f(B) at integer B between grid points, tuned as on the grid: one sweep per round
-        return list(column(_per_batch(steps_task, requests, passages, cache, workers, "refine B* on integers",
+        return list(column(_per_batch(steps_of, requests, passages, cache, workers, "refine B* on integers",
                                       None, **common)))
 
     papers = refine_on_integers([definition3(grid, column(r), column(s), overhead=overhead)
                                  for grid, r, s in zip(grids, risk_records, steps_records)], steps_at)
-    return CBSScaling(tuple(_assemble(problem, d, grid, r, s, t, paper, max_overhead, iterate, batches is None)
+    evaluated = iterate if strategy is None else {"uniform": "averaged", "ewa": "ewa", "last": "last"}[strategy.average]
+    return CBSScaling(tuple(_assemble(problem, d, grid, r, s, t, paper, max_overhead, evaluated, batches is None,
+                                      strategy)
                             for d, grid, r, s, t, paper in zip(data_sizes, grids, risk_records, steps_records, targets,
                                                                papers)))
 
 
 def _assemble(problem, samples, grid, risk_records, steps_records, target, paper, max_overhead, iterate,
-              default_grid):
+              default_grid, strategy):
     batches = np.array(grid, dtype=np.float64)
     risk, steps = column(risk_records), column(steps_records)
     best = risk_records[int(np.nanargmin(risk))]
@@ -359,4 +420,13 @@ def _assemble(problem, samples, grid, risk_records, steps_records, target, paper
                           b_noise=best["b_noise"], b_simple=best["b_simple"], warnings=warnings, problem=problem.spec,
                           samples=samples, iterate=iterate, lr=column(steps_records, "lr"), risk=risk,
                           risk_lr=column(risk_records, "lr"), lr_flat_range=flat, target=target,
-                          max_overhead=max_overhead, lr_at_search_edge=at_edge)
+                          max_overhead=max_overhead, lr_at_search_edge=at_edge,
+                          strategy=None if strategy is None else strategy.to_dict(),
+                          hyperparameters=None if strategy is None else _hyperparameters(risk_records, steps_records))
+
+
+def _hyperparameters(risk_records, steps_records) -> dict:
+    """Per batch size, the τ, β and WSD decay the protocol chose for R(D, B) and for f(B), and f(B)'s horizon."""
+    names = ("ema_decay", "momentum", "decay")
+    return {"risk": {name: column(risk_records, name) for name in names},
+            "steps": {name: column(steps_records, name) for name in (*names, "horizon")}}

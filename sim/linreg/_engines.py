@@ -19,6 +19,7 @@ from batchlab.sim import errors
 from batchlab.sim.linreg._exact import RISKS, ExactRisk, recursion_risk, risk_path
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
 from batchlab.sim.linreg._spectral import SpectralMap, spectral_map
+from batchlab.sim.linreg._strategies import Strategy, strategy_path
 from batchlab.sim.targets import steps_to_target
 
 METHODS = ("auto", "spectral", "recursion")
@@ -202,3 +203,44 @@ def _spectral_passage(spectral: SpectralMap, target: float, max_steps: int, iter
         return sum(spectral.averaged(step) if iterate == "averaged" else spectral.last(step))
 
     return steps_to_target([risk(found - 1), risk(found)], target, first_step=found - 1).fractional
+
+
+def plain_iterate(strategy: Strategy) -> str:
+    """The ``iterate`` of a plain strategy (:attr:`Strategy.plain`) for the functions above."""
+    return "averaged" if strategy.average == "uniform" else "last"
+
+
+def strategy_final_risk(problem: LinRegProblem, *, lr: float, batch: int, steps: int, strategy: Strategy,
+                        method: str = "auto") -> float:
+    """E excess of ``strategy``'s evaluated point after ``steps`` steps (a schedule's horizon); inf if diverged.
+
+    A plain strategy (constant-step SGD evaluated at w̄ or w_n) by :func:`final_risk` (``method`` as there);
+    any other by the strategy recursion (:func:`batchlab.sim.linreg.strategy_path`).
+    """
+    if strategy.plain:
+        return final_risk(problem, lr=lr, batch=batch, steps=steps, iterate=plain_iterate(strategy), method=method)
+    check_method(method)
+    return strategy_path(problem, lr=lr, batch=batch, steps=steps, strategy=strategy).final
+
+
+def strategy_steps_to(problem: LinRegProblem, *, lr: float, batch: int, target: float, max_steps: int,
+                      strategy: Strategy, method: str = "auto") -> float:
+    """Fractional steps until ``strategy``'s evaluated point first has risk ≤ ``target``; inf if not within max_steps.
+
+    For a constant learning rate only (:attr:`Strategy.anytime`: one run's path serves every horizon; a
+    schedule's steps to a target need its horizon swept, :mod:`._strategy_tuning`). The crossing is interpolated
+    as by :func:`steps_to`, which computes it for a plain strategy.
+    """
+    if strategy.plain:
+        return steps_to(problem, lr=lr, batch=batch, target=target, max_steps=max_steps,
+                        iterate=plain_iterate(strategy), method=method)
+    if not strategy.anytime:
+        raise errors.InvalidParameter("schedule", "constant for a first passage in one run (a schedule's horizon "
+                                                  "is swept by the CBS protocol)", strategy.schedule)
+    check_method(method)
+    if strategy.average == "last" and problem.initial_risk <= target:
+        return 0.0
+    path = strategy_path(problem, lr=lr, batch=batch, steps=max_steps, strategy=strategy, stop_below=target)
+    settled = path.steps_run - 1 if path.diverged else path.steps_run  # the blown-up step crosses nothing
+    found = steps_to_target(path.evaluated[:settled], target, first_step=1)
+    return found.fractional if found.reached else math.inf
