@@ -10,6 +10,7 @@ all the points lie within 1/(4n) of 1, nothing cancels catastrophically:
     first(εa, εb, n)   = f[xa, xb]        = Σ_{t<n} xaᵗ xb^{n−1−t}
     second(εa, εb, n)  = f[1, xa, xb]     = Σ_{i+j+k=n−2} xaʲ xbᵏ
     third(εa, εb, n)   = f[1, 1, xa, xb]  = Σ_{i+j+k+l=n−3} xaᵏ xbˡ
+    divided(ε, n)      = f[x_0, .., x_k] at any k + 1 ≤ 4 points (the EWA's sums, :mod:`._spectral_ewa`)
 
 The recursive formula f[x0..xk] = (f[x0..x_{k−1}] − f[x1..xk])/(x0 − xk) is applied with x0 = 1
 and xk the point farthest from 1, which loses at most a digit or two once n·ε_far > 1/4; below that
@@ -208,3 +209,72 @@ def second_third_apart(ea, eb, ga, gb, sa, sb, c, unmoved):
     if unmoved:
         return c[2] + second_dd, c[3] + third_dd
     return second_dd, third_dd
+
+
+@jit
+def _cluster(rates, lo, hi, n, c):
+    """f[x_lo..x_hi] (rates sorted) by the Taylor series about the point of largest |x|, or nan if not a cluster.
+
+    A cluster: every point on one side of 0 and n·(spread of the rates) ≤ SERIES_BELOW·|x_c|. With
+    a_l = |ε_c − ε_l|/|x_c| (x_l = x_c(1 − a_l)), f[x_lo..x_hi] = x_cⁿ⁻ᵏ Σ_p (−1)ᵖ C(n, k + p) h_p(a),
+    h_p the complete homogeneous polynomial (all terms positive; each term at most n·max a/(p + 1) of the
+    one before, so the series stops within a few terms). Equal rates: C(n, k)·x_cⁿ⁻ᵏ.
+    """
+    k = hi - lo
+    if rates[hi] <= 1.0:
+        centre = lo
+    elif rates[lo] >= 1.0:
+        centre = hi
+    else:
+        return math.nan
+    spread = rates[hi] - rates[lo]
+    if spread == 0.0:
+        return c[k] * power(rates[centre], n - k)
+    scale = abs(1.0 - rates[centre])
+    if not n * spread <= SERIES_BELOW * scale:
+        return math.nan
+    h = np.zeros(_SERIES_TERMS)  # h_p of the points added so far: h_p(X ∪ {a}) = h_p(X) + a·h_{p−1}(X ∪ {a})
+    h[0] = 1.0
+    for point in range(lo, hi + 1):
+        a = abs(rates[centre] - rates[point]) / scale
+        for p in range(1, _SERIES_TERMS):
+            h[p] += a * h[p - 1]
+    total = 0.0
+    sign = 1.0
+    for p in range(_SERIES_TERMS):
+        term = sign * c[k + p] * h[p]
+        total += term
+        if abs(term) <= _SERIES_STOP * abs(total):
+            break
+        sign = -sign
+    return power(rates[centre], n - k) * total
+
+
+@jit
+def divided(rates, n):
+    """f[x_0, .., x_k] for f = xⁿ at x_i = 1 − rates[i] (any order, k + 1 = rates.size ≤ 4, rates in [0, 2]).
+
+    The Newton table on the rates sorted: pairs by :func:`first` (accurate for any two points), and each
+    wider span by the Taylor series where its points cluster (:func:`_cluster`), else by the recursion
+    (f[x_lo..x_{hi−1}] − f[x_{lo+1}..x_hi])/(ε_hi − ε_lo), which then loses at most about log10(4k) digits
+    per level (the span is at least 1/(4n) of |x|). Zero where n < k (a polynomial of lower degree).
+    tests/test_linreg_spectral_ewa.py holds it against 120-digit arithmetic.
+    """
+    k = rates.size - 1
+    if n < k:
+        return 0.0
+    r = np.sort(rates)
+    if k == 0:
+        return power(r[0], n)
+    c = binomials(n)
+    table = np.empty((k + 1, k + 1))
+    for i in range(k):
+        table[i, i + 1] = first(r[i], r[i + 1], n)
+    for width in range(2, k + 1):
+        for lo in range(k + 1 - width):
+            hi = lo + width
+            value = _cluster(r, lo, hi, n, c)
+            if value != value:
+                value = (table[lo, hi - 1] - table[lo + 1, hi]) / (r[hi] - r[lo])
+            table[lo, hi] = value
+    return table[0, k]

@@ -11,6 +11,7 @@ unstable step size (the spectral sums assume every μ_k < 1) or where two direct
 exactly one rate (the secular equation would need deflation).
 """
 
+import functools
 import math
 
 import numpy as np
@@ -19,6 +20,7 @@ from batchlab.sim import errors
 from batchlab.sim.linreg._exact import RISKS, ExactRisk, recursion_risk, risk_path
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
 from batchlab.sim.linreg._spectral import SpectralMap, spectral_map
+from batchlab.sim.linreg._spectral_ewa import ewa_first_below, ewa_risk
 from batchlab.sim.linreg._strategies import Strategy, strategy_path
 from batchlab.sim.targets import steps_to_target
 
@@ -27,8 +29,10 @@ METHODS = ("auto", "spectral", "recursion")
 # d = 300 and 1000):
 # one risk at step n costs the recursion ~1.2 ns·n·d and the spectral engine ~27 ns·d² (eigensystem and one
 # O(d²) sum), even at n ≈ 24d; a first passage costs the spectral engine 15–30 O(d²) sums where the
-# recursion stops at the crossing: even at n ≈ 160d.
-SPECTRAL_FROM = {"risk": 24, "first_passage": 160}
+# recursion stops at the crossing: even at n ≈ 160d. For constant + EWA (:mod:`._spectral_ewa`, the map built
+# once per γ for every τ tried there): one risk ~14–16d, a first passage (1–7 evaluations) between 16d and 64d
+# (benchmarks/linreg.py part 6).
+SPECTRAL_FROM = {"risk": 24, "first_passage": 160, "ewa_risk": 16, "ewa_first_passage": 64}
 # Beyond this many coordinate-steps the recursion is not an option (minutes per call).
 RECURSION_LIMIT = 1e11
 
@@ -46,13 +50,25 @@ def _wants_map(problem: LinRegProblem, steps: int, method: str, measurement: str
         method == "auto" and steps >= SPECTRAL_FROM[measurement] * problem.dim)
 
 
+@functools.lru_cache(maxsize=4)
+def _kept_map(problem: LinRegProblem, lr: float, batch: int) -> SpectralMap:
+    """:func:`spectral_map`, kept for the next calls: tuning EWA's τ at one γ asks for the same map each time.
+
+    A few maps (O(d²) each) per process; problems are keyed by identity (each sweep task builds its own).
+    """
+    return spectral_map(problem, lr=lr, batch=batch)
+
+
 def _map_or_none(problem: LinRegProblem, lr: float, batch: int, steps: int, method: str,
-                 measurement: str) -> SpectralMap | None:
-    """The spectral map where ``method`` asks for it (or "auto" finds it faster), else None for the recursion."""
+                 measurement: str, *, keep: bool = False) -> SpectralMap | None:
+    """The spectral map where ``method`` asks for it (or "auto" finds it faster), else None for the recursion.
+
+    ``keep``: take it from (and leave it in) :func:`_kept_map`.
+    """
     if not _wants_map(problem, steps, method, measurement):
         return None
     try:
-        spectral = spectral_map(problem, lr=lr, batch=batch)
+        spectral = _kept_map(problem, float(lr), int(batch)) if keep else spectral_map(problem, lr=lr, batch=batch)
     except errors.InvalidParameter:
         if method == "spectral":
             raise
@@ -210,17 +226,37 @@ def plain_iterate(strategy: Strategy) -> str:
     return "averaged" if strategy.average == "uniform" else "last"
 
 
+def _ewa_map(problem, lr, batch, steps, strategy, method, measurement) -> SpectralMap | None:
+    """The spectral map for constant + EWA where ``method`` asks for it (or "auto" finds it faster), else None.
+
+    Only constant-step SGD without momentum has the symmetric map; other strategies run the recursion, and
+    asking for the spectral engine there is an error.
+    """
+    check_method(method)
+    if not (strategy.average == "ewa" and strategy.anytime and strategy.momentum == 0.0):
+        if method == "spectral":
+            raise errors.InvalidParameter("method", "'auto' or 'recursion' for this strategy (the spectral engine "
+                                                    "takes constant-step SGD without momentum)", method)
+        return None
+    return _map_or_none(problem, lr, batch, steps, method, "ewa_" + measurement, keep=True)
+
+
 def strategy_final_risk(problem: LinRegProblem, *, lr: float, batch: int, steps: int, strategy: Strategy,
                         method: str = "auto") -> float:
     """E excess of ``strategy``'s evaluated point after ``steps`` steps (a schedule's horizon); inf if diverged.
 
-    A plain strategy (constant-step SGD evaluated at w̄ or w_n) by :func:`final_risk` (``method`` as there);
-    any other by the strategy recursion (:func:`batchlab.sim.linreg.strategy_path`).
+    A plain strategy (constant-step SGD evaluated at w̄ or w_n) by :func:`final_risk`; constant + EWA (β = 0) by
+    the spectral engine (:mod:`._spectral_ewa`) or the recursion, ``method`` choosing as there; any other by the
+    strategy recursion (:func:`batchlab.sim.linreg.strategy_path`).
     """
     if strategy.plain:
         return final_risk(problem, lr=lr, batch=batch, steps=steps, iterate=plain_iterate(strategy), method=method)
-    check_method(method)
-    return strategy_path(problem, lr=lr, batch=batch, steps=steps, strategy=strategy).final
+    spectral = _ewa_map(problem, lr, batch, steps, strategy, method, "risk")
+    if spectral is None:
+        return strategy_path(problem, lr=lr, batch=batch, steps=steps, strategy=strategy).final
+    if spectral.diverged_at(steps) is not None:
+        return math.inf
+    return float(sum(ewa_risk(spectral, steps, strategy.ema_decay)))
 
 
 def strategy_steps_to(problem: LinRegProblem, *, lr: float, batch: int, target: float, max_steps: int,
@@ -229,7 +265,8 @@ def strategy_steps_to(problem: LinRegProblem, *, lr: float, batch: int, target: 
 
     For a constant learning rate only (:attr:`Strategy.anytime`: one run's path serves every horizon; a
     schedule's steps to a target need its horizon swept, :mod:`._strategy_tuning`). The crossing is interpolated
-    as by :func:`steps_to`, which computes it for a plain strategy.
+    as by :func:`steps_to`, which computes it for a plain strategy; constant + EWA may take the spectral engine's
+    certified first passage (:func:`batchlab.sim.linreg._spectral_ewa.ewa_first_below`).
     """
     if strategy.plain:
         return steps_to(problem, lr=lr, batch=batch, target=target, max_steps=max_steps,
@@ -237,10 +274,23 @@ def strategy_steps_to(problem: LinRegProblem, *, lr: float, batch: int, target: 
     if not strategy.anytime:
         raise errors.InvalidParameter("schedule", "constant for a first passage in one run (a schedule's horizon "
                                                   "is swept by the CBS protocol)", strategy.schedule)
-    check_method(method)
     if strategy.average == "last" and problem.initial_risk <= target:
         return 0.0
+    spectral = _ewa_map(problem, lr, batch, max_steps, strategy, method, "first_passage")
+    if spectral is not None:
+        return _ewa_passage(spectral, strategy.ema_decay, target, max_steps)
     path = strategy_path(problem, lr=lr, batch=batch, steps=max_steps, strategy=strategy, stop_below=target)
     settled = path.steps_run - 1 if path.diverged else path.steps_run  # the blown-up step crosses nothing
     found = steps_to_target(path.evaluated[:settled], target, first_step=1)
     return found.fractional if found.reached else math.inf
+
+
+def _ewa_passage(spectral: SpectralMap, tau: float, target: float, max_steps: int) -> float:
+    """:func:`strategy_steps_to` for constant + EWA by the spectral engine, as :func:`_spectral_passage`."""
+    found, _ = ewa_first_below(spectral, tau, target, max_steps)
+    if found is None or spectral.diverged_at(found) is not None:  # the recursion stops at a blow-up
+        return math.inf
+    if found == 1:
+        return 1.0
+    before, after = (sum(ewa_risk(spectral, step, tau)) for step in (found - 1, found))
+    return steps_to_target([before, after], target, first_step=found - 1).fractional
