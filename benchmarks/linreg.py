@@ -15,6 +15,10 @@
    engines (SPECTRAL_FROM): recursion / spectral for one risk and for one first passage across n/d.
 5. B*(D) over 12 data sizes up to 196608 (a = 1.5, b = 2.5, d = 1000, cold: no cache) with the engines chosen
    by cost against the recursion alone (``--skip-cbs`` leaves it out: two runs of about a minute each).
+6. Constant + EWA by the spectral engine (sim/linreg/_spectral_ewa.py) vs the strategy recursion: one risk at
+   n = 2^20, its time at n = 2^10..2^40, and where "auto" switches (SPECTRAL_FROM's ewa_ entries): recursion /
+   spectral for one risk with its map built, for one more τ at the same γ (the map kept, as when τ is tuned),
+   and for one first passage.
 All timings but 5 (the default workers) are single-threaded, one replicate per call.
 """
 
@@ -26,14 +30,17 @@ import numpy as np
 from batchlab.sim._numba import jit
 from batchlab.sim.linreg import (
     LinRegProblem,
+    Strategy,
     exact_risk,
     final_risk,
     measure_cbs_scaling,
     risk_path,
     spectral_map,
     steps_to,
+    strategy_final_risk,
+    strategy_steps_to,
 )
-from batchlab.sim.linreg._engines import SPECTRAL_FROM
+from batchlab.sim.linreg._engines import SPECTRAL_FROM, _kept_map
 from batchlab.sim.linreg._montecarlo import naive_replicate, suffstat_replicate
 from batchlab.sim.linreg._problem import tail_start
 
@@ -198,6 +205,57 @@ def main():
             spent[method] = time.perf_counter() - start
             print(f"   {method:9s}: {spent[method]:6.1f} s   B* = {found}")
         print(f"   recursion / auto = {spent['recursion'] / spent['auto']:.2f}x")
+
+    print("6. constant + EWA, spectral vs the strategy recursion, B = 16, lr = lr_max/5, tau = 0.999 (passages: "
+          "lr = lr_max/100, tau = 1 - 8/n)")
+    ewa = Strategy(average="ewa", ema_decay=0.999)
+    for label, p in (("d = 1000", problem), ("dim = inf (309 groups)", LinRegProblem.power_law(1.5, 2.5, "inf"))):
+        rate = 0.2 * p.stability_limit(16)
+
+        def ewa_risk(steps, method, cold=True):
+            if cold:
+                _kept_map.cache_clear()
+            return strategy_final_risk(p, lr=rate, batch=16, steps=steps, strategy=ewa, method=method)
+
+        t_rec = median_time(lambda: ewa_risk(2**20, "recursion"), max(1, repeats // 2))
+        t_spec = median_time(lambda: ewa_risk(2**20, "spectral"), repeats)
+        gap = abs(ewa_risk(2**20, "spectral") / ewa_risk(2**20, "recursion") - 1)
+        times = {k: median_time(lambda: ewa_risk(2**k, "spectral"), repeats) for k in (10, 20, 30, 40)}
+        print(f"   {label}: n = 2^20: recursion {t_rec:.2f} s   spectral {t_spec * 1e3:.1f} ms   speed-up "
+              f"{t_rec / t_spec:.0f}x (relative gap {gap:.1e});  spectral at n = 2^10..2^40: slowest / fastest = "
+              f"{max(times.values()) / min(times.values()):.2f}")
+    print(f"   break-even (auto switches at n = {SPECTRAL_FROM['ewa_risk']}d for a risk, "
+          f"{SPECTRAL_FROM['ewa_first_passage']}d for a first passage): recursion / spectral")
+    for dim in (300, 1000):
+        p = LinRegProblem.power_law(1.5, 2.5, dim)
+        rate = 0.2 * p.stability_limit(16)
+        ratios = []
+        for multiple in (4, 16, 64):
+            n = multiple * dim
+            t_rec = median_time(lambda: strategy_final_risk(p, lr=rate, batch=16, steps=n, strategy=ewa,
+                                                            method="recursion"), repeats)
+
+            def spectral(cold):
+                if cold:
+                    _kept_map.cache_clear()
+                return strategy_final_risk(p, lr=rate, batch=16, steps=n, strategy=ewa, method="spectral")
+
+            t_cold, t_kept = (median_time(lambda: spectral(cold), repeats) for cold in (True, False))
+            ratios.append(f"risk n = {multiple}d: {t_rec / t_cold:.2f} (map kept: {t_rec / t_kept:.1f})")
+        for multiple in (16, 64, 256):  # a run still improving at n (γ small, window n/8): crossed at n
+            n = multiple * dim
+            slow, window = Strategy(average="ewa", ema_decay=1 - 8 / n), 0.01 * p.stability_limit(16)
+            target = strategy_final_risk(p, lr=window, batch=16, steps=n, strategy=slow, method="spectral")
+
+            def passage(method):
+                _kept_map.cache_clear()
+                return strategy_steps_to(p, lr=window, batch=16, target=target, max_steps=2 * n, strategy=slow,
+                                         method=method)
+
+            t = {m: median_time(lambda: passage(m), max(1, repeats // 2)) for m in ("recursion", "spectral")}
+            assert abs(passage("spectral") - n) <= 1, "the benchmark's target should be crossed at step n"
+            ratios.append(f"passage n = {multiple}d: {t['recursion'] / t['spectral']:.2f}")
+        print(f"   d = {dim:4d}: " + ", ".join(ratios))
 
 
 if __name__ == "__main__":

@@ -29,10 +29,11 @@ METHODS = ("auto", "spectral", "recursion")
 # d = 300 and 1000):
 # one risk at step n costs the recursion ~1.2 ns·n·d and the spectral engine ~27 ns·d² (eigensystem and one
 # O(d²) sum), even at n ≈ 24d; a first passage costs the spectral engine 15–30 O(d²) sums where the
-# recursion stops at the crossing: even at n ≈ 160d. For constant + EWA (:mod:`._spectral_ewa`, the map built
-# once per γ for every τ tried there): one risk ~14–16d, a first passage (1–7 evaluations) between 16d and 64d
-# (benchmarks/linreg.py part 6).
-SPECTRAL_FROM = {"risk": 24, "first_passage": 160, "ewa_risk": 16, "ewa_first_passage": 64}
+# recursion stops at the crossing: even at n ≈ 160d. Constant + EWA (:mod:`._spectral_ewa`, part 6): one risk
+# with its map is even at ~16d, one more τ at the same γ (the map kept, :func:`_kept_map`) at ~4d, so a τ tuning
+# (a map and ~15 risks per γ) breaks even near 6d; a first passage (a few evaluations, recursion strides where
+# the certificate stalls) between 64d and 256d.
+SPECTRAL_FROM = {"risk": 24, "first_passage": 160, "ewa_risk": 8, "ewa_first_passage": 128}
 # Beyond this many coordinate-steps the recursion is not an option (minutes per call).
 RECURSION_LIMIT = 1e11
 
