@@ -30,16 +30,47 @@ def _problem(args):
     return problem if args.model_dim is None else problem.with_model_dim(args.model_dim)
 
 
-# ``linreg risk``'s training-strategy flags; with any of them the run is a batchlab.sim.linreg.Strategy.
+# The training-strategy flags of every linreg verb; with any of them the run is a batchlab.sim.linreg.Strategy.
 STRATEGY_FLAGS = ("strategy", "ema_decay", "momentum", "schedule", "warmup", "decay")
+TUNED = "tuned"
+
+
+def tunable(text: str):
+    """--ema-decay, --momentum, --decay: a number, or "tuned" (None: the CBS protocol tunes it per batch size)."""
+    if text.strip().lower() == TUNED:
+        return TUNED
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number or {TUNED} (got {text!r})") from None
+
+
+def _strategy(args, protocol: bool):
+    """The Strategy of the strategy flags, or None when none is given.
+
+    ``protocol`` (cbs, cbs-scaling): what the flags leave out and the protocol can tune is tuned (EWA's τ, WSD's
+    decay, as the seed paper tunes them per batch size); momentum stays 0 unless given (a number or tuned).
+    """
+    from batchlab.sim.linreg import Strategy
+
+    given = {key: getattr(args, key) for key in STRATEGY_FLAGS if getattr(args, key) is not None}
+    if not given:
+        return None
+    fields = {("average" if key == "strategy" else key): value for key, value in given.items()}
+    if protocol:
+        fields = {"ema_decay": TUNED, "decay": TUNED} | fields
+    elif TUNED in fields.values():
+        name = next(key for key, value in fields.items() if value == TUNED)
+        raise errors.InvalidParameter(name, "a number for a single run (tuned: only with linreg cbs and "
+                                            "cbs-scaling)", TUNED)
+    return Strategy(**{key: None if value == TUNED else value for key, value in fields.items()})
 
 
 def _strategy_risk(args, problem) -> dict:
     """``linreg risk`` for a training strategy: the evaluated point's and the last iterate's risk."""
-    from batchlab.sim.linreg import Strategy, one_pass_steps, strategy_monte_carlo, strategy_path
+    from batchlab.sim.linreg import one_pass_steps, strategy_monte_carlo, strategy_path
 
-    given = {key: getattr(args, key) for key in STRATEGY_FLAGS if getattr(args, key) is not None}
-    strategy = Strategy(**{("average" if key == "strategy" else key): value for key, value in given.items()})
+    strategy = _strategy(args, protocol=False)
     if args.method not in ("exact", "recursion", "mc-naive"):
         raise errors.InvalidParameter("method", "exact, recursion or mc-naive with a training strategy (the "
                                                 "spectral engine and the sufficient-statistic sampler are for "
@@ -84,7 +115,7 @@ def _measure(args, samples):
     search = LrSearch(grid=errors.integer("lr_grid", args.lr_grid, ge=3))
     return measure_cbs_scaling(problem, samples, batches=args.batches, overhead=args.overhead, target=args.target,
                                max_overhead=args.max_overhead, search=search, iterate=args.iterate,
-                               method=args.method, **sweep_options(args))
+                               strategy=_strategy(args, protocol=True), method=args.method, **sweep_options(args))
 
 
 def linreg_cbs(args) -> dict:
@@ -98,10 +129,25 @@ def linreg_cbs_scaling(args) -> dict:
     return _measure(args, args.samples).to_dict(args.definition)
 
 
+def _strategy_words(strategy: dict | None) -> str:
+    """The strategy of a CBS measurement in a few words (empty for plain SGD)."""
+    if strategy is None:
+        return ""
+    def value(name):
+        return TUNED if strategy[name] is None else f"{strategy[name]:g}"
+
+    words = [f"{strategy['schedule']} lr", f"{strategy['average']} average"]
+    words += [f"ema_decay {value('ema_decay')}"] if strategy["average"] == "ewa" else []
+    words += [f"momentum {value('momentum')}"]
+    words += [f"decay {value('decay')}"] if strategy["schedule"] == "wsd" else []
+    words += [f"warmup {strategy['warmup']:g}"] if strategy["schedule"] != "constant" else []
+    return "; strategy: " + ", ".join(words)
+
+
 def render_cbs_scaling(p: dict) -> str:
     names = list(p["cbs_by_definition"])
     lines = [f"a={p['a']:g} b={p['b']:g} dim={p['dim']} sigma={p['sigma']:g}: B*(D), every definition "
-             f"(iterate {p['iterate']}, overhead {p['overhead']:g})",
+             f"(iterate {p['iterate']}, overhead {p['overhead']:g}{_strategy_words(p.get('strategy'))})",
              f"{'D':>9} " + " ".join(f"{name:>10}" for name in names) + f" {'R(B*)/R_opt':>12}"]
     for k, d in enumerate(p["samples"]):
         lines.append(f"{d:>9} " + " ".join(f"{cell(p['cbs_by_definition'][n][k]):>10}" for n in names)
@@ -115,13 +161,18 @@ def render_cbs_scaling(p: dict) -> str:
 def render_cbs(p: dict) -> str:
     target = "R_opt" if p["target"] == p["paper"]["r_opt"] else f"{p['target']:.6g}"
     lines = [f"a={p['a']:g} b={p['b']:g} dim={p['dim']} sigma={p['sigma']:g} D={p['samples']}  "
-             f"(excess risk of the {p['iterate']} iterate, no factor 1/2)",
+             f"(excess risk of the {p['iterate']} iterate, no factor 1/2{_strategy_words(p.get('strategy'))})",
              f"R_opt = {p['paper']['r_opt']:.6g} at B_opt = {p['paper']['b_opt']:g}; f(B) = steps to reach {target}; "
              f"f*(B) = {p['paper']['anchor']:.6g}/B",
              f"{'B':>8} {'R(D,B)':>12} {'lr*':>10} {'f(B)':>12} {'f/f*':>8}"]
-    for row in zip(p["batch_sizes"], p["risk"], p["risk_lr"], p["steps"], p["paper"]["overhead_ratio"]):
+    chosen, strategy = p.get("hyperparameters") or {}, p.get("strategy") or {}
+    shown = [name for name, values in chosen.get("steps", {}).items()  # what the protocol chose for f(B), per B
+             if (strategy.get(name, 0) is None or name == "horizon") and any(v is not None for v in values)]
+    lines[-1] += "".join(f" {name:>10}" for name in shown)
+    for k, row in enumerate(zip(p["batch_sizes"], p["risk"], p["risk_lr"], p["steps"], p["paper"]["overhead_ratio"])):
         lines.append(f"{row[0]:>8} {cell(row[1], '12.6g')} {cell(row[2], '10.4g')} {cell(row[3], '12.6g')} "
-                     f"{cell(row[4], '8.4f')}")
+                     f"{cell(row[4], '8.4f')}" + "".join(f" {cell(chosen['steps'][name][k], '10.6g')}"
+                                                          for name in shown))
     by = p["cbs_by_definition"]
     censored = p["definition"] == "paper" and p["paper"]["censored"]
     lines += [f"B* ({p['definition']}) = {cell(p['cbs'], '.4g')}" + (" (censored: >= this)" if censored else ""),
@@ -150,12 +201,43 @@ def _measurement_args(parser) -> None:
     add("--batches", type=int, nargs="+", metavar="B",
         help="batch sizes, each dividing every data size (default 2^j and 3*2^j up to D/2)")
     add("--max-overhead", type=float, default=4.0, help="f(B) is searched up to this many times D/B steps (default 4)")
-    add("--iterate", choices=["averaged", "last"], default="averaged",
-        help="whose risk: the paper's average of the iterates (default) or the last iterate")
+    add("--iterate", choices=["averaged", "last"],
+        help="whose risk, for plain SGD: the paper's average of the iterates (default) or the last iterate (with a "
+             "strategy flag, --strategy says it)")
     add("--lr-grid", type=int, default=12, help="learning rates on the tuning grid (default 12)")
     add("--method", choices=["auto", "spectral", "recursion"], default="auto",
         help="exact engine: the second-moment recursion (O(n d)), the spectral one (O(d^2) at any step count) or "
              "the faster for each run (default)")
+
+
+def _strategy_args(parser, protocol: bool) -> None:
+    """The training-strategy flags: for one run (``linreg risk``) or for the CBS protocol (``tuned`` allowed)."""
+    if protocol:
+        group = parser.add_argument_group(
+            "training strategy", "any of these measures the CBS of the seed paper's strategies instead of plain SGD: "
+                                 "the learning rate and every hyperparameter given as tuned are tuned per batch size "
+                                 "(a schedule's horizon is swept); the JSON adds strategy and the hyperparameters "
+                                 "chosen per batch size")
+    else:
+        group = parser.add_argument_group(
+            "training strategy", "any of these runs the seed paper's strategies instead (method exact, recursion or "
+                                 "mc-naive); the JSON then has the risk of the evaluated point (evaluated) and of the "
+                                 "last iterate (last)")
+    tuned = f" or {TUNED} (per batch size)" if protocol else ""
+    group.add_argument("--strategy", choices=["uniform", "ewa", "last"],
+                       help="the point evaluated: the uniform average of the iterates (default), their exponential "
+                            "weight average (EWA) or the last iterate")
+    group.add_argument("--ema-decay", type=tunable,
+                       help=f"EWA decay tau in [0, 1){tuned} (default {TUNED if protocol else 0.99})")
+    group.add_argument("--momentum", type=tunable,
+                       help=f"heavy-ball momentum beta in [0, 1){tuned}"
+                            + (", from 0, 0.8, 0.9, 0.95, 0.975" if protocol else "") + " (default 0)")
+    group.add_argument("--schedule", choices=["constant", "cosine", "wsd"],
+                       help="learning-rate schedule, the learning rate its peak (default constant)")
+    group.add_argument("--warmup", type=float, help="share of the steps of linear warmup (cosine, wsd; default 0)")
+    group.add_argument("--decay", type=tunable,
+                       help=f"wsd: share of the steps of the final linear decay to 0{tuned}"
+                            + (", from 0.1, 0.2, 0.3" if protocol else "") + f" (default {TUNED if protocol else 0.2})")
 
 
 def add_parsers(systems) -> None:
@@ -179,20 +261,7 @@ def add_parsers(systems) -> None:
                            "sufficient-statistic Monte Carlo; mc-naive: Monte Carlo drawing every sample")
     risk.add_argument("--reps", type=int, default=200, help="Monte Carlo replicates (default 200, >= 2)")
     risk.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
-    strategy = risk.add_argument_group(
-        "training strategy", "any of these runs the seed paper's strategies instead (method exact, recursion or "
-                             "mc-naive); the JSON then has the risk of the evaluated point (evaluated) and of the last "
-                             "iterate (last)")
-    strategy.add_argument("--strategy", choices=["uniform", "ewa", "last"],
-                          help="the point evaluated: the uniform average of the iterates (default), their exponential "
-                               "weight average (EWA) or the last iterate")
-    strategy.add_argument("--ema-decay", type=float, help="EWA decay tau in [0, 1) (default 0.99)")
-    strategy.add_argument("--momentum", type=float, help="heavy-ball momentum beta in [0, 1) (default 0)")
-    strategy.add_argument("--schedule", choices=["constant", "cosine", "wsd"],
-                          help="learning-rate schedule, --lr its peak (default constant)")
-    strategy.add_argument("--warmup", type=float, help="share of the steps of linear warmup (cosine, wsd; default 0)")
-    strategy.add_argument("--decay", type=float,
-                          help="wsd: share of the steps of the final linear decay to 0 (default 0.2)")
+    _strategy_args(risk, protocol=False)
 
     cbs = add_verb(
         verbs, "cbs", run=linreg_cbs, render=render_cbs, sweep=True,
@@ -208,6 +277,7 @@ def add_parsers(systems) -> None:
     _problem_args(cbs)
     cbs.add_argument("--samples", type=int, required=True, help="data size D")
     _measurement_args(cbs)
+    _strategy_args(cbs, protocol=True)
 
     scaling = add_verb(
         verbs, "cbs-scaling", run=linreg_cbs_scaling, render=render_cbs_scaling, sweep=True,
@@ -219,3 +289,4 @@ def add_parsers(systems) -> None:
     scaling.add_argument("--samples", type=int, nargs="+", required=True, metavar="D",
                          help="data sizes (at least two), e.g. 1536 3072 6144 12288")
     _measurement_args(scaling)
+    _strategy_args(scaling, protocol=True)

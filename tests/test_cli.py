@@ -184,6 +184,47 @@ def test_cbs_scaling_json_and_its_agreement_with_cbs(capsys, tmp_path):
     assert main(argv + ["--samples", "768"]) == 2 and "--samples" in capsys.readouterr().err
 
 
+def test_cbs_of_a_strategy_tunes_what_it_leaves_open(capsys, tmp_path):
+    """--strategy ewa tunes τ per batch size (default), --momentum tuned β on the paper's grid; a fixed value stays."""
+    small = ["linreg", "cbs", "--a", "1.5", "--b", "2.5", "--dim", "30", "--samples", "192", "--lr-grid", "5",
+             "--cache", str(tmp_path)]
+    ewa = run_json(capsys, small + ["--strategy", "ewa", "--momentum", "tuned"])
+    assert ewa["strategy"] == {"average": "ewa", "ema_decay": None, "momentum": None, "schedule": "constant",
+                               "warmup": 0.0, "decay": None} and ewa["iterate"] == "ewa"
+    chosen = ewa["hyperparameters"]["steps"]
+    reached = [k for k, steps in enumerate(ewa["steps"]) if steps is not None]
+    assert all(0 <= chosen["ema_decay"][k] < 1 and chosen["momentum"][k] in (0, 0.8, 0.9, 0.95, 0.975)
+               for k in reached)
+    fixed = run_json(capsys, small + ["--strategy", "ewa", "--ema-decay", "0.9"])
+    assert {tau for tau in fixed["hyperparameters"]["risk"]["ema_decay"]} == {0.9}
+    wsd = run_json(capsys, small + ["--strategy", "last", "--schedule", "wsd"])
+    assert set(wsd["hyperparameters"]["steps"]["decay"]) - {None} <= {0.1, 0.2, 0.3}
+    assert all(h is None or h >= s for h, s in zip(wsd["hyperparameters"]["steps"]["horizon"], wsd["steps"]))
+    assert main(small + ["--strategy", "last", "--schedule", "cosine"]) == 0
+    assert "horizon" in capsys.readouterr().out  # the human table shows what was chosen
+    plain = run_json(capsys, small + ["--strategy", "uniform"])  # a plain strategy is plain SGD's protocol
+    assert plain["strategy"] is None and plain["cbs"] == run_json(capsys, small)["cbs"]
+
+
+@pytest.mark.parametrize("argv, flag", [
+    (["--strategy", "ewa", "--iterate", "last"], "--iterate"),
+    (["--momentum", "often"], "--momentum"),
+    (["--strategy", "ewa", "--ema-decay", "1"], "--ema-decay"),
+    (["--schedule", "wsd", "--warmup", "0.8"], "--warmup"),
+])
+def test_bad_strategy_flags_for_the_protocol_are_one_line(capsys, argv, flag):
+    with pytest.raises(SystemExit) as exit_info:  # argparse exits on a malformed value, main returns on the others
+        raise SystemExit(main(CBS + ["--no-cache"] + argv))
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and flag in err, err
+
+
+def test_tuned_is_for_the_protocol_only(capsys):
+    assert main(RISK + ["--strategy", "ewa", "--ema-decay", "tuned"]) == 2
+    assert "--ema-decay: must be a number for a single run" in capsys.readouterr().err
+
+
 def test_cli_definition_choices_are_the_librarys():
     from batchlab.sim.linreg import DEFINITIONS
 

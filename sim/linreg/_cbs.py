@@ -305,7 +305,7 @@ class CBSScaling(JSONResult):
         warnings of every D.
         """
         first = self.measurements[0].to_dict(definition)
-        return {key: first[key] for key in ("spectrum", "a", "b", "dim", "sigma", "iterate", "definition",
+        return {key: first[key] for key in ("spectrum", "a", "b", "dim", "sigma", "iterate", "strategy", "definition",
                                             "predicted_exponent") if key in first} | {
             "overhead": self.measurements[0].paper.overhead, "samples": self.samples, "cbs": self.cbs(definition),
             "fitted_exponent": self.exponent(definition), "fit_window": [min(self.samples), max(self.samples)],
