@@ -1,12 +1,14 @@
 """B* against model size: a learner of the first N features, the rest of the signal acting as label noise.
 
-Exact engine (:meth:`batchlab.sim.linreg.LinRegProblem.with_model_dim`), Definition 3 on the integers. Left: B*
-against N at fixed data sizes D, with the log-log slope over N ≥ ``slope_from`` (the seed paper fits B* ∝
-N^0.087 at fixed data); the last point of each line is the full model (N = d). Right: B*(D) of the full
-model and of a model that grows with the data, N = D/``data_per_feature`` (capped at d), with their log-log
-slopes against Corollary 8's exponent. The seed paper's claim under test: the CBS is set by the data, not by
-the model size, once the model is large enough.
+Exact engine (:meth:`batchlab.sim.linreg.LinRegProblem.with_model_dim`) on the untruncated spectrum by default, so
+that N can grow past any truncation; Definition 3 on the integers. Left: B* against N at fixed data sizes D, the
+full model's B* dashed, with the smallest N from which B* stays within ``flat_within`` of it (N_flat); the seed
+paper fits B* ∝ N^0.087 at fixed data. Right: B*(D) of the full model and of models that grow with the data,
+N = ⌈D^c⌉ for each c in ``powers``, with their log-log slopes against Corollary 8's exponent. The seed paper's
+claim under test: the CBS is set by the data, not by the model size, once the model is large enough.
 """
+
+import math
 
 import numpy as np
 
@@ -16,18 +18,39 @@ from batchlab.sim.linreg import LinRegProblem, cbs_exponent, measure_cbs_scaling
 NAME = "linreg_cbs_model_size"
 
 
-def compute(*, a: float = 1.5, b: float = 2.5, dim: int = 1000, samples: tuple = (1536, 6144, 24576, 98304),
-            model_dims: tuple = (4, 8, 16, 32, 64, 128, 256, 512), data_per_feature: int = 96,
-            slope_from: int = 64, sigma: float = 1.0) -> dict:
-    """B* at every (N, D) of the grid (N = ``dim`` added), and along N = D/``data_per_feature``."""
-    full = LinRegProblem.power_law(a, b, dim, sigma)
-    dims = sorted({int(n) for n in model_dims if n < dim} | {dim})
-    at_fixed_d = {n: measure_cbs_scaling(full.with_model_dim(n), list(samples)).cbs() for n in dims}
-    growing_dims = [min(dim, max(1, d // data_per_feature)) for d in samples]
-    growing = [measure_cbs_scaling(full.with_model_dim(n), [d]).cbs()[0] for n, d in zip(growing_dims, samples)]
+def flat_from(dims, cbs, full, within) -> float | None:
+    """The smallest N of ``dims`` from which every B* stays within ``within`` (relative) of the full model's."""
+    inside = [value is not None and full is not None and abs(value / full - 1.0) <= within for value in cbs]
+    for k in range(len(dims)):
+        if all(inside[k:]):
+            return float(dims[k])
+    return None
+
+
+def compute(*, a: float = 1.5, b: float = 2.5, dim: str = "inf",
+            samples: tuple = (1536, 6144, 24576, 98304, 393216),
+            model_dims: tuple = (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 16384),
+            powers: tuple = (0.2, 0.4, 0.6, 1.0), slope_from: int = 64, flat_within: float = 0.05,
+            sigma: float = 1.0) -> dict:
+    """B* at every (N, D) of the grid and of the full model, along N = ⌈D^c⌉, and where B* stops depending on N."""
+    full = LinRegProblem.power_law(a, b, dim if dim == "inf" else int(dim), sigma)
+    dims = sorted({int(n) for n in model_dims if dim == "inf" or n < int(dim)})
+    full_cbs = measure_cbs_scaling(full, list(samples)).cbs()
+    cbs = [measure_cbs_scaling(full.with_model_dim(n), list(samples)).cbs() for n in dims]  # [N][D]
+    capped = math.inf if dim == "inf" else int(dim)
+    growing_dims = {str(c): [int(min(capped, math.ceil(d**c))) for d in samples] for c in powers}
+    growing = {c: [measure_cbs_scaling(full if n == capped else full.with_model_dim(n), [d]).cbs()[0]
+                   for n, d in zip(ns, samples)] for c, ns in growing_dims.items()}
+    flat = [flat_from(dims, [row[j] for row in cbs], full_cbs[j], flat_within) for j in range(len(samples))]
+    upper = np.array(dims) >= slope_from
     return dict(parameters=dict(a=a, b=b, dim=dim, samples=list(samples), model_dims=list(model_dims),
-                                data_per_feature=data_per_feature, slope_from=slope_from, sigma=sigma),
-                measured_dims=dims, cbs=[at_fixed_d[n] for n in dims], growing_dims=growing_dims, growing=growing,
+                                powers=list(powers), slope_from=slope_from, flat_within=flat_within, sigma=sigma),
+                measured_dims=dims, cbs=cbs, full=full_cbs, growing_dims=growing_dims, growing=growing,
+                flat_from=flat, flat_exponent=loglog_slope(samples, flat) if all(flat) else None,
+                slope_over_upper=[loglog_slope(np.array(dims)[upper], np.array([row[j] for row in cbs])[upper])
+                                  for j in range(len(samples))],
+                full_exponent=loglog_slope(samples, full_cbs),
+                growing_exponent={c: loglog_slope(samples, row) for c, row in growing.items()},
                 predicted_exponent=cbs_exponent(a, b))
 
 
@@ -42,26 +65,32 @@ def plot(data):
     p = data["parameters"]
     samples, dims = np.array(p["samples"], dtype=float), np.array(data["measured_dims"], dtype=float)
     cbs = np.array([_values(row) for row in data["cbs"]])  # [N, D]
-    fig, (by_n, by_d) = plt.subplots(1, 2, figsize=(12, 4.8), layout="constrained")
-    upper = dims >= p["slope_from"]  # the seed paper fits B* ∝ N^0.087 at fixed data (its Table 6)
+    full = _values(data["full"])
+    fig, (by_n, by_d) = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
     for j, d in enumerate(samples):
-        by_n.plot(dims, cbs[:, j], "o-", ms=4,
-                  label=f"D = {d:g}: slope {loglog_slope(dims[upper], cbs[upper, j]):.3f} over N ≥ {p['slope_from']}")
+        color = f"C{j}"
+        flat = data["flat_from"][j]
+        by_n.plot(dims, cbs[:, j], "o-", ms=4, color=color,
+                  label=f"D = {d:g}: N_flat = {flat:g}" if flat else f"D = {d:g}")
+        by_n.axhline(full[j], color=color, ls="--", lw=0.8)
+        if flat:
+            by_n.plot([flat], [cbs[list(dims).index(flat), j]], "k|", ms=14, mew=1.5)
+    exponent = data["flat_exponent"]
     by_n.set(xscale="log", yscale="log", xlabel="model size N (features fitted)", ylabel="B* (Definition 3)",
-             title=f"a={p['a']}, b={p['b']}, d={p['dim']}, σ={p['sigma']}: B* against N at fixed D")
-    by_n.set_ylim(bottom=np.nanmin(cbs) / 2.5)  # room for the legend below the lines
-    by_n.legend(fontsize=8, loc="lower right")
-    full, growing = cbs[-1], _values(data["growing"])
+             title=f"a={p['a']}, b={p['b']}, dim={p['dim']}: B* against N at fixed D (dashed: full model; | N_flat"
+                   + (f" ∝ D^{exponent:.2f})" if exponent is not None else ")"))
+    by_n.legend(fontsize=8, loc="upper right", title=f"N_flat: within {p['flat_within']:.0%} of the full model",
+                title_fontsize=8)
     predicted = data["predicted_exponent"]
-    slope_full, slope_growing = loglog_slope(samples, full), loglog_slope(samples, growing)
-    by_d.plot(samples, full, "ko-", ms=5, label=f"full model N = {p['dim']}: slope {slope_full:.3f}")
-    by_d.plot(samples, growing, "s--", color="C3", ms=5,
-              label=f"N = D/{p['data_per_feature']} (N = {', '.join(str(n) for n in data['growing_dims'])}): "
-                    f"slope {slope_growing:.3f}")
+    by_d.plot(samples, full, "ko-", ms=5, label=f"full model: slope {data['full_exponent']:.3f}")
+    for k, (c, row) in enumerate(data["growing"].items()):
+        ns = data["growing_dims"][c]
+        by_d.plot(samples, _values(row), "s--", ms=4, color=plt.cm.plasma(k / max(1, len(data["growing"]))),
+                  label=f"N = ⌈D^{c}⌉ ({ns[0]}..{ns[-1]}): slope {data['growing_exponent'][c]:.3f}")
     anchor = full[np.isfinite(full)][0] if np.any(np.isfinite(full)) else 1.0
     by_d.plot(samples, anchor * (samples / samples[0]) ** predicted, "k:", lw=1,
               label=f"Corollary 8: slope {predicted:.3f}")
     by_d.set(xscale="log", yscale="log", xlabel="data size D", ylabel="B* (Definition 3)",
-             title="B*(D): the full model and a model growing with the data")
+             title="B*(D): the full model and models growing with the data")
     by_d.legend(fontsize=8, loc="upper left")
     return fig

@@ -38,18 +38,25 @@ from batchlab.sim.tuning import Tuned, minimize_log
 class EmaSearch(JSONResult):
     """Where EWA's τ is tuned: 1 − τ over [1/(``span``·n), 1], n the run's step count or step limit.
 
-    A log grid of ``grid`` points refined by bounded Brent to ``xtol`` in ln(1 − τ). 1 − τ = 1/W, W the window
-    in steps: from one step (τ = 0, ξ_{t+1} = w_t) to ``span`` times the run (longer windows keep ξ near w_0 = 0).
+    1 − τ = 1/W, W the window in steps: from one step (τ = 0, ξ_{t+1} = w_t) to ``span`` times the run (longer
+    windows keep ξ near w_0 = 0). A log grid with ``per_octave`` points per octave of W (at least three), refined
+    by bounded Brent to ``xtol`` in ln(1 − τ). A density, not a count: near a target the best runs barely reach,
+    the windows that reach it at all span about an octave (tests/test_linreg_strategy_tuning.py), and a coarser
+    grid can miss them all and leave Brent on the wrong side.
     """
 
     span: float = 2.0
-    grid: int = 9
+    per_octave: float = 1.0
     xtol: float = 0.01
 
     def __post_init__(self):
         errors.real("span", self.span, ge=1)
-        errors.integer("grid", self.grid, ge=3)
+        errors.real("per_octave", self.per_octave, gt=0)
         errors.real("xtol", self.xtol, gt=0)
+
+    def grid(self, steps: int) -> int:
+        """The grid's size for runs of ``steps`` steps."""
+        return max(3, math.ceil(self.per_octave * math.log2(self.span * steps)) + 1)
 
 
 @dataclass(frozen=True)
@@ -109,7 +116,7 @@ def tune_strategy(problem: LinRegProblem, *, batch: int, strategy: Strategy, cri
             if not tune_tau:
                 return criterion(fixed, lr, cap)
             inner = minimize_log(lambda x, c: criterion(fixed.replace(ema_decay=1.0 - x), lr, min(cap, c)),
-                                 1.0 / (ema.span * steps), 1.0, grid=ema.grid, xtol=ema.xtol)
+                                 1.0 / (ema.span * steps), 1.0, grid=ema.grid(steps), xtol=ema.xtol)
             chosen[lr] = fixed.replace(ema_decay=1.0 - inner.argmin) if inner.found else fixed
             return inner.value
 
