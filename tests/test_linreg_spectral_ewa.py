@@ -158,6 +158,22 @@ def test_engines_agree_through_the_strategy_functions(batch, share, tau):
     assert math.isfinite(passages[1]) and passages[0] == pytest.approx(passages[1], rel=1e-9)
 
 
+def test_a_target_equal_to_a_step_of_the_path_is_reached_there_by_either_engine():
+    """Targets that are the recursion's own risks at some step (ties within rounding between the engines): the
+    spectral passage is finite and within a step of the recursion's (it was None when the sums put that step
+    1e-13 above the target)."""
+    problem = LinRegProblem.power_law(1.5, 2.5, 40)
+    strategy = Strategy(average="ewa", ema_decay=0.99)
+    for batch in (1, 8, 64):
+        lr = 0.3 * problem.stability_limit(batch)
+        path = strategy_path(problem, lr=lr, batch=batch, steps=3000, strategy=strategy)
+        for step in (100, 700, 1500, 2999):
+            target = float(path.evaluated[step - 1])
+            run = dict(lr=lr, batch=batch, target=target, max_steps=3000, strategy=strategy)
+            spectral, recursion = (strategy_steps_to(problem, **run, method=m) for m in ("spectral", "recursion"))
+            assert math.isfinite(spectral) and abs(spectral - recursion) <= 1.0
+
+
 def test_a_diverging_or_unsupported_run_is_reported_not_computed():
     problem = LinRegProblem.power_law(1.5, 2.5, 50)
     ewa = Strategy(average="ewa", ema_decay=0.99)

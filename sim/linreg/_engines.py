@@ -294,4 +294,6 @@ def _ewa_passage(spectral: SpectralMap, tau: float, target: float, max_steps: in
     if found == 1:
         return 1.0
     before, after = (sum(ewa_risk(spectral, step, tau)) for step in (found - 1, found))
-    return steps_to_target([before, after], target, first_step=found - 1).fractional
+    crossing = steps_to_target([before, after], target, first_step=found - 1)
+    # A step found by the search's recursion strides can sit within rounding (1e-13) of the target by the sums.
+    return crossing.fractional if crossing.reached else float(found)
