@@ -48,6 +48,12 @@ from batchlab.sim.linreg._strategies import (
                                      strategy_monte_carlo,
                                      strategy_path,
 )
+from batchlab.sim.linreg._strategy_comparison import (
+                                             COMPARED,
+                                             PAPER_STRATEGIES,
+                                             StrategyComparison,
+                                             compare_strategies,
+)
 from batchlab.sim.linreg._strategy_tuning import (
                                          EmaSearch,
                                          StrategyTuned,
@@ -57,12 +63,12 @@ from batchlab.sim.linreg._strategy_tuning import (
 )
 from batchlab.theory.linreg import cbs_exponent, ms_stability_limit  # the theory most used beside the engines
 
-__all__ = ["BLOWUP_FACTOR", "CBSMeasurement", "CBSScaling", "DEFINITIONS", "EmaSearch", "ExactRisk", "LinRegProblem",
-           "LrSearch", "METHODS", "MOMENTA", "MonteCarloRisk", "Replicates", "RiskPath", "SlopeConvergence",
-           "SpectralMap", "Strategy", "StrategyMonteCarlo", "StrategyPath", "StrategyTuned", "WSD_DECAYS",
-           "cbs_exponent", "corollary8_batches", "default_batches", "exact_risk", "final_risk", "final_risks",
-           "local_slopes", "measure_cbs", "measure_cbs_scaling", "measure_corollary8", "monte_carlo_risk",
-           "ms_stability_limit", "one_pass_steps", "risk_path", "slope_convergence", "spectral_map", "steps_to",
-           "steps_to_each", "strategy_final_risk", "strategy_monte_carlo", "strategy_path", "strategy_steps_to",
-           "tune_strategy", "tuned_risk", "tuned_risks", "tuned_steps", "tuned_steps_each", "tuned_strategy_risk",
-           "tuned_strategy_steps"]
+__all__ = ["BLOWUP_FACTOR", "CBSMeasurement", "CBSScaling", "COMPARED", "DEFINITIONS", "EmaSearch", "ExactRisk",
+           "LinRegProblem", "LrSearch", "METHODS", "MOMENTA", "MonteCarloRisk", "PAPER_STRATEGIES", "Replicates",
+           "RiskPath", "SlopeConvergence", "SpectralMap", "Strategy", "StrategyComparison", "StrategyMonteCarlo",
+           "StrategyPath", "StrategyTuned", "WSD_DECAYS", "cbs_exponent", "compare_strategies", "corollary8_batches",
+           "default_batches", "exact_risk", "final_risk", "final_risks", "local_slopes", "measure_cbs",
+           "measure_cbs_scaling", "measure_corollary8", "monte_carlo_risk", "ms_stability_limit", "one_pass_steps",
+           "risk_path", "slope_convergence", "spectral_map", "steps_to", "steps_to_each", "strategy_final_risk",
+           "strategy_monte_carlo", "strategy_path", "strategy_steps_to", "tune_strategy", "tuned_risk",
+           "tuned_risks", "tuned_steps", "tuned_steps_each", "tuned_strategy_risk", "tuned_strategy_steps"]
