@@ -2,8 +2,10 @@
 
 Exact engine (:meth:`batchlab.sim.linreg.LinRegProblem.with_model_dim`) on the untruncated spectrum by default, so
 that N can grow past any truncation; Definition 3 on the integers. Left: B* against N at fixed data sizes D, the
-full model's B* dashed, with the smallest N from which B* stays within ``flat_within`` of it (N_flat); the seed
-paper fits B* ∝ N^0.087 at fixed data. Right: B*(D) of the full model and of models that grow with the data,
+full model's B* dashed, with the N from which B* stays within ``flat_within`` of it (N_flat, :func:`flat_from`)
+and its log-log slope in D, against the growth of the directions learned at B*
+(:func:`batchlab.theory.linreg.learned_directions_exponent`: D^{1/b} for a < b < 2a + 1). The seed paper fits
+B* ∝ N^0.087 at fixed data. Right: B*(D) of the full model and of models that grow with the data,
 N = ⌈D^c⌉ for each c in ``powers``, with their log-log slopes against Corollary 8's exponent. The seed paper's
 claim under test: the CBS is set by the data, not by the model size, once the model is large enough.
 """
@@ -14,16 +16,28 @@ import numpy as np
 
 from batchlab.sim.critical_batch import loglog_slope
 from batchlab.sim.linreg import LinRegProblem, cbs_exponent, measure_cbs_scaling
+from batchlab.theory.linreg import learned_directions_exponent
 
 NAME = "linreg_cbs_model_size"
 
 
 def flat_from(dims, cbs, full, within) -> float | None:
-    """The smallest N of ``dims`` from which every B* stays within ``within`` (relative) of the full model's."""
-    inside = [value is not None and full is not None and abs(value / full - 1.0) <= within for value in cbs]
+    """The N from which B* stays within ``within`` (relative) of the full model's, over the grid ``dims``.
+
+    The smallest grid N from which every B* is within; where the point before it is not, the crossing of the
+    relative deviation through ``within``, interpolated linearly in log N (B* is located on the integers, so
+    the grid alone would quantise N_flat to its spacing).
+    """
+    if full is None:
+        return None
+    deviation = [math.inf if value is None else abs(value / full - 1.0) for value in cbs]
     for k in range(len(dims)):
-        if all(inside[k:]):
-            return float(dims[k])
+        if all(value <= within for value in deviation[k:]):
+            if k == 0:
+                return float(dims[0])
+            share = (deviation[k - 1] - within) / (deviation[k - 1] - deviation[k]) if math.isfinite(
+                deviation[k - 1]) else 1.0
+            return float(math.exp(math.log(dims[k - 1]) + share * (math.log(dims[k]) - math.log(dims[k - 1]))))
     return None
 
 
@@ -50,6 +64,7 @@ def compute(*, a: float = 1.5, b: float = 2.5, dim: str = "inf",
                 slope_over_upper=[loglog_slope(np.array(dims)[upper], np.array([row[j] for row in cbs])[upper])
                                   for j in range(len(samples))],
                 full_exponent=loglog_slope(samples, full_cbs),
+                predicted_flat_exponent=learned_directions_exponent(a, b),
                 growing_exponent={c: loglog_slope(samples, row) for c, row in growing.items()},
                 predicted_exponent=cbs_exponent(a, b))
 
@@ -71,14 +86,16 @@ def plot(data):
         color = f"C{j}"
         flat = data["flat_from"][j]
         by_n.plot(dims, cbs[:, j], "o-", ms=4, color=color,
-                  label=f"D = {d:g}: N_flat = {flat:g}" if flat else f"D = {d:g}")
+                  label=f"D = {d:g}: N_flat = {flat:.0f}" if flat else f"D = {d:g}")
         by_n.axhline(full[j], color=color, ls="--", lw=0.8)
         if flat:
-            by_n.plot([flat], [cbs[list(dims).index(flat), j]], "k|", ms=14, mew=1.5)
+            by_n.plot([flat], [np.exp(np.interp(np.log(flat), np.log(dims), np.log(cbs[:, j])))], "k|", ms=14,
+                      mew=1.5)
     exponent = data["flat_exponent"]
+    learned = f" (directions learned at B*: D^{data['predicted_flat_exponent']:.3f})"
     by_n.set(xscale="log", yscale="log", xlabel="model size N (features fitted)", ylabel="B* (Definition 3)",
-             title=f"a={p['a']}, b={p['b']}, dim={p['dim']}: B* against N at fixed D (dashed: full model; | N_flat"
-                   + (f" ∝ D^{exponent:.2f})" if exponent is not None else ")"))
+             title=f"a={p['a']}, b={p['b']}, dim={p['dim']}: B* against N at fixed D (dashed: full model)\n"
+                   "| N_flat" + (f" ∝ D^{exponent:.3f}{learned}" if exponent is not None else ""))
     by_n.legend(fontsize=8, loc="upper right", title=f"N_flat: within {p['flat_within']:.0%} of the full model",
                 title_fontsize=8)
     predicted = data["predicted_exponent"]

@@ -5,42 +5,58 @@ D = 2^8..2^36. Top: the critical batch size by Definition 3 of the seed paper (s
 linear scaling, on the integers) and McCandlish's B_noise, with Corollary 8's slope 1 − a/min(b, 2a+1) (dotted,
 through the last point). Middle: the local slope of log B* against log D between neighbouring D, against the
 prediction and a ±0.01 band, with the fit s(D) = s_∞ + c·D^−κ; the title gives the least-squares slope over the
-last decade. Bottom: R(D, B*)/R_opt and R(D, 4B*)/R_opt: flat when the optimal rate is kept up to B*.
+last decade. Bottom: R(D, B*)/R_opt and R(D, 4B*)/R_opt: flat when the optimal rate is kept up to B*. With
+``strategies=uniform,ewa`` the seed paper's constant + EWA (τ tuned per batch size) is drawn beside plain SGD's
+averaged iterate, dashed.
 """
 
 import numpy as np
 
 from batchlab.sim.errors import InvalidParameter
-from batchlab.sim.linreg import local_slopes, measure_corollary8, slope_convergence
+from batchlab.sim.linreg import PAPER_STRATEGIES, local_slopes, measure_corollary8, slope_convergence
 from batchlab.sim.linreg._asymptotic import EXPONENTS
 from batchlab.theory.linreg import cbs_exponent, corollary8_case
 
 NAME = "linreg_cbs_scaling"
 
+# The strategies this figure can measure (``strategies``): plain SGD's uniform average (the theory's, the gallery's)
+# and the seed paper's constant + EWA, τ tuned per batch size (its spectral engine reaches every D here).
+STRATEGIES = {"uniform": None, "ewa": PAPER_STRATEGIES["constant + EWA"]}
+
+
+def _measured(runs, predicted) -> dict:
+    paper, noise = np.array(runs.cbs(), dtype=float), np.array(runs.cbs("noise"), dtype=float)
+    return dict(paper=paper, noise=noise, paper_slopes=local_slopes(runs.samples, paper)[1],
+                noise_slopes=local_slopes(runs.samples, noise)[1],
+                convergence=slope_convergence(runs.samples, paper, predicted).to_dict(),
+                noise_convergence=slope_convergence(runs.samples, noise, predicted).to_dict(),
+                at_cbs=np.array([m.risk_ratio_at(m.paper.b_star) for m in runs], dtype=float),
+                at_4cbs=np.array([m.risk_ratio_at(4 * m.paper.b_star) for m in runs], dtype=float),
+                b_opt=np.array([m.paper.b_opt for m in runs], dtype=float))
+
 
 def compute(*, a: tuple = (2.0, 1.5, 1.5), b: tuple = (1.5, 2.5, 6.0), sigma: float = 1.0,
-            exponents: tuple = EXPONENTS) -> dict:
-    """One panel per (a[k], b[k]), at D = 2^k for k in ``exponents``.
+            exponents: tuple = EXPONENTS, strategies: tuple = ("uniform",)) -> dict:
+    """One panel per (a[k], b[k]), at D = 2^k for k in ``exponents``, for each of ``strategies``.
 
-    The defaults are the cases b ≤ a, a < b < 2a+1, b > 2a+1, over D = 256..6.9·10^10 (8.4 decades).
+    The defaults are the cases b ≤ a, a < b < 2a+1, b > 2a+1, over D = 256..6.9·10^10 (8.4 decades), for plain
+    SGD's averaged iterate; ``strategies=uniform,ewa`` adds constant + EWA (:data:`STRATEGIES`).
     """
     if len(a) != len(b):
         raise InvalidParameter("set", "a and b of one length (one panel each)", f"{len(a)} and {len(b)}")
-    parameters = dict(a=a, b=b, sigma=sigma, exponents=exponents)
+    for name in strategies:
+        if name not in STRATEGIES:
+            raise InvalidParameter("set", "strategies among " + ", ".join(STRATEGIES), name)
+    parameters = dict(a=a, b=b, sigma=sigma, exponents=exponents, strategies=strategies)
     panels = []
     for a, b in zip(a, b):
-        runs = measure_corollary8(a, b, exponents, sigma=sigma)
         predicted = cbs_exponent(a, b)
-        paper, noise = np.array(runs.cbs(), dtype=float), np.array(runs.cbs("noise"), dtype=float)
-        panels.append(dict(a=a, b=b, case=corollary8_case(a, b), predicted=predicted, paper=paper, noise=noise,
-                           paper_slopes=local_slopes(runs.samples, paper)[1],
-                           noise_slopes=local_slopes(runs.samples, noise)[1],
-                           convergence=slope_convergence(runs.samples, paper, predicted).to_dict(),
-                           noise_convergence=slope_convergence(runs.samples, noise, predicted).to_dict(),
-                           at_cbs=np.array([m.risk_ratio_at(m.paper.b_star) for m in runs], dtype=float),
-                           at_4cbs=np.array([m.risk_ratio_at(4 * m.paper.b_star) for m in runs], dtype=float),
-                           b_opt=np.array([m.paper.b_opt for m in runs], dtype=float)))
-    return dict(parameters=parameters, samples=np.array(runs.samples, dtype=float), panels=panels)
+        runs = {name: measure_corollary8(a, b, exponents, sigma=sigma, strategy=STRATEGIES[name])
+                for name in strategies}
+        panels.append(dict(a=a, b=b, case=corollary8_case(a, b), predicted=predicted,
+                           runs={name: _measured(measured, predicted) for name, measured in runs.items()}))
+    samples = next(iter(runs.values())).samples
+    return dict(parameters=parameters, samples=np.array(samples, dtype=float), panels=panels)
 
 
 def plot(data):
@@ -53,27 +69,32 @@ def plot(data):
     middle = np.sqrt(D[1:] * D[:-1])
     for top, centre, bottom, panel in zip(axes[0], axes[1], axes[2], data["panels"]):
         predicted = panel["predicted"]
-        for key, marker, label in (("paper", "o", "Definition 3 (paper)"), ("noise", "s", "McCandlish B_noise")):
-            top.plot(D, panel[key], marker + "-", ms=4, label=label)
-        top.plot(D, panel["paper"][-1] * (D / D[-1]) ** predicted, "k:", lw=1.5,
+        centre.axhspan(predicted - 0.01, predicted + 0.01, color="0.85", label="prediction ± 0.01")
+        centre.axhline(predicted, color="k", ls=":", lw=1.5)
+        for k, (name, run) in enumerate(panel["runs"].items()):
+            tag = "" if len(panel["runs"]) == 1 else f"{name}: "
+            style = "-" if k == 0 else "--"
+            for key, marker, label, color in (("paper", "o", "Definition 3 (paper)", f"C{2 * k}"),
+                                              ("noise", "s", "McCandlish B_noise", f"C{2 * k + 1}")):
+                top.plot(D, run[key], marker + style, ms=4, color=color, label=tag + label)
+                conv = run["convergence" if key == "paper" else "noise_convergence"]
+                se = conv["last_decade_se"]
+                centre.plot(middle, run[key + "_slopes"], marker + style, ms=4, color=color,
+                            label=f"{tag}{label.split(' (')[0]}: last decade {conv['last_decade']:.4f}"
+                                  + (f" ± {se:.4f}" if se else ""))
+            bottom.plot(D, run["at_cbs"], "o" + style, ms=4, color=f"C{2 * k}", label=f"{tag}R(D, B*) / R_opt")
+            bottom.plot(D, run["at_4cbs"], "^" + style, ms=4, color=f"C{2 * k + 1}", label=f"{tag}R(D, 4B*) / R_opt")
+        first = next(iter(panel["runs"].values()))
+        top.plot(D, first["paper"][-1] * (D / D[-1]) ** predicted, "k:", lw=1.5,
                  label=f"Corollary 8: slope {predicted:.3f}")
         top.set(xscale="log", yscale="log", xlabel="data size D", ylabel="critical batch size B*",
                 title=f"case {panel['case']}: a={panel['a']}, b={panel['b']}, d = ∞")
         top.legend(fontsize=8)
-        centre.axhspan(predicted - 0.01, predicted + 0.01, color="0.85", label="prediction ± 0.01")
-        centre.axhline(predicted, color="k", ls=":", lw=1.5)
-        for key, marker, label in (("paper", "o", "Definition 3"), ("noise", "s", "B_noise")):
-            conv = panel["convergence" if key == "paper" else "noise_convergence"]
-            se = conv["last_decade_se"]
-            centre.plot(middle, panel[key + "_slopes"], marker + "-", ms=4,
-                        label=f"{label}: last decade {conv['last_decade']:.4f}" + (f" ± {se:.4f}" if se else ""))
         centre.set(xscale="log", xlabel="data size D (between neighbours)", ylabel="local slope d log B*/d log D")
         centre.legend(fontsize=8)
-        bottom.plot(D, panel["at_cbs"], "o-", ms=4, label="R(D, B*) / R_opt")
-        bottom.plot(D, panel["at_4cbs"], "^-", ms=4, label="R(D, 4B*) / R_opt")
         bottom.set(xscale="log", xlabel="data size D", ylabel="risk relative to the best batch size")
         bottom.legend(fontsize=8)
     fig.suptitle("Critical batch size of one-pass SGD on power-law linear regression over eight decades of D: "
-                 f"exact engine, untruncated spectrum, γ tuned per B (σ = {p['sigma']}; excess risk of w̄, no ½)",
+                 f"exact engine, untruncated spectrum, tuned per B (σ = {p['sigma']}; excess risk, no ½)",
                  fontsize=10)
     return fig

@@ -35,7 +35,7 @@ SMALL = {
     "linreg_lr_over_batch": dict(dim=20, samples=64, batches=(1, 8), mc_points=2, mc_reps=4),
     "linreg_bias_variance": dict(a=(1.5,), b=(2.5,), dim=(50,), samples=(64, 128, 256)),
     "linreg_cbs_steps": dict(dim=20, samples=96),
-    "linreg_cbs_scaling": dict(a=(1.5,), b=(2.5,), exponents=(8, 10, 12)),
+    "linreg_cbs_scaling": dict(a=(1.5,), b=(2.5,), exponents=(8, 10, 12), strategies=("uniform", "ewa")),
     "linreg_cbs_model_size": dict(dim="30", samples=(96, 384), model_dims=(4, 16), powers=(0.5, 1.0), slope_from=4),
     "linreg_strategies": dict(dim="20", samples=192, scaling_samples=(96, 192), momenta=(0.9,)),
     "nqm_sgd_steps": dict(dim=200, preconds=(0.0,), batches=(4, 64, 1024)),

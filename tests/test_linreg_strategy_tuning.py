@@ -15,6 +15,7 @@ from batchlab.sim.linreg import (
     LinRegProblem,
     LrSearch,
     Strategy,
+    compare_strategies,
     measure_cbs_scaling,
     strategy_final_risk,
     strategy_path,
@@ -133,3 +134,17 @@ def test_a_strategy_measurement_reports_its_choices():
     data = measured.to_dict()
     assert data["strategy"]["average"] == "ewa" and len(data["hyperparameters"]["risk"]["ema_decay"]) == len(
         data["batch_sizes"])
+
+
+def test_strategies_are_compared_on_the_largest_r_opt_of_the_compared_ones():
+    problem = LinRegProblem.power_law(1.5, 2.5, 20)
+    compared = compare_strategies(problem, 192, momenta=(0.5,), cache=None)
+    assert compared.target == max(compared.r_opt[name] for name in compared.compared)
+    assert "constant" not in compared.compared and compared.r_opt["constant"] > compared.target  # counted, not compared
+    for name in compared.compared:  # each compared strategy reaches the target within D samples at its own B_opt
+        assert np.nanmin(compared.steps[name] * compared.batch_sizes) <= 192 * (1 + 1e-12)
+    np.testing.assert_array_equal(compared.ratio("cosine"), compared.steps["cosine"] / compared.steps["constant + EWA"])
+    assert np.all(np.isfinite(compared.momentum_ratio(0.5)[:3]))
+    assert set(compared.to_dict()["momentum_steps"]) == {"0.5"}
+    with pytest.raises(InvalidParameter, match="^compared: must be names of the strategies given"):
+        compare_strategies(problem, 192, compared=("adam",), cache=None)

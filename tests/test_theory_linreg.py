@@ -158,6 +158,14 @@ def test_sympy_cbs_exponent_is_one_minus_a_over_min_b_2a_plus_1():
             assert th.cbs_exponent(a, b) == pytest.approx(float(want), abs=1e-15)
 
 
+@given(st.floats(1.05, 4.0), st.floats(0.3, 12.0))
+def test_learned_directions_grow_as_the_steps_at_the_cbs_to_the_power_one_over_a(a, b):
+    """k* ∝ (D/B*)^{1/a}: 1/min(b, 2a + 1) for b > a, 1/a for b ≤ a (and never faster than D^{1/a})."""
+    want = 1 / min(b, 2 * a + 1) if b > a else 1 / a
+    assert th.learned_directions_exponent(a, b) == pytest.approx(want, rel=1e-12)
+    assert 0 < th.learned_directions_exponent(a, b) <= 1 / a + 1e-12
+
+
 def test_sympy_bias_exponents_match_the_papers_proof():
     """(B/Dγ)² max{k*^{1−b+2a}, 1} + k*^{1−b} with k* = (Dγ/B)^{1/a}: exponents (1−b)/a (twice) and −2."""
     exps = derive()["bias_exponents"]

@@ -165,6 +165,17 @@ def cbs_exponent(a: float, b: float) -> float:
     return float(numeric_exponents()["cbs"](a, b))
 
 
+def learned_directions_exponent(a: float, b: float) -> float:
+    """The directions learned at the critical batch size grow as D^{this}: (1 − c)/a, c = :func:`cbs_exponent`.
+
+    At B* the run takes n = D/B* ∝ D^{1−c} steps, and direction i is learned (Theorem 7's k*) when nγλ_i ≳ 1
+    with γ = O(1) at B* (:func:`lr_over_batch_exponent`), so k* ∝ n^{1/a}: D^{1/min(b, 2a+1)} for b > a and D^{1/a}
+    for b ≤ a. A model of the first N features has every direction the data can teach once N ≫ k*; below it,
+    its B* depends on N (figures/linreg_cbs_model_size.py measures where that stops).
+    """
+    return (1.0 - cbs_exponent(a, b)) / a
+
+
 def lr_over_batch_exponent(a: float, b: float) -> float:
     """Corollary 8's optimal γ/B ≈ D^{this}: a/min{b, 2a+1} − 1 for b > a; 0 for b ≤ a (γ ≈ 1, B = 1)."""
     from batchlab.theory.linreg_symbolic import numeric_exponents

@@ -25,6 +25,7 @@ from batchlab.sim import errors
 from batchlab.sim._json import JSONResult
 from batchlab.sim.linreg._cbs import CBSScaling, measure_cbs_scaling
 from batchlab.sim.linreg._problem import LinRegProblem
+from batchlab.sim.linreg._strategies import Strategy
 from batchlab.sim.parallel import Workers
 from batchlab.sim.sweep import DEFAULT
 from batchlab.theory.linreg import cbs_exponent
@@ -108,10 +109,15 @@ def slope_convergence(samples, cbs, predicted: float) -> SlopeConvergence:
                             abs(slope - predicted) <= 0.01, limit, limit_se, rate)
 
 
-def measure_corollary8(a: float, b: float, exponents=EXPONENTS, *, sigma: float = 1.0, cache=DEFAULT,
-                       workers: Workers = None, on_result=None) -> CBSScaling:
-    """B*(D) at D = 2^k for k in ``exponents`` on the untruncated spectrum, by :func:`corollary8_batches`."""
+def measure_corollary8(a: float, b: float, exponents=EXPONENTS, *, sigma: float = 1.0, strategy: Strategy | None = None,
+                       cache=DEFAULT, workers: Workers = None, on_result=None) -> CBSScaling:
+    """B*(D) at D = 2^k for k in ``exponents`` on the untruncated spectrum, by :func:`corollary8_batches`.
+
+    ``strategy``: a training strategy instead of plain SGD's averaged iterate, tuned per batch size as
+    :func:`batchlab.sim.linreg.measure_cbs_scaling` tunes it (constant + EWA reaches every D here through the
+    spectral engine; strategies the recursion alone runs reach far less).
+    """
     exponents = [errors.integer("exponents", k, ge=4) for k in exponents]
     problem = LinRegProblem.power_law(a, b, "inf", sigma)
     return measure_cbs_scaling(problem, [2**k for k in exponents], batches=lambda d: corollary8_batches(a, b, d),
-                               cache=cache, workers=workers, on_result=on_result)
+                               strategy=strategy, cache=cache, workers=workers, on_result=on_result)
