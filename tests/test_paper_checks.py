@@ -12,7 +12,10 @@ EXPECTED = {("cbs2024", name): status for name, status in {
     "fixed_vs_fitted_alpha_agree": "inconclusive", "model_size_law_from_table6": "match",
     "table7_model_column": "match", "table7_token_column": "mismatch", "table1_chinchilla_steps": "mismatch",
     "cbs_from_definition3": "match", "fourth_moment_step": "mismatch", "corollary8_exponent": "match",
-    "which_error_dominates_below_a": "mismatch", "informal_corollary2_range": "mismatch"}.items()} | {
+    "which_error_dominates_below_a": "mismatch", "informal_corollary2_range": "mismatch",
+    "ewa_matches_cosine": "match", "ewa_beats_wsd_at_large_batch": "mismatch", "ewa_beats_constant": "match",
+    "momentum_small_at_small_batch": "match", "momentum_09_like_0975": "mismatch",
+    "longer_training_larger_tau": "match", "larger_tau_at_large_batch": "mismatch"}.items()} | {
     ("nqm", name): status for name, status in {
         "steps_fall_then_level_off": "match", "cbs_grows_with_preconditioning": "match",
         "preconditioning_helps_at_small_batch": "match", "momentum_helps_at_large_batch": "match",
