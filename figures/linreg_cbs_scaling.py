@@ -7,7 +7,8 @@ through the last point). Middle: the local slope of log B* against log D between
 prediction and a ±0.01 band, with the fit s(D) = s_∞ + c·D^−κ; the title gives the least-squares slope over the
 last decade. Bottom: R(D, B*)/R_opt and R(D, 4B*)/R_opt: flat when the optimal rate is kept up to B*. With
 ``strategies=uniform,ewa`` the seed paper's constant + EWA (τ tuned per batch size) is drawn beside plain SGD's
-averaged iterate, dashed.
+averaged iterate, dashed, against its own prediction where it differs (b > 2a + 1: 1 − a/b without Corollary 8's
+cap, :func:`batchlab.theory.linreg.ewa_cbs_exponent`).
 """
 
 import numpy as np
@@ -15,18 +16,20 @@ import numpy as np
 from batchlab.sim.errors import InvalidParameter
 from batchlab.sim.linreg import PAPER_STRATEGIES, local_slopes, measure_corollary8, slope_convergence
 from batchlab.sim.linreg._asymptotic import EXPONENTS
-from batchlab.theory.linreg import cbs_exponent, corollary8_case
+from batchlab.theory.linreg import cbs_exponent, corollary8_case, ewa_cbs_exponent
 
 NAME = "linreg_cbs_scaling"
 
-# The strategies this figure can measure (``strategies``): plain SGD's uniform average (the theory's, the gallery's)
-# and the seed paper's constant + EWA, τ tuned per batch size (its spectral engine reaches every D here).
-STRATEGIES = {"uniform": None, "ewa": PAPER_STRATEGIES["constant + EWA"]}
+# The strategies this figure can measure (``strategies``), each with the octaves its batch grid reaches above
+# Corollary 8's D^exponent: plain SGD's uniform average (the theory's, the gallery's), and the seed paper's constant
+# + EWA, τ tuned per batch size (its spectral engine reaches every D here), whose B* lies further above (for
+# b = 6 more than 4 octaves from D = 2^24 on, where a 4-octave window left it censored).
+STRATEGIES = {"uniform": (None, 4, cbs_exponent), "ewa": (PAPER_STRATEGIES["constant + EWA"], 8, ewa_cbs_exponent)}
 
 
 def _measured(runs, predicted) -> dict:
     paper, noise = np.array(runs.cbs(), dtype=float), np.array(runs.cbs("noise"), dtype=float)
-    return dict(paper=paper, noise=noise, paper_slopes=local_slopes(runs.samples, paper)[1],
+    return dict(predicted=predicted, paper=paper, noise=noise, paper_slopes=local_slopes(runs.samples, paper)[1],
                 noise_slopes=local_slopes(runs.samples, noise)[1],
                 convergence=slope_convergence(runs.samples, paper, predicted).to_dict(),
                 noise_convergence=slope_convergence(runs.samples, noise, predicted).to_dict(),
@@ -51,10 +54,11 @@ def compute(*, a: tuple = (2.0, 1.5, 1.5), b: tuple = (1.5, 2.5, 6.0), sigma: fl
     panels = []
     for a, b in zip(a, b):
         predicted = cbs_exponent(a, b)
-        runs = {name: measure_corollary8(a, b, exponents, sigma=sigma, strategy=STRATEGIES[name])
-                for name in strategies}
+        runs = {name: measure_corollary8(a, b, exponents, sigma=sigma, strategy=STRATEGIES[name][0],
+                                         above=STRATEGIES[name][1]) for name in strategies}
         panels.append(dict(a=a, b=b, case=corollary8_case(a, b), predicted=predicted,
-                           runs={name: _measured(measured, predicted) for name, measured in runs.items()}))
+                           runs={name: _measured(measured, STRATEGIES[name][2](a, b))
+                                 for name, measured in runs.items()}))
     samples = next(iter(runs.values())).samples
     return dict(parameters=parameters, samples=np.array(samples, dtype=float), panels=panels)
 
@@ -74,6 +78,10 @@ def plot(data):
         for k, (name, run) in enumerate(panel["runs"].items()):
             tag = "" if len(panel["runs"]) == 1 else f"{name}: "
             style = "-" if k == 0 else "--"
+            if run["predicted"] != predicted:  # past the uniform average's saturation (theory.linreg.ewa_cbs_exponent)
+                centre.axhline(run["predicted"], color="k", ls="--", lw=1, label=f"{tag}1 − a/b")
+                top.plot(D, run["paper"][-1] * (D / D[-1]) ** run["predicted"], "k--", lw=1,
+                         label=f"{tag}slope 1 − a/b = {run['predicted']:.3f}")
             for key, marker, label, color in (("paper", "o", "Definition 3 (paper)", f"C{2 * k}"),
                                               ("noise", "s", "McCandlish B_noise", f"C{2 * k + 1}")):
                 top.plot(D, run[key], marker + style, ms=4, color=color, label=tag + label)

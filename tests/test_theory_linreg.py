@@ -166,6 +166,15 @@ def test_learned_directions_grow_as_the_steps_at_the_cbs_to_the_power_one_over_a
     assert 0 < th.learned_directions_exponent(a, b) <= 1 / a + 1e-12
 
 
+def test_sympy_ewa_cbs_exponent_is_one_minus_a_over_b_without_the_cap():
+    result = derive()["ewa_cbs"]
+    assert sp.simplify(result.args[1][0] - (1 - A_SYM / B_SYM)) == 0
+    for a, b in ((1.5, 2.5), (1.5, 6.0), (2.0, 1.5), (1.2, 3.4)):
+        assert th.ewa_cbs_exponent(a, b) == pytest.approx(max(0.0, 1 - a / b), abs=1e-12)
+        if b < 2 * a + 1:  # the two averages differ only past the uniform average's saturation
+            assert th.ewa_cbs_exponent(a, b) == pytest.approx(th.cbs_exponent(a, b), abs=1e-12)
+
+
 def test_sympy_bias_exponents_match_the_papers_proof():
     """(B/Dγ)² max{k*^{1−b+2a}, 1} + k*^{1−b} with k* = (Dγ/B)^{1/a}: exponents (1−b)/a (twice) and −2."""
     exps = derive()["bias_exponents"]

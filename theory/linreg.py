@@ -165,6 +165,20 @@ def cbs_exponent(a: float, b: float) -> float:
     return float(numeric_exponents()["cbs"](a, b))
 
 
+def ewa_cbs_exponent(a: float, b: float) -> float:
+    """B* ≈ D^{this} for an exponential (or tail) average of the iterates: max{0, 1 − a/b}.
+
+    Corollary 8 without its cap at b = 2a + 1, which is the uniform average's: w̄ keeps w_0 with weight 1/n, so
+    a learned direction keeps a bias ∝ (nγλ)⁻² that dominates once b > 2a + 1 (Polyak averaging saturates). An
+    average over a fixed share of the run forgets w_0 exponentially, and only the unlearned directions' bias
+    balances the variance (:mod:`batchlab.theory.linreg_symbolic`, ``ewa_cbs``). Equal to :func:`cbs_exponent`
+    for b < 2a + 1; 0.75 against 0.625 at a = 1.5, b = 6.
+    """
+    from batchlab.theory.linreg_symbolic import numeric_exponents
+
+    return float(numeric_exponents()["ewa_cbs"](a, b))
+
+
 def learned_directions_exponent(a: float, b: float) -> float:
     """The directions learned at the critical batch size grow as D^{this}: (1 − c)/a, c = :func:`cbs_exponent`.
 

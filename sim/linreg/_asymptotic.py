@@ -38,14 +38,19 @@ EXPONENTS = (*range(8, 33, 2), 33, 34, 35, 36)
 FIT_FROM = 24
 
 
-def corollary8_batches(a: float, b: float, samples: int) -> list[int]:
-    """The batch grid at D = ``samples`` (a power of two): the window around D^exponent and sparse points below."""
+def corollary8_batches(a: float, b: float, samples: int, above: int = WINDOW_ABOVE) -> list[int]:
+    """The batch grid at D = ``samples`` (a power of two): the window around D^exponent and sparse points below.
+
+    ``above``: octaves of the window above D^exponent (a strategy whose B* lies further above, constant + EWA for
+    b > 2a + 1, needs more).
+    """
     k = int(math.log2(samples))
     if 2**k != samples:
         raise errors.InvalidParameter("samples", "a power of two", samples)
+    above = errors.integer("above", above, ge=0)
     centre = round(cbs_exponent(a, b) * k)
-    top = min(k - 3, centre + WINDOW_ABOVE)  # at least 8 steps at the largest batch
-    low = max(0, min(centre - WINDOW_BELOW, top - WINDOW_BELOW - WINDOW_ABOVE))
+    top = min(k - 3, centre + above)  # at least 8 steps at the largest batch
+    low = max(0, min(centre - WINDOW_BELOW, top - WINDOW_BELOW - above))
     return sorted({2**j for j in range(low, top + 1)} | {4**j for j in range(low // 2 + 1)})
 
 
@@ -110,14 +115,16 @@ def slope_convergence(samples, cbs, predicted: float) -> SlopeConvergence:
 
 
 def measure_corollary8(a: float, b: float, exponents=EXPONENTS, *, sigma: float = 1.0, strategy: Strategy | None = None,
-                       cache=DEFAULT, workers: Workers = None, on_result=None) -> CBSScaling:
+                       above: int = WINDOW_ABOVE, cache=DEFAULT, workers: Workers = None,
+                       on_result=None) -> CBSScaling:
     """B*(D) at D = 2^k for k in ``exponents`` on the untruncated spectrum, by :func:`corollary8_batches`.
 
     ``strategy``: a training strategy instead of plain SGD's averaged iterate, tuned per batch size as
     :func:`batchlab.sim.linreg.measure_cbs_scaling` tunes it (constant + EWA reaches every D here through the
-    spectral engine; strategies the recursion alone runs reach far less).
+    spectral engine; strategies the recursion alone runs reach far less); ``above`` as in :func:`corollary8_batches`.
     """
     exponents = [errors.integer("exponents", k, ge=4) for k in exponents]
     problem = LinRegProblem.power_law(a, b, "inf", sigma)
-    return measure_cbs_scaling(problem, [2**k for k in exponents], batches=lambda d: corollary8_batches(a, b, d),
-                               strategy=strategy, cache=cache, workers=workers, on_result=on_result)
+    return measure_cbs_scaling(problem, [2**k for k in exponents],
+                               batches=lambda d: corollary8_batches(a, b, d, above), strategy=strategy, cache=cache,
+                               workers=workers, on_result=on_result)
