@@ -81,7 +81,7 @@ def plot(data):
     samples, dims = np.array(p["samples"], dtype=float), np.array(data["measured_dims"], dtype=float)
     cbs = np.array([_values(row) for row in data["cbs"]])  # [N, D]
     full = _values(data["full"])
-    fig, (by_n, by_d) = plt.subplots(1, 2, figsize=(13, 5), layout="constrained")
+    fig, (by_n, by_d) = plt.subplots(1, 2, figsize=(13, 5.8), layout="constrained")
     for j, d in enumerate(samples):
         color = f"C{j}"
         flat = data["flat_from"][j]
@@ -96,8 +96,8 @@ def plot(data):
     by_n.set(xscale="log", yscale="log", xlabel="model size N (features fitted)", ylabel="B* (Definition 3)",
              title=f"a={p['a']}, b={p['b']}, dim={p['dim']}: B* against N at fixed D (dashed: full model)\n"
                    "| N_flat" + (f" ∝ D^{exponent:.3f}{learned}" if exponent is not None else ""))
-    by_n.legend(fontsize=8, loc="upper right", title=f"N_flat: within {p['flat_within']:.0%} of the full model",
-                title_fontsize=8)
+    by_n.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3,
+                title=f"N_flat: within {p['flat_within']:.0%} of the full model", title_fontsize=8)
     predicted = data["predicted_exponent"]
     by_d.plot(samples, full, "ko-", ms=5, label=f"full model: slope {data['full_exponent']:.3f}")
     for k, (c, row) in enumerate(data["growing"].items()):

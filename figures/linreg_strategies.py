@@ -72,14 +72,14 @@ def plot(data):
     steps_ax.legend(fontsize=8, loc="lower left")
     ratio_ax.axhline(1.0, color="k", lw=0.8)
     ratio_ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel=f"f(B) / f(B) of {c['reference']}",
-                 title="(b) against constant + EWA (paper: ≈ cosine, beats WSD at large B, beats constant)")
+                 title="(b) over constant + EWA (paper: ≈ cosine; beats WSD at large B)")
     ratio_ax.legend(fontsize=8, loc="upper left")
     for k, (beta, row) in enumerate(c["momentum_steps"].items()):
         momentum_ax.plot(batches, _values(row) / reference, "o-", ms=3.5,
                          color=plt.cm.viridis(k / max(1, len(c["momentum_steps"]))), label=f"β = {beta}")
     momentum_ax.axhline(1.0, color="k", lw=0.8)
     momentum_ax.set(xscale="log", xlabel="batch size B", ylabel="f(B) with momentum / f(B) without",
-                    title=f"(c) heavy-ball momentum, {c['reference']} (paper: small effect at small B, growing)")
+                    title="(c) heavy ball, steps with β over without (paper: small at small B)")
     momentum_ax.legend(fontsize=8, loc="lower left")
     samples = np.array(p["scaling_samples"], dtype=float)
     for name, row in data["cbs"].items():

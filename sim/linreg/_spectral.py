@@ -139,7 +139,7 @@ def _eigenvectors(poles, gaps):
 
 @jit
 def _rows_dot(vectors, a, b):
-    """(vectors @ a, vectors @ b) in one pass along the rows, in a fixed order (no BLAS: see :func:`_rows_sum`)."""
+    """(vectors @ a, vectors @ b) in one pass along the rows, in a fixed order (no BLAS: see :func:`rows_sum`)."""
     d = vectors.shape[0]
     out_a, out_b = np.empty(d), np.empty(d)
     for k in range(d):
@@ -152,7 +152,7 @@ def _rows_dot(vectors, a, b):
 
 
 @jit
-def _rows_sum(coeffs, vectors):
+def rows_sum(coeffs, vectors):
     """The product ``coeffs @ vectors`` = Σ_k coeffs_k·(row k), row by row.
 
     Loops rather than NumPy's matrix product: BLAS would start threads of its own inside tasks that a
@@ -249,7 +249,7 @@ def _last_terms(decay, source, rates, t):
 
 
 @jit
-def _last_bound(decay, source, rates, lo, hi, upper):
+def last_bound(decay, source, rates, lo, hi, upper):
     """A lower (``upper``: an upper) bound of :func:`_last_terms` over t in [lo, hi]; each term is monotone (μ ≥ 0)."""
     total = 0.0
     for k in range(rates.size):
@@ -277,7 +277,7 @@ def _first_last_crossing(decay, source, rates, level, lo, hi, upper):
             return a
         if a == b:
             continue
-        bound = _last_bound(decay, source, rates, a + 1.0, b, upper)
+        bound = last_bound(decay, source, rates, a + 1.0, b, upper)
         if (bound <= level) if upper else (bound > level):
             continue
         start = a + 1.0  # a itself is above (below) the level: split what remains, left half on top
@@ -312,7 +312,7 @@ def _growth_floor(ell, weight, s0, rho_lam, sigma2, r_low, r_max, theta, lo, a, 
 
     P_g(m) = ℓ_g([m]_q² s0_g + Σ_{j≤m−2} [m−1−j]_q² k_{j,g}), kicks k_{j,g} = ρλ_g(λ_g s_{j,g} + r_j + σ²).
     Between lo and a the kicks are ≥ ρλ_g(σ² + ``r_low``), ``r_low`` a lower bound of the last-iterate
-    risk on [lo, a] (:func:`_last_bound`).
+    risk on [lo, a] (:func:`last_bound`).
 
     * q ≥ 0: every piece grows with m. The mean part is exact; each old kick's weight [n]_q² grows to
       [n + Δ]_q² ≥ (1 + f)[n]_q², f = 2u + u², u = q^L[Δ]_q/[L]_q (n ≤ L = lo − 1, Δ = a − lo); the new
@@ -369,10 +369,10 @@ def _first_averaged_crossing(vectors, rates, z, theta, b, c, zb, zc, ell, weight
         evaluations += 1
         if (p_b + p_v) / (m * m) <= target:
             return m, evaluations
-        r_max = _last_bound(zb, zc, rates, max(0.0, m - _RECENT), m, True)
+        r_max = last_bound(zb, zc, rates, max(0.0, m - _RECENT), m, True)
         a = m + 1.0
         for _ in range(64):  # cheap O(d) extensions of the certificate before the next exact evaluation
-            r_low = _last_bound(zb, zc, rates, m, a, False)  # the last-iterate risk, bounded below on [m, a]
+            r_low = last_bound(zb, zc, rates, m, a, False)  # the last-iterate risk, bounded below on [m, a]
             floor_p = _growth_floor(ell, weight, s0, rho_lam, sigma2, r_low, r_max, theta, m, a, shares)
             reach = math.floor(math.sqrt(floor_p / (target * safety)))
             while reach * reach * target * safety >= floor_p and reach > 0.0:
@@ -429,7 +429,7 @@ class SpectralMap:
     def second_moments(self, steps: float) -> np.ndarray:
         """E[(w_t − w*)_i²] per coordinate of the problem (per direction of a group), at t = ``steps``."""
         powers, sums = _decays(self.rates, float(steps))
-        y = _rows_sum(self.bias * powers + self.source * sums, self.vectors)
+        y = rows_sum(self.bias * powers + self.source * sums, self.vectors)
         s = np.empty_like(y)
         s[self.order] = y / np.sqrt(self.problem.weights[self.order])
         return s

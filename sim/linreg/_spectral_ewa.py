@@ -21,7 +21,7 @@ The first step at or below a target (:func:`ewa_first_below`) is found, as the u
 assuming the risk is monotone: from the exact state at step m (per coordinate y-scaled Ŝ = E η², Ĉ = E ηζ and
 Ẑ = E ζ²), the recursions Ŝ' = δŜ + ρz_g(r + σ²), Ĉ' = τqĈ + (1 − τ)qŜ, Ẑ' = τ²Ẑ + 2τ(1 − τ)Ĉ + (1 − τ)²Ŝ
 are driven over [m, m + J] by the bounds r_lo ≤ r ≤ r_hi of the last-iterate risk there (O(d), as
-:func:`batchlab.sim.linreg._spectral._last_bound`). A first-order filter x' = ax + u with a ∈ [0, 1) and u ≥ u_min
+:func:`batchlab.sim.linreg._spectral.last_bound`). A first-order filter x' = ax + u with a ∈ [0, 1) and u ≥ u_min
 stays at or above a^j x_0 + u_min[j]_a, which is monotone in j: so for q ≥ 0 (every weight nonnegative, Ĉ ≥ 0)
 each coordinate's Ẑ over the whole interval is at least the smaller of that bound's two ends, with u_min from
 the interval's least Ŝ and Ĉ, found the same way. For q < 0 (an oscillating direction, γλ > 1) the weights
@@ -52,8 +52,8 @@ from batchlab.sim.linreg._divided import (
     second_from,
 )
 from batchlab.sim.linreg._exact import lane_sum
-from batchlab.sim.linreg._spectral import SpectralMap, _last_bound, _rows_sum
-from batchlab.sim.linreg._strategies import _plain_step
+from batchlab.sim.linreg._spectral import SpectralMap, last_bound, rows_sum
+from batchlab.sim.linreg._strategies import plain_step
 
 
 @jit
@@ -163,7 +163,7 @@ _STRIDE = 1024
 
 @jit
 def _recursion_steps(lam, lw, root_weight, lr, batch, sigma2, tau, target, count, s_hat, c_hat, z_hat):
-    """Up to ``count`` steps of the exact recursion (:func:`batchlab.sim.linreg._strategies._plain_step`).
+    """Up to ``count`` steps of the exact recursion (:func:`batchlab.sim.linreg._strategies.plain_step`).
 
     From the y-scaled state (Ŝ, Ĉ, Ẑ), updated in place; returns the number of steps to the first evaluated
     risk ≤ ``target``, else −1.
@@ -173,7 +173,7 @@ def _recursion_steps(lam, lw, root_weight, lr, batch, sigma2, tau, target, count
     risk = lane_sum(lw * s)
     found = -1
     for step in range(count):
-        _plain_step(s, c, z, lam, lw, lr, batch, lr * lr / batch * (risk + sigma2), tau, True, risk_terms,
+        plain_step(s, c, z, lam, lw, lr, batch, lr * lr / batch * (risk + sigma2), tau, True, risk_terms,
                     eval_terms)
         risk = lane_sum(risk_terms)
         if lane_sum(eval_terms) <= target:
@@ -219,8 +219,8 @@ def ewa_first_below(spectral: SpectralMap, tau: float, target: float, max_steps:
     while m < max_steps:
 
         def certified(span, m=m, state=state):
-            r_lo = _last_bound(spectral.last_bias, spectral.last_source, spectral.rates, m, m + span, False)
-            r_hi = _last_bound(spectral.last_bias, spectral.last_source, spectral.rates, m, m + span, True)
+            r_lo = last_bound(spectral.last_bias, spectral.last_source, spectral.rates, m, m + span, False)
+            r_hi = last_bound(spectral.last_bias, spectral.last_source, spectral.rates, m, m + span, True)
             floor = _interval_floor(spectral.z, spectral.theta, decay, rho_z * (r_lo + sigma2),
                                     rho_z * (r_hi + sigma2), tau, *state, float(span))
             return floor > target * safety
@@ -254,6 +254,6 @@ def ewa_first_below(spectral: SpectralMap, tau: float, target: float, max_steps:
         powers, sums = np.empty(d), np.empty(d)
         for k in range(d):
             powers[k], sums[k] = power(spectral.rates[k], m), geometric(spectral.rates[k], m)
-        state = (_rows_sum(spectral.bias * powers + spectral.source * sums, spectral.vectors), cross.copy(),
+        state = (rows_sum(spectral.bias * powers + spectral.source * sums, spectral.vectors), cross.copy(),
                  zeta.copy())
     return None, evaluations

@@ -136,7 +136,7 @@ class Strategy(JSONResult):
 
 
 @jit
-def _plain_step(s, c, z, lam, lw, lr, batch, kick, tau, averaged, risk_terms, eval_terms):
+def plain_step(s, c, z, lam, lw, lr, batch, kick, tau, averaged, risk_terms, eval_terms):
     """One step of the recursion at β = 0 (p, s₋ and e never enter): s, and c, z where ``averaged``.
 
     One pass over the coordinates with no reduction inside, so that it vectorises; the risk terms ℓ_i s_i and
@@ -159,7 +159,7 @@ def _plain_step(s, c, z, lam, lw, lr, batch, kick, tau, averaged, risk_terms, ev
 
 @jit
 def _momentum_step(s, p, s_prev, c, e, z, lam, lw, lr, beta, batch, kick, tau, averaged, risk_terms, eval_terms):
-    """One step of the six-moment recursion of the module docstring (heavy ball β > 0), as :func:`_plain_step`."""
+    """One step of the six-moment recursion of the module docstring (heavy ball β > 0), as :func:`plain_step`."""
     keep, mix = tau * tau, 2.0 * tau * (1.0 - tau)
     fresh = (1.0 - tau) ** 2
     for i in range(lam.size):
@@ -198,7 +198,7 @@ def _strategy_kernel(lam, weight, s, sigma2, rates, taus, beta, batch, blowup, a
         lr, tau = rates[t], taus[t]
         kick = lr * lr / batch * (risk + sigma2)
         if beta == 0.0:
-            _plain_step(s, c, z, lam, lw, lr, batch, kick, tau, averaged, risk_terms, eval_terms)
+            plain_step(s, c, z, lam, lw, lr, batch, kick, tau, averaged, risk_terms, eval_terms)
         else:
             _momentum_step(s, p, s_prev, c, e, z, lam, lw, lr, beta, batch, kick, tau, averaged, risk_terms,
                            eval_terms)
