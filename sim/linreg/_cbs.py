@@ -392,7 +392,7 @@ def measure_cbs_scaling(problem: LinRegProblem, samples, *, batches=None, overhe
 
     papers = refine_on_integers([definition3(grid, column(r), column(s), overhead=overhead)
                                  for grid, r, s in zip(grids, risk_records, steps_records)], steps_at)
-    evaluated = iterate if strategy is None else {"uniform": "averaged", "ewa": "ewa", "last": "last"}[strategy.average]
+    evaluated = iterate if strategy is None else "ewa" if strategy.average == "ewa" else plain_iterate(strategy)
     return CBSScaling(tuple(_assemble(problem, d, grid, r, s, t, paper, max_overhead, evaluated, batches is None,
                                       strategy)
                             for d, grid, r, s, t, paper in zip(data_sizes, grids, risk_records, steps_records, targets,
