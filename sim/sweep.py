@@ -121,9 +121,20 @@ class Cache:
         """Write ``result`` under ``key`` (atomically: a temporary file renamed into place)."""
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=".tmp-", suffix=".json", delete=False) as tmp:
-            tmp.write(_canonical({"config": config, "result": result, "sha256": _checksum(result)}))
-        os.replace(tmp.name, path)
+        # The temporary name does not end in .json, so nothing that lists entries sees a half-written one; an
+        # interrupt (Ctrl-C) between creating and renaming it removes it.
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=".tmp-", suffix=".part", delete=False) as tmp:
+            try:
+                tmp.write(_canonical({"config": config, "result": result, "sha256": _checksum(result)}))
+            except BaseException:
+                tmp.close()
+                os.unlink(tmp.name)
+                raise
+        try:
+            os.replace(tmp.name, path)
+        except BaseException:
+            Path(tmp.name).unlink(missing_ok=True)
+            raise
 
     def load_all(self, keys: list, configs: list) -> list:
         """:meth:`load` of each key, None where missing or corrupted; one :class:`CacheWarning` for the corrupted."""

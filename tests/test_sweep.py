@@ -54,6 +54,16 @@ def test_corrupted_entries_are_reported_once_and_recomputed(tmp_path):
     assert sweep_tasks.CALLS == []
 
 
+def test_an_interrupted_store_leaves_no_entry_and_no_temporary(tmp_path, monkeypatch):
+    """Ctrl-C while an entry is written: nothing named *.json appears, and the temporary file is removed."""
+    def interrupted(_):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(sw, "_checksum", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        sw.Cache(tmp_path).store("ab" * 32, {"value": 1.0}, {"index": 0})
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
 def test_an_unwritable_cache_folder_is_refused_before_any_work(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
