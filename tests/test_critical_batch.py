@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from batchlab.sim.critical_batch import definition3, fit_steps, linear_scaling_cbs, sfo_cbs
 from batchlab.sim.errors import InvalidParameter
 from batchlab.theory import critical_batch as th
+from batchlab.theory import sfo as sfo_theory
 
 from tolerances import ROUNDING_RTOL
 
@@ -91,7 +92,7 @@ def test_sfo_on_the_iiduka_template():
     with np.errstate(divide="ignore"):
         steps = np.where(eps * FINE > y, x * FINE / (eps * FINE - y), np.inf)
     result = sfo_cbs(FINE, steps)
-    assert result.b_star == pytest.approx(th.sfo_optimal_batch(y, eps), rel=0.01) and not result.at_edge
+    assert result.b_star == pytest.approx(sfo_theory.optimal_batch(y, eps), rel=0.01) and not result.at_edge
     assert abs(math.log2(result.b_star_grid / 160.0)) <= 1 / 16
     linear = sfo_cbs(FINE, 1e4 / FINE + 1.0)  # B·K increasing: the smallest batch, flagged
     assert linear.b_star == 1.0 and linear.at_edge

@@ -13,7 +13,8 @@ equation when α ≠ 1 (:func:`table6_cbs` versus :func:`transition_cbs`).
 
 McCandlish et al. 2018 model the same curve as S(B) = S_min(1 + B_noise/B) (their
 (S/S_min − 1)(E/E_min − 1) = 1 with E = B·S), the α = 1 form with a = S_min, b = S_min·B_noise.
-The Iiduka group's SFO-complexity template K(B) = X·B/(ε'B − Y) has B·K(B) minimal at 2Y/ε'.
+The Iiduka group's SFO-complexity template K(B) = X·B/(ε'B − Y) has B·K(B) minimal at 2Y/ε'
+(:mod:`batchlab.theory.sfo`).
 """
 
 import functools
@@ -57,11 +58,6 @@ def mccandlish_steps(batch, s_min: float, b_noise: float):
 def mccandlish_cbs(b_opt: float, b_noise: float, overhead: float = 1.2) -> float:
     """Definition 3's B* on McCandlish's curve: c·B_opt + (c − 1)·B_noise (the α = 1 transition)."""
     return overhead * b_opt + (overhead - 1.0) * b_noise
-
-
-def sfo_optimal_batch(y: float, eps: float) -> float:
-    """argmin_B B·K(B) for K(B) = X·B/(ε'B − Y): B* = 2Y/ε' (the Iiduka group's 'critical batch size')."""
-    return 2.0 * y / eps
 
 
 @functools.cache

@@ -11,6 +11,10 @@ below by taking each non-increasing dimension at k2 and each other one at k1, an
 step with L(k) ≤ target is found by a left-first branch and bound over [1, max_steps] with that
 bound: exact, whether or not L is monotone (it need not be: dimensions whose noise floor lies
 above their start rise while the others fall), at O(d) per bound and typically a few hundred bounds.
+
+The same search runs on the mean of E‖∇L‖² = Σ counts·h²·s_i over the first K iterates (the measure of the
+SFO-complexity bounds, :func:`sgd_steps_to_gradient_norm`): Σ_{j<K} s(j) = s(0)·G_K + n·Σ_{j<K} G_j by binary
+powering (:func:`_power_sums`), and a running mean of a monotone sequence is monotone the same way.
 """
 
 import math
@@ -56,36 +60,71 @@ def _second_moment(s0, n, r, log_r, k):
 
 
 @jit
-def _loss_at(weight, s0, n, r, log_r, k):
+def _power_sums(r, k):
+    """(r^k, G_k = Σ_{j<k} r^j, H_k = Σ_{j<k} G_j) by binary powering of the affine map (s, S) → (rs + n, S + s).
+
+    Doubling m → 2m takes (r^m, G_m, H_m) to (r^{2m}, G_m(1 + r^m), 2H_m + G_m²) and a step m → m + 1 to
+    (r^{m+1}, rG_m + 1, H_m + G_m): sums of non-negative terms for 0 ≤ r, so no cancellation however close r is to 1.
+    """
+    power, g, h = 1.0, 0.0, 0.0
+    for bit in range(62, -1, -1):
+        power, g, h = power * power, g * (1.0 + power), 2.0 * h + g * g
+        if (k >> bit) & 1:
+            power, g, h = power * r, r * g + 1.0, h + g
+    return power, g, h
+
+
+@jit
+def _mean_second_moment(s0, n, r, k):
+    """(1/k) Σ_{j<k} s(j) = (s0·G_k + n·H_k)/k for k ≥ 1: the mean over the first k iterates θ_0..θ_{k−1}."""
+    _, g, h = _power_sums(r, k)
+    return (s0 * g + n * h) / k
+
+
+@jit
+def _value_at(weight, s0, n, r, log_r, k, mean):
+    """Σ weight_i·s_i(k), or with ``mean`` Σ weight_i·(mean of s_i over the first k iterates)."""
     total = 0.0
     for i in range(weight.size):
-        total += weight[i] * _second_moment(s0[i], n[i], r[i], log_r[i], k)
+        if mean:
+            total += weight[i] * _mean_second_moment(s0[i], n[i], r[i], k)
+        else:
+            total += weight[i] * _second_moment(s0[i], n[i], r[i], log_r[i], k)
     return total
 
 
 @jit
-def _lower_bound(weight, s0, n, r, log_r, non_increasing, k1, k2):
+def _lower_bound(weight, s0, n, r, log_r, non_increasing, k1, k2, mean):
+    """Σ weight_i·s_i at k2 for the non-increasing dimensions and k1 for the others: a lower bound on [k1, k2].
+
+    A running mean of a monotone sequence is monotone the same way, so this bounds the ``mean`` value too.
+    """
     total = 0.0
     for i in range(weight.size):
-        total += weight[i] * _second_moment(s0[i], n[i], r[i], log_r[i], k2 if non_increasing[i] else k1)
+        k = k2 if non_increasing[i] else k1
+        if mean:
+            total += weight[i] * _mean_second_moment(s0[i], n[i], r[i], k)
+        else:
+            total += weight[i] * _second_moment(s0[i], n[i], r[i], log_r[i], k)
     return total
 
 
 @jit
-def _first_crossing(weight, s0, n, r, log_r, non_increasing, target, max_steps):
-    """Smallest k in [0, max_steps] with L(k) ≤ target, or −1."""
-    if _loss_at(weight, s0, n, r, log_r, 0) <= target:
-        return 0
+def _first_crossing(weight, s0, n, r, log_r, non_increasing, target, max_steps, mean):
+    """Smallest k in [first, max_steps] with value(k) ≤ target, or −1; first = 1 for a ``mean`` (of k iterates)."""
+    first = 1 if mean else 0
+    if _value_at(weight, s0, n, r, log_r, first, mean) <= target:
+        return first
     lows = np.empty(256, dtype=np.int64)
     highs = np.empty(256, dtype=np.int64)
-    lows[0], highs[0], top = 1, max_steps, 1
+    lows[0], highs[0], top = first + 1, max_steps, 1
     while top > 0:
         top -= 1
         lo, hi = lows[top], highs[top]
-        if _lower_bound(weight, s0, n, r, log_r, non_increasing, lo, hi) > target:
+        if _lower_bound(weight, s0, n, r, log_r, non_increasing, lo, hi, mean) > target:
             continue
         if lo == hi:
-            if _loss_at(weight, s0, n, r, log_r, lo) <= target:
+            if _value_at(weight, s0, n, r, log_r, lo, mean) <= target:
                 return lo
             continue
         mid = (lo + hi) // 2
@@ -96,20 +135,26 @@ def _first_crossing(weight, s0, n, r, log_r, non_increasing, target, max_steps):
 
 
 @jit
-def _crossing(h, c, s0, counts, lr, batch, precond, target, max_steps):
-    """(first k with L(k) ≤ target or −1, L(k − 1), L(k)) for one learning rate, all in compiled code."""
+def _crossing(h, c, s0, counts, lr, batch, precond, target, max_steps, gradient_norm):
+    """(first k with value(k) ≤ target or −1, value(k − 1), value(k)) for one learning rate, in compiled code.
+
+    The value is the loss L(k), or with ``gradient_norm`` the mean of E‖∇L(θ_j)‖² = Σ counts·h²·s_j over j < k.
+    """
     weight, n, r, log_r, non_increasing = _dimensions(h, c, s0, counts, lr, batch, precond)
-    k = _first_crossing(weight, s0, n, r, log_r, non_increasing, target, max_steps)
-    if k <= 0:
+    if gradient_norm:
+        weight = counts * h * h
+    k = _first_crossing(weight, s0, n, r, log_r, non_increasing, target, max_steps, gradient_norm)
+    if k <= int(gradient_norm):  # not reached (−1), or at the first value
         return k, 0.0, 0.0
-    return k, _loss_at(weight, s0, n, r, log_r, k - 1), _loss_at(weight, s0, n, r, log_r, k)
+    return (k, _value_at(weight, s0, n, r, log_r, k - 1, gradient_norm),
+            _value_at(weight, s0, n, r, log_r, k, gradient_norm))
 
 
-def _result(k, before, after, target) -> StepsToTarget:
+def _result(k, before, after, target, first: int = 0) -> StepsToTarget:
     if k < 0:
         return StepsToTarget(None, None)
-    if k == 0:
-        return StepsToTarget(0, 0.0)
+    if k == first:
+        return StepsToTarget(first, float(first))
     return steps_to_target([before, after], target, first_step=k - 1)
 
 
@@ -117,7 +162,7 @@ def fractional_steps(problem: NQMProblem, lr: float, batch: int, precond: float,
                      max_steps: int) -> float:
     """The fractional first crossing (inf if none), without argument checks: the tuner's inner loop."""
     k, before, after = _crossing(problem.h, problem.c, problem.s0, problem.counts, lr, float(batch), precond, target,
-                                 max_steps)
+                                 max_steps, False)
     result = _result(k, before, after, target)
     return math.inf if result.fractional is None else result.fractional
 
@@ -134,7 +179,8 @@ def sgd_loss(problem: NQMProblem, *, lr: float, batch: int, steps, precond: floa
     steps = np.asarray(steps, dtype=np.int64)
     if np.any(steps < 0):
         raise errors.InvalidParameter("steps", "non-negative integers", int(steps.min()))
-    return np.array([_loss_at(weight, problem.s0, n, r, log_r, int(k)) for k in steps.ravel()]).reshape(steps.shape)
+    return np.array([_value_at(weight, problem.s0, n, r, log_r, int(k), False)
+                     for k in steps.ravel()]).reshape(steps.shape)
 
 
 def sgd_second_moments(problem: NQMProblem, *, lr: float, batch: int, step: int, precond: float = 0.0) -> np.ndarray:
@@ -162,5 +208,34 @@ def sgd_steps_to_target(problem: NQMProblem, *, lr: float, batch: int, target: f
     target = errors.real("target", target, gt=0)
     max_steps = errors.integer("max_steps", max_steps)
     k, before, after = _crossing(problem.h, problem.c, problem.s0, problem.counts, lr, float(batch), precond, target,
-                                 max_steps)
+                                 max_steps, False)
     return _result(int(k), before, after, target)
+
+
+def sgd_mean_gradient_norm(problem: NQMProblem, *, lr: float, batch: int, steps) -> np.ndarray:
+    """(1/K) Σ_{k<K} E‖∇L(θ_k)‖² (= Σ counts·h²·E θ_k², over θ_0..θ_{K−1}) for each K in ``steps`` (≥ 1), plain SGD.
+
+    The measure the SFO-complexity bounds of constant-step SGD are on (:mod:`batchlab.theory.sfo`).
+    """
+    lr, batch, _ = _check(lr, batch, 0.0)
+    _, n, r, log_r, _ = _dimensions(problem.h, problem.c, problem.s0, problem.counts, lr, float(batch), 0.0)
+    steps = np.asarray(steps, dtype=np.int64)
+    if np.any(steps < 1):
+        raise errors.InvalidParameter("steps", "integers >= 1 (a mean over the first K iterates)", int(steps.min()))
+    weight = problem.counts * problem.h**2
+    return np.array([_value_at(weight, problem.s0, n, r, log_r, int(k), True)
+                     for k in steps.ravel()]).reshape(steps.shape)
+
+
+def sgd_steps_to_gradient_norm(problem: NQMProblem, *, lr: float, batch: int, target: float,
+                               max_steps: int = MAX_STEPS) -> StepsToTarget:
+    """Exact first K ≤ ``max_steps`` with (1/K) Σ_{k<K} E‖∇L(θ_k)‖² ≤ ``target``, plain SGD.
+
+    ``fractional`` as in :func:`sgd_steps_to_target`.
+    """
+    lr, batch, _ = _check(lr, batch, 0.0)
+    target = errors.real("target", target, gt=0)
+    max_steps = errors.integer("max_steps", max_steps)
+    k, before, after = _crossing(problem.h, problem.c, problem.s0, problem.counts, lr, float(batch), 0.0, target,
+                                 max_steps, True)
+    return _result(int(k), before, after, target, first=1)
