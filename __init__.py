@@ -5,7 +5,9 @@ Carlo engines, measurements and the theory's predictions:
 
 * ``bl.linreg``: mini-batch SGD on power-law linear regression (Zhang et al. 2024);
 * ``bl.nqm``: the noisy quadratic model (Zhang et al. 2019);
-* ``bl.scg``: stochastic conditional gradient under μ-KL (Islamov et al. 2026).
+* ``bl.scg``: stochastic conditional gradient under μ-KL (Islamov et al. 2026);
+* ``bl.sfo``: the SFO-complexity results of the related work (the Iiduka group's critical batch size and growth
+  schedules), measured on the NQM and linear-regression engines.
 
 The layers behind them: ``bl.theory`` (closed forms and bounds), ``bl.sim`` (engines and the shared
 measurement toolkit), ``bl.figures`` (the gallery) and ``bl.paper_checks``. Submodules load on first
@@ -21,7 +23,7 @@ except PackageNotFoundError:  # imported from a source tree that was never insta
     __version__ = "0+unknown"
 
 _SUBMODULES = {"linreg": "batchlab.sim.linreg", "nqm": "batchlab.sim.nqm", "scg": "batchlab.sim.scg",
-               "sim": "batchlab.sim", "theory": "batchlab.theory", "figures": "batchlab.figures",
+               "sfo": "batchlab.sim.sfo", "sim": "batchlab.sim", "theory": "batchlab.theory", "figures": "batchlab.figures",
                "paper_checks": "batchlab.paper_checks"}
 
 __all__ = ["InvalidParameter", "__version__", *_SUBMODULES]

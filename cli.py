@@ -1,7 +1,7 @@
 """The ``batchlab`` command line: thin argument parsing over the Python API, no library logic.
 
 ``batchlab <system> <verb> [options] [--json]``, one module per system (:mod:`batchlab._cli_linreg`,
-:mod:`batchlab._cli_nqm`, :mod:`batchlab._cli_scg`) and the shared parents and printing in
+:mod:`batchlab._cli_nqm`, :mod:`batchlab._cli_scg`, :mod:`batchlab._cli_sfo`) and the shared parents and printing in
 :mod:`batchlab._cli_common`. Every verb that computes prints one JSON object on stdout with
 ``--json`` (nothing else goes to stdout), a readable table otherwise. A user mistake
 (:class:`batchlab.sim.errors.InvalidParameter`) is one line on stderr and exit status 2.
@@ -54,13 +54,13 @@ def _check_papers(args) -> dict:
 
 def build_parser() -> Parser:
     """The ``batchlab`` argument parser: the systems' verbs, ``figures`` and ``check-papers``."""
-    from batchlab import _cli_linreg, _cli_nqm, _cli_scg
+    from batchlab import _cli_linreg, _cli_nqm, _cli_scg, _cli_sfo
 
     parser = Parser(prog="batchlab", allow_abbrev=False,
                     description="Theory simulator and verifier for batch-size scaling.")
     parser.add_argument("--version", action="version", version=f"batchlab {__version__}")
     systems = parser.add_subparsers(dest="system", required=True, metavar="<command>")
-    for module in (_cli_linreg, _cli_nqm, _cli_scg):
+    for module in (_cli_linreg, _cli_nqm, _cli_scg, _cli_sfo):
         module.add_parsers(systems)
 
     figs = add_verb(systems, "figures", run=_figures, render=_render_figure_list,

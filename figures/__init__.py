@@ -29,6 +29,7 @@ from batchlab.figures import (
     scg_restart,
     scg_step_size,
     scg_ucurve,
+    sfo_cbs,
 )
 from batchlab.figures._save import save
 from batchlab.sim._json import jsonable
@@ -40,7 +41,7 @@ REGISTRY = {module.NAME: module for module in (linreg_lr_over_batch, linreg_bias
                                                 linreg_cbs_scaling, linreg_cbs_model_size, linreg_strategies,
                                                 nqm_sgd_steps,
                                                 nqm_momentum, nqm_ema, nqm_noise_scale, nqm_schedules, scg_ucurve,
-                                                scg_bound, scg_step_size, scg_restart, scg_problems)}
+                                                scg_bound, scg_step_size, scg_restart, scg_problems, sfo_cbs)}
 
 
 def _module(name: str):

@@ -7,7 +7,7 @@ One module per source paper, each with ``PAPER`` (a short name), ``TITLE`` and `
 
 from dataclasses import asdict, dataclass
 
-from batchlab.paper_checks import critical_batch_2024, nqm_2019, scg_2026
+from batchlab.paper_checks import critical_batch_2024, nqm_2019, related_2025, scg_2026
 from batchlab.sim.errors import InvalidParameter
 
 STATUSES = ("match", "mismatch", "inconclusive")
@@ -34,7 +34,7 @@ class CheckResult:
         return asdict(self)
 
 
-PAPERS = {module.PAPER: module for module in (critical_batch_2024, nqm_2019, scg_2026)}
+PAPERS = {module.PAPER: module for module in (critical_batch_2024, nqm_2019, scg_2026, related_2025)}
 
 
 def run(paper: str | None = None) -> list[CheckResult]:

@@ -33,6 +33,7 @@ from batchlab.theory import sfo as theory
 
 PER_OCTAVE = 16  # batch grid density
 MAX_STEPS = 10**7
+MAX_BATCH = 2.0**40
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,12 @@ def measure_sfo_cbs(problem, *, lr: float, targets, max_steps: int = MAX_STEPS) 
     lr = errors.real("lr", lr, gt=0, lt=2.0 / smoothness)
     rows, largest = [], variance
     for target in targets:
-        _, y, _ = theory.sgd_constants(smoothness, variance, gap, lr)
+        x, y, _ = theory.sgd_constants(smoothness, variance, gap, lr)
+        # The template's own K(b*) = 2X/ε; near the floor's threshold the grid's first points need ~3× that.
+        if not (theory.optimal_batch(y, target) <= MAX_BATCH and 2.0 * x / target <= max_steps / 10):
+            raise errors.InvalidParameter(
+                "targets", f"large enough that 2Y/eps <= {MAX_BATCH:g} and the template's steps 2X/eps <= max_steps/10"
+                           f" = {max_steps / 10:g} (lr = {lr:g}: X = {x:.4g}, Y = {y:.4g})", float(target))
         batches = batch_grid(2**0.25 * y_floor / target, 2.0 * theory.optimal_batch(y, target))
         steps = []
         for batch in batches:

@@ -28,6 +28,8 @@ BASE = {
     ("scg", "transfer"): "--tokens-from 1e9 --tokens-to 4e9 --batch 8 --seq 16 --beta 1e-3",
     ("scg", "simulate"): "--lmo linf --batch 4 --seq 8 --tokens 4000 --beta 0.002 --alpha 0.2 --radius 2 --dim 10 "
                          "--reps 4",
+    ("sfo", "template"): "--x 3 --y 40 --eps 0.5 --batch 100",
+    ("sfo", "cbs"): "--system linreg --dim 20 --targets 1e-2 3e-3",
     ("figures",): "--list",
     ("check-papers",): "--paper nqm_2019",
 }

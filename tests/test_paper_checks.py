@@ -31,7 +31,9 @@ EXPECTED = {("cbs2024", name): status for name, status in {
         "appendix_c1_square_root_rule": "mismatch", "beta_times_iterations": "match",
         "fitted_laws_against_tables": "mismatch", "tables_1_and_2_agree": "mismatch",
         "best_configuration": "inconclusive",
-        "theorem_alpha_at_bst": "mismatch", "restart_settings": "match"}.items()}
+        "theorem_alpha_at_bst": "mismatch", "restart_settings": "match"}.items()} | {
+    ("related2025", name): status for name, status in {
+        "sfo_cbs_scales_as_one_over_eps": "match"}.items()}
 
 
 def test_every_check_has_its_pinned_status():
@@ -52,4 +54,4 @@ def test_check_papers_command(capsys):
     assert {(c["paper"], c["check"]): c["status"] for c in payload["checks"]} == EXPECTED
     assert main(["check-papers", "--paper", "nope"]) == 2
     assert "--paper" in capsys.readouterr().err
-    assert set(PAPERS) == {"cbs2024", "nqm", "scg"}
+    assert set(PAPERS) == {"cbs2024", "nqm", "scg", "related2025"}

@@ -1,0 +1,112 @@
+"""``batchlab sfo template|cbs``: the SFO-complexity critical batch size of the Iiduka group, and its measurement.
+
+Thin parsing over :mod:`batchlab.theory.sfo` and :mod:`batchlab.sim.sfo`; :mod:`batchlab.cli` registers the verbs.
+Every value is validated here or by the library, so a bad one is a one-line error naming the flag.
+"""
+
+import math
+
+from batchlab._cli_common import add_verb, cell
+from batchlab.sim import errors
+from batchlab.sim._json import number
+
+LARGEST = 1e100  # template constants beyond this overflow b·K(b) in the closed forms
+
+
+def sfo_template(args) -> dict:
+    from batchlab.theory import sfo
+
+    x = errors.real("x", args.x, gt=0, le=LARGEST)
+    y = errors.real("y", args.y, gt=0, le=LARGEST)
+    z = errors.real("z", args.z, ge=0, le=LARGEST)
+    eps = errors.real("eps", args.eps, gt=z, le=LARGEST)
+    b_star = sfo.optimal_batch(y, eps, z, args.noise)
+    steps = sfo.template_steps(b_star, x, y, eps, z, args.noise)
+    payload = {"noise": args.noise, "x": x, "y": y, "z": z, "eps": eps, "b_star": b_star, "steps_at_b_star": steps,
+               "sfo_at_b_star": sfo.minimal_sfo(x, y, eps, z, args.noise),
+               "template": "X/K + Y/b + Z" if args.noise == "mean-square" else "X/K + Y/sqrt(b) + Z"}
+    if args.batch is not None:
+        batch = errors.real("batch", args.batch, gt=0, le=LARGEST)
+        at = sfo.template_steps(batch, x, y, eps, z, args.noise)
+        payload |= {"batch": batch, "steps_at_batch": number(at), "sfo_at_batch": number(batch * at),
+                    "reachable_at_batch": math.isfinite(at)}
+    return payload
+
+
+def sfo_cbs(args) -> dict:
+    import numpy as np
+
+    from batchlab.sim.linreg import LinRegProblem
+    from batchlab.sim.nqm import NQMProblem
+    from batchlab.sim.sfo import measure_sfo_cbs
+
+    if args.engine == "nqm":
+        problem = NQMProblem.paper(errors.integer("dim", 1000 if args.dim is None else args.dim))
+    else:
+        problem = LinRegProblem.power_law(args.a, args.b, "inf" if args.dim is None else args.dim, sigma=args.sigma)
+    if args.targets is None:
+        targets = np.geomspace(1e-2, 1e-4, 5)
+    else:
+        targets = errors.vector("targets", args.targets, positive=True)
+    measured = measure_sfo_cbs(problem, lr=args.lr, targets=targets)
+    rows = [{"target": t.target, "b_star": t.measured.b_star, "at_edge": t.measured.at_edge,
+             "sfo": float(np.nanmin(t.measured.complexity)), "theorem": t.theorem, "floor": t.floor,
+             "measured_over_floor": t.measured.b_star / t.floor_on_grid} for t in measured.targets]
+    return {"system": args.engine, "problem": problem.spec, "lr": measured.lr,
+            "constants": measured.constants.to_dict(), "slope": number(measured.slope()), "targets": rows,
+            "measure": "(1/K) sum_{k<K} E|grad f(theta_k)|^2, exact; b_star = argmin_B B*K(B) on a 2^(1/16) grid",
+            "theorem_definition": "2Y/eps, Y = L eta sigma^2/(2 - L eta) (descent lemma)",
+            "floor_definition": "2Y_floor/eps, Y_floor = lim B * G(infinity, B) of the engine"}
+
+
+def render_cbs(p: dict) -> str:
+    c = p["constants"]
+    lines = [f"{p['system']}, lr {p['lr']:g}: L {c['smoothness']:.4g}, sigma^2 {c['noise_variance']:.4g}, "
+             f"Y {c['y']:.4g}, Y_floor {c['y_floor']:.4g} (Y/Y_floor = {c['y'] / c['y_floor']:.3g})",
+             f"{'target':>10}  {'b* measured':>12}  {'2Y/eps':>10}  {'2Yf/eps':>10}  {'meas/floor':>10}  {'B*K':>10}"]
+    for row in p["targets"]:
+        edge = " (edge)" if row["at_edge"] else ""
+        lines.append(f"{row['target']:>10.4g}  {row['b_star']:>12.5g}  {row['theorem']:>10.5g}  "
+                     f"{row['floor']:>10.5g}  {cell(row['measured_over_floor'], '>10.5f')}  {row['sfo']:>10.4g}{edge}")
+    if p["slope"] is not None:
+        lines.append(f"log-log slope of b* against eps: {p['slope']:.4f} (template: -1)")
+    return "\n".join(lines)
+
+
+def add_parsers(systems) -> None:
+    """Register ``batchlab sfo template`` and ``batchlab sfo cbs``."""
+    sfo = systems.add_parser("sfo", help="SFO-complexity critical batch size (Iiduka group, Sato et al.)",
+                             allow_abbrev=False)
+    verbs = sfo.add_subparsers(dest="verb", required=True, metavar="<verb>")
+
+    template = add_verb(
+        verbs, "template", run=sfo_template,
+        help="b* = argmin b*K(b) for a bound X/K + Y/b + Z (or Y/sqrt(b)) reaching eps",
+        description="The template of the SFO-complexity papers: K(b) = X b/((eps - Z) b - Y) and b* = 2Y/(eps - Z) "
+                    "(mean-square bounds, SGD), or K(b) = X sqrt(b)/((eps - Z) sqrt(b) - Y) and b* = "
+                    "9Y^2/(4(eps - Z)^2) (first-moment bounds, Muon). Derived with sympy.")
+    add = template.add_argument
+    add("--x", type=float, required=True, help="X, the 1/K coefficient (> 0)")
+    add("--y", type=float, required=True, help="Y, the noise coefficient (> 0)")
+    add("--z", type=float, default=0.0, help="Z, the floor (>= 0; default 0, as for SGD)")
+    add("--eps", type=float, required=True, help="target eps > Z")
+    add("--noise", choices=["mean-square", "first-moment"], default="mean-square",
+        help="Y/b (mean-square, default) or Y/sqrt(b) (first-moment)")
+    add("--batch", type=float, help="also evaluate K and b*K at this batch size")
+
+    cbs = add_verb(
+        verbs, "cbs", run=sfo_cbs, render=render_cbs,
+        help="measured argmin of B*K(B) for constant-step SGD on the NQM or linear regression, vs 2Y/eps",
+        description="K(B) = the first K with (1/K) sum_{k<K} E|grad f(theta_k)|^2 <= eps, exactly (the measure of "
+                    "the SFO bounds), for constant-step SGD at --lr; b* = argmin_B B*K(B) at each target, set "
+                    "against the theorem's 2Y/eps (Y = L eta sigma^2/(2 - L eta)) and the engine's noise floor "
+                    "2Y_floor/eps. NQM: the paper's h_i = 1/i, C = H; linreg: lambda_i = i^-a, lambda_i w*_i^2 = "
+                    "i^-b, label noise --sigma.")
+    add = cbs.add_argument
+    add("--system", dest="engine", choices=["nqm", "linreg"], required=True, help="the exact engine")
+    add("--lr", type=float, default=0.5, help="constant learning rate, 0 < lr < 2/L (default 0.5; L = 1 here)")
+    add("--targets", type=float, nargs="+", metavar="EPS", help="targets (default 5 from 1e-2 to 1e-4)")
+    add("--dim", type=int, help="dimension (default: NQM 1000, linreg the untruncated spectrum)")
+    add("--a", type=float, default=1.5, help="linreg spectrum exponent a > 1 (default 1.5)")
+    add("--b", type=float, default=2.5, help="linreg source exponent b (default 2.5)")
+    add("--sigma", type=float, default=1.0, help="linreg label noise (default 1)")

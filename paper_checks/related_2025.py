@@ -1,0 +1,49 @@
+"""The related-work seed's other batch-size results, held against batchlab's exact engines.
+
+Only the abstracts are in the seed: [Sato 2025] (Muon's convergence bounds and critical batch size), [Umeda 2025]
+(growth schedules of batch size and learning rate), [Essential AI 2025] (Muon beyond the critical batch size) and
+[Abreu 2025] (full Gauss–Newton); docs/references.md. Where a theorem's constants are not in the seed, the check
+tests the general form the abstract describes (docs/sfo.md says which form each one implements) and what does not
+depend on unknown constants: how b* moves with ε, orderings, exponents. Each check returns
+(claimed, recomputed, status, note).
+"""
+
+import functools
+
+import numpy as np
+
+from batchlab.sim.linreg import LinRegProblem
+from batchlab.sim.nqm import NQMProblem
+from batchlab.sim.sfo import measure_sfo_cbs
+
+PAPER = "related2025"
+TITLE = "Related work on batch size: SFO-complexity CBS, Muon, growth schedules, full Gauss-Newton (2025)"
+TARGETS = (1e-2, 3e-3, 1e-3, 3e-4, 1e-4)
+LR = 0.5
+
+
+@functools.cache
+def _sfo():
+    return {"nqm": measure_sfo_cbs(NQMProblem.paper(1000), lr=LR, targets=TARGETS),
+            "linreg": measure_sfo_cbs(LinRegProblem.power_law(1.5, 2.5, "inf"), lr=LR, targets=TARGETS)}
+
+
+def sfo_cbs_scales_as_one_over_eps():
+    """[Sato 2025], [Iiduka]: a bound X/K + Y/b + Z gives the SFO-minimising batch b* = 2Y/ε′, so b* ∝ 1/ε′."""
+    measured = _sfo()
+    slopes = {name: m.slope() for name, m in measured.items()}
+    ratios = {name: m.column("measured")[-1] / m.column("floor_on_grid")[-1] for name, m in measured.items()}
+    over = {name: float(np.median(m.column("theorem") / m.column("measured"))) for name, m in measured.items()}
+    recomputed = (f"constant-step SGD (eta = {LR}), eps = 1e-2..1e-4 on (1/K) sum E|grad f|^2: log-log slope of the "
+                  f"measured b* {slopes['nqm']:.4f} (NQM d = 1000), {slopes['linreg']:.4f} (linreg a = 1.5, b = 2.5); "
+                  f"at eps = 1e-4 measured / 2Y_floor/eps = {ratios['nqm']:.5f}, {ratios['linreg']:.5f}; the "
+                  f"theorem's 2Y/eps over-estimates b* by {over['nqm']:.2f}x, {over['linreg']:.2f}x")
+    reproduced = all(abs(s + 1) <= 0.01 for s in slopes.values())
+    return ("b* = 2Y/eps' minimises the SFO count b*K(b); b* grows as 1/eps'", recomputed,
+            "match" if reproduced else "mismatch",
+            "The form holds (slope -1 within 0.01) and with the engine's own noise floor Y_floor = lim B G(inf, B) "
+            "the constant is exact as eps -> 0; the descent lemma's Y = L eta sigma^2/(2 - L eta) prices every "
+            "direction's noise at the largest curvature, so its b* is 5-6x too large on these spectra.")
+
+
+CHECKS = [sfo_cbs_scales_as_one_over_eps]
