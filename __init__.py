@@ -23,8 +23,8 @@ except PackageNotFoundError:  # imported from a source tree that was never insta
     __version__ = "0+unknown"
 
 _SUBMODULES = {"linreg": "batchlab.sim.linreg", "nqm": "batchlab.sim.nqm", "scg": "batchlab.sim.scg",
-               "sfo": "batchlab.sim.sfo", "sim": "batchlab.sim", "theory": "batchlab.theory", "figures": "batchlab.figures",
-               "paper_checks": "batchlab.paper_checks"}
+               "sfo": "batchlab.sim.sfo", "sim": "batchlab.sim", "theory": "batchlab.theory",
+               "figures": "batchlab.figures", "paper_checks": "batchlab.paper_checks"}
 
 __all__ = ["InvalidParameter", "__version__", *_SUBMODULES]
 
