@@ -20,6 +20,7 @@ from batchlab.figures import (
     linreg_lr_over_batch,
     linreg_strategies,
     nqm_ema,
+    nqm_gauss_newton,
     nqm_momentum,
     nqm_noise_scale,
     nqm_schedules,
@@ -39,9 +40,9 @@ from batchlab.sim.sweep import DEFAULT, resolve_cache
 
 REGISTRY = {module.NAME: module for module in (linreg_lr_over_batch, linreg_bias_variance, linreg_cbs_steps,
                                                 linreg_cbs_scaling, linreg_cbs_model_size, linreg_strategies,
-                                                nqm_sgd_steps,
-                                                nqm_momentum, nqm_ema, nqm_noise_scale, nqm_schedules, scg_ucurve,
-                                                scg_bound, scg_step_size, scg_restart, scg_problems, sfo_cbs)}
+                                                nqm_sgd_steps, nqm_momentum, nqm_ema, nqm_noise_scale, nqm_schedules,
+                                                nqm_gauss_newton, scg_ucurve, scg_bound, scg_step_size, scg_restart,
+                                                scg_problems, sfo_cbs)}
 
 
 def _module(name: str):

@@ -13,7 +13,7 @@ import functools
 import numpy as np
 
 from batchlab.sim.linreg import LinRegProblem
-from batchlab.sim.nqm import NQMProblem
+from batchlab.sim.nqm import NQMProblem, preconditioner_gap
 from batchlab.sim.sfo import measure_sfo_cbs
 
 PAPER = "related2025"
@@ -46,4 +46,23 @@ def sfo_cbs_scales_as_one_over_eps():
             "direction's noise at the largest curvature, so its b* is 5-6x too large on these spectra.")
 
 
-CHECKS = [sfo_cbs_scales_as_one_over_eps]
+def full_gauss_newton_gap():
+    """[Abreu 2025]: full Gauss-Newton preconditioning takes 5.4x fewer iterations than SOAP and Muon."""
+    problem = NQMProblem.paper(binned=True)
+    gaps = {target: preconditioner_gap(problem, target=target, cache=None) for target in (0.1, 0.01, 0.001)}
+    small = {t: float(np.nanmedian(g.ratio[g.batch_sizes <= g.baseline_cbs / 8])) for t, g in gaps.items()}
+    at = ", ".join(f"{t}: {g.first_at_gap_over_cbs:.1f}" for t, g in gaps.items())
+    largest = ", ".join(f"{t}: {np.nanmax(g.ratio):.0f}x" for t, g in gaps.items())
+    recomputed = (f"NQM (binned h_i = 1/i, d = 1e4, C = H), tuned SGD with P = H^-1 (full GN) vs P = H^-1/2 "
+                  f"(Adam/Shampoo-like): steps ratio below B*(p = 1/2)/8 = "
+                  + ", ".join(f"{r:.3f}" for r in small.values())
+                  + f" (targets 0.1, 0.01, 0.001); 5.4x first at B / B*(p = 1/2) = {at}; up to {largest} at B = 2^21")
+    return ("5.4x fewer training iterations than SOAP and Muon", recomputed, "inconclusive",
+            "The abstract gives no batch sizes. On the NQM a 5.4x iteration gap exists, but only at 4-7x the "
+            "square-root preconditioner's critical batch size, where it is curvature-limited; below its CBS full GN "
+            "gains 0-30% (and loses 5% at the loose target 0.1: H^-1 amplifies the flat directions' noise). So the "
+            "NQM reads the 5.4x as a measurement far past the baselines' critical batch size, which the seed cannot "
+            "confirm.")
+
+
+CHECKS = [sfo_cbs_scales_as_one_over_eps, full_gauss_newton_gap]

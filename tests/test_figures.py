@@ -50,6 +50,7 @@ SMALL = {
     "scg_restart": dict(dim=10, tokens=(2**10, 2**12), bs=(4, 16, 64, 256), c_grid=(0.5, 1, 2), reps=4,
                         tokens_from=2**10, tokens_to=2**12, restart_reps=4),
     "scg_problems": dict(dim=10, matrix_dim=3, logistic_dim=3, logistic_examples=8, reps=2),
+    "nqm_gauss_newton": dict(dim=200, targets=(0.01,), batches=(4, 64, 1024)),
     "sfo_cbs": dict(dim=100, targets=(1e-2, 1e-3)),
 }
 
