@@ -36,14 +36,9 @@ def sfo_template(args) -> dict:
 def sfo_cbs(args) -> dict:
     import numpy as np
 
-    from batchlab.sim.linreg import LinRegProblem
-    from batchlab.sim.nqm import NQMProblem
     from batchlab.sim.sfo import measure_sfo_cbs
 
-    if args.engine == "nqm":
-        problem = NQMProblem.paper(errors.integer("dim", 1000 if args.dim is None else args.dim))
-    else:
-        problem = LinRegProblem.power_law(args.a, args.b, "inf" if args.dim is None else args.dim, sigma=args.sigma)
+    problem = _problem(args)
     if args.targets is None:
         targets = np.geomspace(1e-2, 1e-4, 5)
     else:
@@ -57,6 +52,59 @@ def sfo_cbs(args) -> dict:
             "measure": "(1/K) sum_{k<K} E|grad f(theta_k)|^2, exact; b_star = argmin_B B*K(B) on a 2^(1/16) grid",
             "theorem_definition": "2Y/eps, Y = L eta sigma^2/(2 - L eta) (descent lemma)",
             "floor_definition": "2Y_floor/eps, Y_floor = lim B * G(infinity, B) of the engine"}
+
+
+def _problem(args):
+    from batchlab.sim.linreg import LinRegProblem
+    from batchlab.sim.nqm import NQMProblem
+
+    if args.engine == "nqm":
+        return NQMProblem.paper(errors.integer("dim", 1000 if args.dim is None else args.dim))
+    return LinRegProblem.power_law(args.a, args.b, "inf" if args.dim is None else args.dim, sigma=args.sigma)
+
+
+def sfo_growth(args) -> dict:
+    from batchlab.sim.linreg import LinRegProblem
+    from batchlab.sim.nqm import NQMProblem
+    from batchlab.sim.sfo import FACTORS, compare_growth
+
+    if args.engine == "nqm":
+        problem = NQMProblem.paper(errors.integer("dim", 10_000 if args.dim is None else args.dim), binned=True)
+    else:
+        problem = LinRegProblem.power_law(args.a, args.b, 64 if args.dim is None else args.dim, sigma=args.sigma)
+    if args.batch_factors is None and args.lr_factors is None:
+        factors = FACTORS
+    else:
+        deltas = [errors.real("batch_factors", d, gt=1, le=64) for d in args.batch_factors or (2.0, 4.0)]
+        gammas = [errors.real("lr_factors", g, gt=0, le=64) for g in args.lr_factors or (1.0,)]
+        factors = [(d, g) for d in deltas for g in gammas]
+    max_steps = errors.integer("max_steps", args.max_steps, ge=10)
+    if max_steps > 10**8:
+        raise errors.InvalidParameter("max_steps", "an integer in [10, 10^8]", max_steps)
+    compared = compare_growth(problem, target=args.target, factors=factors, max_steps=max_steps)
+
+    def point(p):
+        return {**p.to_dict(), "bounded": p.bounded, "saving": number(compared.constant.sfo / p.sfo)}
+
+    return {"system": args.engine, "problem": problem.spec, "target": compared.target, "max_steps": max_steps,
+            "constant": compared.constant.to_dict(), "growth": [point(p) for p in compared.growth],
+            "best": point(compared.best), "saving": number(compared.saving),
+            "measure": "stochastic gradients until the expected loss (NQM) or last-iterate excess risk (linreg) "
+                       "first reaches the target; learning rates capped at 0.999 of the stability limit"}
+
+
+def render_growth(p: dict) -> str:
+    c = p["constant"]
+    lines = [f"{p['system']}, target {p['target']:g}: constant B = {c['batch']:g}, lr {c['lr']:.4g}: "
+             f"{c['sfo']:.5g} stochastic gradients",
+             f"{'delta':>6}  {'gamma':>6}  {'g^2<d':>5}  {'SFO':>11}  {'saving':>7}  {'b_0':>6}  {'lr_0':>9}  {'L':>7}"]
+    for g in p["growth"]:
+        found = g["sfo"] is not None
+        lines.append(f"{g['batch_factor']:>6.3g}  {g['lr_factor']:>6.3g}  {'yes' if g['bounded'] else 'no':>5}  "
+                     f"{cell(g['sfo'], '>11.5g')}  {cell(g['saving'], '>7.3f')}  {cell(g['batch'], '>6g')}  "
+                     f"{cell(g['lr'], '>9.4g')}  {cell(g['stage_steps'], '>7d')}" + ("" if found else
+                                                                                  "  (not within 2x constant)"))
+    return "\n".join(lines)
 
 
 def render_cbs(p: dict) -> str:
@@ -74,7 +122,7 @@ def render_cbs(p: dict) -> str:
 
 
 def add_parsers(systems) -> None:
-    """Register ``batchlab sfo template`` and ``batchlab sfo cbs``."""
+    """Register ``batchlab sfo template``, ``batchlab sfo cbs`` and ``batchlab sfo growth``."""
     sfo = systems.add_parser("sfo", help="SFO-complexity critical batch size (Iiduka group, Sato et al.)",
                              allow_abbrev=False)
     verbs = sfo.add_subparsers(dest="verb", required=True, metavar="<verb>")
@@ -107,6 +155,25 @@ def add_parsers(systems) -> None:
     add("--lr", type=float, default=0.5, help="constant learning rate, 0 < lr < 2/L (default 0.5; L = 1 here)")
     add("--targets", type=float, nargs="+", metavar="EPS", help="targets (default 5 from 1e-2 to 1e-4)")
     add("--dim", type=int, help="dimension (default: NQM 1000, linreg the untruncated spectrum)")
+    add("--a", type=float, default=1.5, help="linreg spectrum exponent a > 1 (default 1.5)")
+    add("--b", type=float, default=2.5, help="linreg source exponent b (default 2.5)")
+    add("--sigma", type=float, default=1.0, help="linreg label noise (default 1)")
+
+    growth = add_verb(
+        verbs, "growth", run=sfo_growth, render=render_growth,
+        help="growth schedules b_m = b_0 delta^m, lr_m = lr_0 gamma^m vs the best constant batch and lr, in SFO",
+        description="Stochastic gradients until the expected loss (NQM: binned h_i = 1/i, C = H) or the last "
+                    "iterate's excess risk (linreg: lambda_i = i^-a, lambda_i w*_i^2 = i^-b) first reaches --target, "
+                    "exactly: the best constant (B, lr) against each growth (delta, gamma) with b_0, lr_0 and the "
+                    "stage length L tuned (Umeda & Iiduka). Learning rates are capped at 0.999 of the stability "
+                    "limit. Default pairs: delta 2 and 4, gamma 1, delta^(1/4), 0.95 delta^(1/2), 1.2 delta^(1/2).")
+    add = growth.add_argument
+    add("--system", dest="engine", choices=["nqm", "linreg"], required=True, help="the exact engine")
+    add("--target", type=float, required=True, help="target loss (NQM) or excess risk (linreg)")
+    add("--batch-factors", type=float, nargs="+", metavar="DELTA", help="batch growth factors delta > 1")
+    add("--lr-factors", type=float, nargs="+", metavar="GAMMA", help="learning-rate factors gamma > 0 (default 1)")
+    add("--max-steps", type=int, default=10**6, help="step limit of every run (default 10^6)")
+    add("--dim", type=int, help="dimension (default: NQM 10^4 binned, linreg 64)")
     add("--a", type=float, default=1.5, help="linreg spectrum exponent a > 1 (default 1.5)")
     add("--b", type=float, default=2.5, help="linreg source exponent b (default 2.5)")
     add("--sigma", type=float, default=1.0, help="linreg label noise (default 1)")

@@ -15,6 +15,7 @@ import numpy as np
 
 from batchlab.sim import errors
 from batchlab.sim._json import JSONResult
+from batchlab.sim._numba import jit
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,11 @@ def steps_to_target(losses, target: float, *, first_step: int = 1) -> StepsToTar
 def crossing_share(before: float, after: float, target: float) -> float:
     """Where in (0, 1] between two steps the loss crosses ``target``, log-linearly (before > target ≥ after).
 
-    Plain arithmetic, so compiled kernels use this very function (:mod:`batchlab.sim.nqm._crossing`).
+    Plain arithmetic, so compiled kernels use this very function: :func:`compiled_crossing_share`.
     """
     if after > 0.0:
         return (math.log(before) - math.log(target)) / (math.log(before) - math.log(after))
     return (before - target) / (before - after)  # a loss of exactly 0: interpolate linearly
+
+
+compiled_crossing_share = jit(crossing_share)  # the same function, for Numba kernels

@@ -30,6 +30,7 @@ BASE = {
                          "--reps 4",
     ("sfo", "template"): "--x 3 --y 40 --eps 0.5 --batch 100",
     ("sfo", "cbs"): "--system linreg --dim 20 --targets 1e-2 3e-3",
+    ("sfo", "growth"): "--system nqm --target 0.5 --dim 200 --batch-factors 2 --max-steps 10000",
     ("figures",): "--list",
     ("check-papers",): "--paper nqm_2019",
 }

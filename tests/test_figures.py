@@ -52,6 +52,7 @@ SMALL = {
     "scg_problems": dict(dim=10, matrix_dim=3, logistic_dim=3, logistic_examples=8, reps=2),
     "nqm_gauss_newton": dict(dim=200, targets=(0.01,), batches=(4, 64, 1024)),
     "sfo_cbs": dict(dim=100, targets=(1e-2, 1e-3)),
+    "sfo_growth": dict(nqm_targets=(0.1,), linreg_targets=(0.1,), dim=20, batch_factors=(2.0,)),
 }
 
 

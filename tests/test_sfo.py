@@ -11,7 +11,8 @@ from scipy.optimize import minimize_scalar
 
 from batchlab.sim import linreg, nqm
 from batchlab.sim.linreg._engines import final_moments
-from batchlab.sim.sfo import _nqm_constants, measure_sfo_cbs
+from batchlab.sim.sfo import measure_sfo_cbs
+from batchlab.sim.sfo._cbs import _nqm_constants
 from batchlab.theory import sfo as th
 from batchlab.theory import sfo_symbolic as sym
 

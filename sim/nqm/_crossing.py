@@ -42,7 +42,7 @@ from batchlab.sim._numba import jit
 from batchlab.sim.nqm._exact import MAX_STEPS, _result
 from batchlab.sim.nqm._linear import _OUTPUT, LinearSystem, _steps, affine_power, moment_map, system_arrays
 from batchlab.sim.nqm._problem import NQMProblem
-from batchlab.sim.targets import StepsToTarget, crossing_share
+from batchlab.sim.targets import StepsToTarget, compiled_crossing_share
 
 # Eigenstructure of F, per dimension.
 _COMPLEX, _SAME_SIGN, _REAL, _NILPOTENT, _SINGULAR = 0, 1, 2, 3, 4
@@ -286,9 +286,6 @@ def _losses(F, g, noise, z0, output, trace, det, disc, at_one, at_minus_one, ste
     return np.array([_loss_at(kind, P, weight, system, float(k)) for k in steps])
 
 
-_share = jit(crossing_share)
-
-
 @jit
 def _grid(code, h, c, s0, weight, batch, precond, knobs, lrs, target, max_steps, flat_tol):
     """Fractional steps to ``target`` for optimiser ``code`` at every (knobs[j], lrs[j, i]), in that order.
@@ -310,7 +307,7 @@ def _grid(code, h, c, s0, weight, batch, precond, knobs, lrs, target, max_steps,
                                          weight, target, limit)
             if k < 0:
                 continue
-            value = 0.0 if k == 0 else k - 1.0 + _share(before, after, target)
+            value = 0.0 if k == 0 else k - 1.0 + compiled_crossing_share(before, after, target)
             if value <= cap:
                 out[j, i] = value
                 best = min(best, value)
