@@ -116,7 +116,8 @@ def scg_simulate(args) -> dict:
 
     problem = _problem(args)
     settings = SCGSettings(lmo=args.lmo, alpha=args.alpha, radius=args.radius, sigma_star=args.sigma_star,
-                           correlation=args.correlation, sampling=args.sampling, m0=args.m0, algorithm=args.algorithm)
+                           correlation=args.correlation, sampling=args.sampling, m0=args.m0, algorithm=args.algorithm,
+                           weight_decay=args.weight_decay, nesterov=args.nesterov)
     budget = dict(batch=args.batch, seq=args.seq, tokens=args.tokens, beta=args.beta, schedule=args.schedule)
     run = scg_monte_carlo(problem, settings, **budget, reps=args.reps, seed=args.seed)
     bound = eq26_for_run(problem, settings, **budget)
@@ -206,6 +207,9 @@ def add_parsers(systems) -> None:
     add("--schedule", choices=["constant", "warmdown"], default="constant",
         help="constant beta (the theory) or the experiments' linear warmdown over the last 28%%")
     add("--m0", choices=["fresh", "zero"], default="fresh", help="momentum start: fresh gradient (theory) or 0 (Scion)")
-    add("--algorithm", choices=["scg", "uscg"], default="scg", help="Algorithm 1 (default) or 2")
+    add("--algorithm", choices=["scg", "uscg", "muon"], default="scg",
+        help="Algorithm 1 (default), 2, or Muon with decoupled weight decay (X <- (1 - wd lr) X + lr lmo, lr = radius)")
+    add("--weight-decay", type=float, default=0.0, help="Muon's decoupled weight decay lambda >= 0 (default 0)")
+    add("--nesterov", action="store_true", help="Nesterov look-ahead direction lmo((1 - alpha) m + alpha g)")
     add("--reps", type=int, default=100, help="Monte Carlo replicates (default 100)")
     add("--seed", type=int, default=0, help="seed (default 0)")

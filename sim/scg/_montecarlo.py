@@ -3,7 +3,10 @@
 Algorithm 1: m_{k+1} = (1 − α)m_k + α g(x_k; ξ_k), d_{k+1} = lmo(m_{k+1}), x_{k+1} = (1 − β_k)x_k + β_k η d_{k+1};
 the momentum buffer starts at a fresh stochastic gradient m_0 = g(x_0; ξ_0) (the theorem's choice) or at zero
 (Scion's code). Algorithm 2 (uSCG): the last line is x_{k+1} = x_k + η d_{k+1}, as the reference states it
-(η is then the step length and β is not used).
+(η is then the step length and β is not used). Muon with decoupled weight decay ([Sato 2025]): x_{k+1} =
+(1 − λη)x_k + η d_{k+1}, η the learning rate and λ the weight decay (β is not used; Muon's momentum is 1 − α).
+With ``nesterov``, d_{k+1} = lmo((1 − α)m_{k+1} + α g(x_k; ξ_k)), the look-ahead C_t = βM_t + (1 − β)g_t of Muon's
+Nesterov form. Algorithm 1 is Muon with λ = 1/η_SCG at learning rate β_kη_SCG: Scion's constraint is a weight decay.
 
 Noise: a batch of B sequences of S tokens is one Gaussian draw g = ∇f(x) + σξ with E‖ξ‖₂² = 1 (the problem's
 noise shape) and σ from :func:`noise_sigma` (σ*/√(B·S) for independent tokens): exact in law for Gaussian
@@ -92,15 +95,16 @@ def _stochastic_gradient(rng, kind, a, x_star, examples, noise_sd, sigma, draws,
 
 @jit
 def _replicate(rng, kind, a, x_star, examples, noise_sd, x0, code, rows, sigmas, draws, resets, betas, alpha, eta,
-               fresh, constrained, record_at, xs, gs):
+               fresh, mode, weight_decay, nesterov, record_at, xs, gs):
     """One run; f(x_k) − f* at each step in ``record_at`` (sorted, ≤ len(betas)); nan once it has overflowed.
 
     Step k uses σ = ``sigmas[k]`` (or ``draws[k]`` > 0 examples), FW step ``betas[k]``; where ``resets[k]`` the
     momentum buffer restarts before step k (at a fresh stochastic gradient, or zero). ``xs`` (K + 1, d) and
     ``gs`` (K, d), when not empty, receive every iterate x_k and the stochastic gradient g(x_k; ξ_k) the step used
-    (the constant estimators of §6.4 read them).
+    (the constant estimators of §6.4 read them). ``mode``: 0 Algorithm 1, 1 Algorithm 2, 2 Muon (``weight_decay`` λ).
     """
     d = x0.size
+    ahead = np.empty(d)
     trace = xs.shape[0] > 0
     x = x0.copy()
     m = np.zeros(d)
@@ -125,11 +129,18 @@ def _replicate(rng, kind, a, x_star, examples, noise_sd, x0, code, rows, sigmas,
             m[i] = (1.0 - alpha) * m[i] + alpha * g[i]
         if trace:
             gs[k] = g
-        direction = _lmo(code, m, rows)
-        if constrained:
-            x = (1.0 - betas[k]) * x + betas[k] * eta * direction
+        if nesterov:
+            for i in range(d):
+                ahead[i] = (1.0 - alpha) * m[i] + alpha * g[i]
+            direction = _lmo(code, ahead, rows)
         else:
+            direction = _lmo(code, m, rows)
+        if mode == 0:
+            x = (1.0 - betas[k]) * x + betas[k] * eta * direction
+        elif mode == 1:
             x = x + eta * direction
+        else:
+            x = (1.0 - weight_decay * eta) * x + eta * direction
     return out
 
 
@@ -170,7 +181,7 @@ def noise_sigma(sigma_star: float, batch: int, seq: int, correlation: float = 0.
 
 
 M0 = ("fresh", "zero")
-ALGORITHMS = ("scg", "uscg")
+ALGORITHMS = ("scg", "uscg", "muon")
 SAMPLINGS = ("gaussian", "finite-sum")
 RESETS = ("none", "momentum")
 
@@ -189,8 +200,10 @@ class SCGSettings(JSONResult):
     ``lmo``: a name of :data:`batchlab.sim.scg.NORMS` the problem has; ``sigma_star``: σ* ≥ 0, the per-token noise
     scale (:func:`noise_sigma`); ``correlation``: ϱ ∈ [0, 1] between the tokens of one sequence; ``sampling``:
     'gaussian' or 'finite-sum' (separable problems); ``m0``: 'fresh' (m_0 = g(x_0; ξ_0), the theorem's) or 'zero'
-    (Scion's code); ``algorithm``: 'scg' (Algorithm 1) or 'uscg' (Algorithm 2). The batch size, sequence length,
-    token budget and β vary within an experiment and are the functions' own arguments.
+    (Scion's code); ``algorithm``: 'scg' (Algorithm 1), 'uscg' (Algorithm 2) or 'muon' (decoupled weight decay
+    ``weight_decay`` λ ≥ 0 at learning rate η = ``radius``; the bounds need λη ≤ 1); ``nesterov``: the look-ahead
+    direction lmo((1 − α)m + αg). The batch size, sequence length, token budget and β vary within an experiment and
+    are the functions' own arguments.
     """
 
     alpha: float
@@ -201,6 +214,8 @@ class SCGSettings(JSONResult):
     sampling: str = "gaussian"
     m0: str = "fresh"
     algorithm: str = "scg"
+    weight_decay: float = 0.0
+    nesterov: bool = False
 
     def __post_init__(self):
         errors.real("alpha", self.alpha, gt=0, le=1)
@@ -212,6 +227,12 @@ class SCGSettings(JSONResult):
         _choice("sampling", self.sampling, SAMPLINGS)
         _choice("m0", self.m0, M0)
         _choice("algorithm", self.algorithm, ALGORITHMS)
+        errors.real("weight_decay", self.weight_decay, ge=0)
+        if self.weight_decay > 0 and self.algorithm != "muon":
+            raise errors.InvalidParameter("weight_decay", "0 unless algorithm is 'muon' (Algorithm 1's constraint is "
+                                                          "its weight decay)", self.weight_decay)
+        if not isinstance(self.nesterov, bool):
+            raise errors.InvalidParameter("nesterov", "True or False", self.nesterov)
 
     def replace(self, **changes) -> "SCGSettings":
         """These settings with ``changes`` (validated again)."""
@@ -278,7 +299,7 @@ def _kernel_args(problem: SCGProblem, settings: SCGSettings, stages: list, *, x0
     return (problem.kind, problem.a, problem.x_star, examples, np.sqrt(problem.noise), x0, LMO_CODES[lmo],
             (problem.shape or (1,))[0], np.concatenate(sigmas), np.concatenate(draws), np.concatenate(resets), betas,
             float(settings.alpha), float(settings.radius), settings.m0 == "fresh",
-            settings.algorithm == "scg"), betas.size
+            ALGORITHMS.index(settings.algorithm), float(settings.weight_decay), settings.nesterov), betas.size
 
 
 def _record_at(steps, iterations: int) -> np.ndarray:

@@ -1,0 +1,76 @@
+"""Muon with Nesterov momentum and decoupled weight decay ([Sato 2025]) in the SCG simulator: its update against a
+NumPy transcription, its identities with Algorithms 1 and 2, and the condition λη ≤ 1."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from batchlab.sim.errors import InvalidParameter
+from batchlab.sim.scg import QuadraticProblem, SCGSettings, scg_trajectory
+
+from tolerances import ROUNDING_RTOL
+
+PROBLEM = QuadraticProblem.matrix(6, 4, optimum=2.0)
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_muon_update_against_numpy(nesterov):
+    """The kernel's iterates against NumPy from the run's own stochastic gradients (m_0 = 0): m ← (1 − α)m + αg,
+    C = (1 − α)m + αg with Nesterov (else m), X ← (1 − λη)X − η·UVᵀ (UΣVᵀ = C)."""
+    settings = SCGSettings(lmo="spectral", alpha=0.2, radius=0.05, algorithm="muon", weight_decay=3.0,
+                           nesterov=nesterov, m0="zero")
+    xs, gs, _ = scg_trajectory(PROBLEM, settings, batch=4, tokens=4 * 60, beta=1.0, seed=3)
+    x, m, expected = np.zeros(PROBLEM.dim), np.zeros(PROBLEM.dim), [np.zeros(PROBLEM.dim)]
+    for g in gs:
+        m = 0.8 * m + 0.2 * g
+        u, _, vt = np.linalg.svd((0.8 * m + 0.2 * g if nesterov else m).reshape(PROBLEM.shape), full_matrices=False)
+        x = (1 - 3.0 * 0.05) * x - 0.05 * (u @ vt).ravel()
+        expected.append(x)
+    np.testing.assert_allclose(xs, np.array(expected), rtol=1e-9, atol=1e-12)
+
+
+def test_muon_without_weight_decay_is_algorithm_2_and_algorithm_1_is_muon_with_decay_one_over_radius():
+    """λ = 0: uSCG bit for bit. Algorithm 1 at FW step β and radius η_r is Muon at learning rate βη_r with λ = 1/η_r
+    (Scion's constraint is a decoupled weight decay), to rounding."""
+    common = dict(lmo="spectral", alpha=0.3, m0="fresh")
+    run = dict(batch=2, tokens=2 * 80, seed=5)
+    muon, _, _ = scg_trajectory(PROBLEM, SCGSettings(**common, radius=0.1, algorithm="muon"), beta=1.0, **run)
+    uscg, _, _ = scg_trajectory(PROBLEM, SCGSettings(**common, radius=0.1, algorithm="uscg"), beta=1.0, **run)
+    assert np.array_equal(muon, uscg)
+    scg, _, _ = scg_trajectory(PROBLEM, SCGSettings(**common, radius=4.0, algorithm="scg"), beta=0.02, **run)
+    decayed, _, _ = scg_trajectory(PROBLEM, SCGSettings(**common, radius=0.02 * 4.0, algorithm="muon",
+                                                        weight_decay=1 / 4.0), beta=1.0, **run)
+    np.testing.assert_allclose(decayed, scg, rtol=ROUNDING_RTOL * 100, atol=1e-14)
+
+
+def _operator_norms(xs, shape):
+    return np.array([np.linalg.norm(x.reshape(shape), 2) for x in xs])
+
+
+@given(lr=st.floats(1e-3, 1.0), decay_share=st.floats(0.01, 1.99), sigma=st.floats(0.0, 10.0),
+       nesterov=st.booleans(), seed=st.integers(0, 50))
+def test_weight_decay_keeps_the_iterates_in_a_spectral_ball(lr, decay_share, sigma, nesterov, seed):
+    """‖X_{k+1}‖ ≤ |1 − λη|·‖X_k‖ + η (the update's direction has operator norm 1), so from X_0 = 0:
+    λη ≤ 1 keeps every iterate in the ball of radius 1/λ (where the bounds of [Sato 2025] live); 1 < λη < 2 only
+    in the larger ball η/(2 − λη) > 1/λ, and the first bound can then fail."""
+    weight_decay = decay_share / lr
+    settings = SCGSettings(lmo="spectral", alpha=0.5, radius=lr, algorithm="muon", weight_decay=weight_decay,
+                           nesterov=nesterov, sigma_star=sigma)
+    xs, _, _ = scg_trajectory(PROBLEM, settings, batch=1, tokens=200, beta=1.0, seed=seed)
+    norms = _operator_norms(xs, PROBLEM.shape)
+    ball = 1.0 / weight_decay if decay_share <= 1.0 else lr / (2.0 - decay_share)
+    assert np.all(norms <= ball * (1 + 1e-9))
+
+
+def test_above_one_the_1_over_lambda_ball_is_left():
+    """λη = 1.8 on a deterministic run whose target lies outside the 1/λ ball: the iterates leave it."""
+    settings = SCGSettings(lmo="spectral", alpha=1.0, radius=0.5, algorithm="muon", weight_decay=1.8 / 0.5,
+                           sigma_star=0.0)
+    xs, _, _ = scg_trajectory(PROBLEM, settings, batch=1, tokens=50, beta=1.0)
+    assert _operator_norms(xs, PROBLEM.shape).max() > 1.2 * 0.5 / 1.8
+
+
+def test_weight_decay_is_muons_own():
+    with pytest.raises(InvalidParameter, match="^weight_decay: must be"):
+        SCGSettings(lmo="spectral", alpha=0.5, radius=0.1, algorithm="uscg", weight_decay=1.0)
