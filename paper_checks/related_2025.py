@@ -14,6 +14,7 @@ import numpy as np
 
 from batchlab.sim.linreg import LinRegProblem
 from batchlab.sim.nqm import NQMProblem, preconditioner_gap
+from batchlab.sim.scg import QuadraticProblem, SCGSettings, muon_sfo_cbs
 from batchlab.sim.sfo import compare_growth, measure_sfo_cbs
 
 PAPER = "related2025"
@@ -88,4 +89,32 @@ def growth_schedules_reduce_sfo():
             "is), gamma^2 >= delta does not diverge; it only saves least.")
 
 
-CHECKS = [sfo_cbs_scales_as_one_over_eps, full_gauss_newton_gap, growth_schedules_reduce_sfo]
+def muon_critical_batch_size():
+    """[Sato 2025]: Muon has an SFO-minimising critical batch size; weight decay gives strictly tighter bounds."""
+    muon = dict(lmo="spectral", radius=0.01, algorithm="muon", nesterov=True)
+    targets, grid = (0.01, 0.005, 0.0025), 2.0 ** np.arange(13)
+    far, origin = QuadraticProblem.matrix(8, 8, optimum=1.0), QuadraticProblem.matrix(8, 8, optimum=0.0)
+    plain = muon_sfo_cbs(far, SCGSettings(alpha=0.1, **muon), targets=targets, batches=grid)
+    decayed = muon_sfo_cbs(far, SCGSettings(alpha=0.1, weight_decay=2.0, **muon), targets=targets, batches=grid)
+    centred = [muon_sfo_cbs(origin, SCGSettings(alpha=0.1, weight_decay=decay, **muon), targets=targets,
+                            batches=grid).floors for decay in (0.0, 2.0)]
+    ratio = plain.b_star() / plain.predicted
+    recomputed = (f"Muon (Nesterov, beta = 0.9, eta = 0.01) on 8x8 matrix least squares, Monte Carlo: floor = "
+                  f"{plain.y:.4f}/sqrt(b) {plain.z:+.1e}; measured b* at eps = 0.01, 0.005, 0.0025: "
+                  + ", ".join(f"{b:.0f}" for b in plain.b_star())
+                  + f" (slope in eps - Z {plain.slope():.2f}; measured/template {ratio.min():.2f}-{ratio.max():.2f});"
+                  f" weight decay 2 (X* outside the 1/lambda ball): b* "
+                  + ", ".join(f"{b:.0f}" for b in decayed.b_star())
+                  + f", floor x{np.median(decayed.floors / plain.floors):.2f}; X* = 0: floor "
+                  f"x{np.median(centred[1] / centred[0]):.2f}")
+    return ("Muon's SFO-minimising critical batch size exists and is set by the hyperparameters; weight decay gives "
+            "strictly tighter bounds", recomputed, "match" if abs(plain.slope() + 2) <= 0.4 else "mismatch",
+            "The first-moment form (noise Y/sqrt(b), b* = 9Y^2/(4(eps - Z)^2)) reproduces: slope -2 and the template "
+            "within 0.7-0.9 of the measurement, with Y fitted from the floor (the paper's constants are not in the "
+            "seed). Weight decay lowers the error only when the optimum lies in its ball |X| <= 1/lambda; outside "
+            "it biases the iterates, and the floor and b* rise. The bounds' 'strictly tighter' is not a statement "
+            "about the error itself.")
+
+
+CHECKS = [sfo_cbs_scales_as_one_over_eps, full_gauss_newton_gap, growth_schedules_reduce_sfo,
+          muon_critical_batch_size]

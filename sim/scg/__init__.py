@@ -23,15 +23,17 @@ from batchlab.sim.scg._montecarlo import (
                                           scg_stages,
                                           scg_trajectory,
 )
+from batchlab.sim.scg._muon import BATCHES as MUON_BATCHES
+from batchlab.sim.scg._muon import MuonSFO, muon_sfo_cbs
 from batchlab.sim.scg._problems import QuadraticProblem, SCGProblem, SeparableProblem, problem_from_spec
 from batchlab.sim.scg._restart import RestartRuns, restart_runs
 from batchlab.sim.scg._ucurve import OTHER_PROBLEMS, STANDARD, AlphaScan, UCurve, bst_exponent, tuned_alpha, u_curves
 from batchlab.theory.scg import REGIMES, bst_point, budget_error, budget_error_terms, transfer_bst, transfer_sqrt
 
-__all__ = ["NORMS", "REGIMES", "bst_point", "budget_error", "budget_error_terms", "transfer_bst", "transfer_sqrt",
-           "OTHER_PROBLEMS", "STANDARD", "AlphaScan", "Norm", "SCGProblem", "QuadraticProblem", "RestartRuns",
-           "MonteCarlo", "SCGRun", "SCGSettings", "SeparableProblem", "Stage", "UCurve", "beta_schedule",
-           "bst_exponent", "Eq26Bound", "eq26_for_run", "estimate_constants", "estimator_bias", "huber_slope",
-           "l1_lmo", "l2_lmo",
-           "linf_lmo", "newton_schulz", "noise_sigma", "polar_factor", "problem_from_spec", "product", "restart_runs",
-           "scg_monte_carlo", "scg_stages", "scg_trajectory", "tuned_alpha", "u_curves"]
+__all__ = ["AlphaScan", "Eq26Bound", "MUON_BATCHES", "MonteCarlo", "MuonSFO", "NORMS", "Norm", "OTHER_PROBLEMS",
+           "QuadraticProblem", "REGIMES", "RestartRuns", "SCGProblem", "SCGRun", "SCGSettings", "STANDARD",
+           "SeparableProblem", "Stage", "UCurve", "beta_schedule", "bst_exponent", "bst_point", "budget_error",
+           "budget_error_terms", "eq26_for_run", "estimate_constants", "estimator_bias", "huber_slope", "l1_lmo",
+           "l2_lmo", "linf_lmo", "muon_sfo_cbs", "newton_schulz", "noise_sigma", "polar_factor", "problem_from_spec",
+           "product", "restart_runs", "scg_monte_carlo", "scg_stages", "scg_trajectory", "transfer_bst",
+           "transfer_sqrt", "tuned_alpha", "u_curves"]
