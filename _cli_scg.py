@@ -190,7 +190,7 @@ def add_parsers(systems) -> None:
     add("--problem", choices=sorted(PROBLEMS), default="quadratic", help="test problem (default quadratic)")
     add("--lmo", choices=["l2", "linf", "l1", "spectral", "spectral-ns"], required=True,
         help="unit-ball LMO: l2, linf (sign) or l1 (vector problems); spectral (SVD), spectral-ns (5 Newton-Schulz "
-             "steps) or l2 (matrix problem)")
+             "steps), l2 or linf (entrywise sign) (matrix problem)")
     add("--batch", type=int, required=True, help="batch size B (sequences)")
     add("--seq", type=int, required=True, help="sequence length S (tokens per sequence)")
     add("--tokens", type=int, required=True, help="token budget T = K B S")
@@ -207,8 +207,9 @@ def add_parsers(systems) -> None:
     add("--schedule", choices=["constant", "warmdown"], default="constant",
         help="constant beta (the theory) or the experiments' linear warmdown over the last 28%%")
     add("--m0", choices=["fresh", "zero"], default="fresh", help="momentum start: fresh gradient (theory) or 0 (Scion)")
-    add("--algorithm", choices=["scg", "uscg", "muon"], default="scg",
-        help="Algorithm 1 (default), 2, or Muon with decoupled weight decay (X <- (1 - wd lr) X + lr lmo, lr = radius)")
+    add("--algorithm", choices=["scg", "uscg", "muon", "sgd"], default="scg",
+        help="Algorithm 1 (default), 2, Muon with decoupled weight decay (X <- (1 - wd lr) X + lr lmo, lr = radius), "
+             "or sgd (the same update with -momentum for the LMO's direction)")
     add("--weight-decay", type=float, default=0.0, help="Muon's decoupled weight decay lambda >= 0 (default 0)")
     add("--nesterov", action="store_true", help="Nesterov look-ahead direction lmo((1 - alpha) m + alpha g)")
     add("--reps", type=int, default=100, help="Monte Carlo replicates (default 100)")

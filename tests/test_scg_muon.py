@@ -14,18 +14,24 @@ from tolerances import ROUNDING_RTOL
 PROBLEM = QuadraticProblem.matrix(6, 4, optimum=2.0)
 
 
+@pytest.mark.parametrize("algorithm", ["muon", "sgd"])
 @pytest.mark.parametrize("nesterov", [False, True])
-def test_muon_update_against_numpy(nesterov):
+def test_muon_update_against_numpy(nesterov, algorithm):
     """The kernel's iterates against NumPy from the run's own stochastic gradients (m_0 = 0): m ← (1 − α)m + αg,
-    C = (1 − α)m + αg with Nesterov (else m), X ← (1 − λη)X − η·UVᵀ (UΣVᵀ = C)."""
-    settings = SCGSettings(lmo="spectral", alpha=0.2, radius=0.05, algorithm="muon", weight_decay=3.0,
+    C = (1 − α)m + αg with Nesterov (else m), X ← (1 − λη)X − η·UVᵀ (UΣVᵀ = C); SGD with momentum: −η·C."""
+    settings = SCGSettings(lmo="spectral", alpha=0.2, radius=0.05, algorithm=algorithm, weight_decay=3.0,
                            nesterov=nesterov, m0="zero")
     xs, gs, _ = scg_trajectory(PROBLEM, settings, batch=4, tokens=4 * 60, beta=1.0, seed=3)
     x, m, expected = np.zeros(PROBLEM.dim), np.zeros(PROBLEM.dim), [np.zeros(PROBLEM.dim)]
     for g in gs:
         m = 0.8 * m + 0.2 * g
-        u, _, vt = np.linalg.svd((0.8 * m + 0.2 * g if nesterov else m).reshape(PROBLEM.shape), full_matrices=False)
-        x = (1 - 3.0 * 0.05) * x - 0.05 * (u @ vt).ravel()
+        c = 0.8 * m + 0.2 * g if nesterov else m
+        if algorithm == "muon":
+            u, _, vt = np.linalg.svd(c.reshape(PROBLEM.shape), full_matrices=False)
+            step = (u @ vt).ravel()
+        else:
+            step = c
+        x = (1 - 3.0 * 0.05) * x - 0.05 * step
         expected.append(x)
     np.testing.assert_allclose(xs, np.array(expected), rtol=1e-9, atol=1e-12)
 

@@ -7,6 +7,7 @@ the momentum buffer starts at a fresh stochastic gradient m_0 = g(x_0; ξ_0) (th
 (1 − λη)x_k + η d_{k+1}, η the learning rate and λ the weight decay (β is not used; Muon's momentum is 1 − α).
 With ``nesterov``, d_{k+1} = lmo((1 − α)m_{k+1} + α g(x_k; ξ_k)), the look-ahead C_t = βM_t + (1 − β)g_t of Muon's
 Nesterov form. Algorithm 1 is Muon with λ = 1/η_SCG at learning rate β_kη_SCG: Scion's constraint is a weight decay.
+``algorithm="sgd"``: SGD with the same momentum, x_{k+1} = (1 − λη)x_k − η C_{k+1} (no LMO; ``lmo`` is not used).
 
 Noise: a batch of B sequences of S tokens is one Gaussian draw g = ∇f(x) + σξ with E‖ξ‖₂² = 1 (the problem's
 noise shape) and σ from :func:`noise_sigma` (σ*/√(B·S) for independent tokens): exact in law for Gaussian
@@ -101,7 +102,8 @@ def _replicate(rng, kind, a, x_star, examples, noise_sd, x0, code, rows, sigmas,
     Step k uses σ = ``sigmas[k]`` (or ``draws[k]`` > 0 examples), FW step ``betas[k]``; where ``resets[k]`` the
     momentum buffer restarts before step k (at a fresh stochastic gradient, or zero). ``xs`` (K + 1, d) and
     ``gs`` (K, d), when not empty, receive every iterate x_k and the stochastic gradient g(x_k; ξ_k) the step used
-    (the constant estimators of §6.4 read them). ``mode``: 0 Algorithm 1, 1 Algorithm 2, 2 Muon (``weight_decay`` λ).
+    (the constant estimators of §6.4 read them). ``mode``: 0 Algorithm 1, 1 Algorithm 2, 2 Muon (``weight_decay`` λ),
+    3 SGD with momentum (the same update as Muon with −C for the LMO's direction).
     """
     d = x0.size
     ahead = np.empty(d)
@@ -132,9 +134,9 @@ def _replicate(rng, kind, a, x_star, examples, noise_sd, x0, code, rows, sigmas,
         if nesterov:
             for i in range(d):
                 ahead[i] = (1.0 - alpha) * m[i] + alpha * g[i]
-            direction = _lmo(code, ahead, rows)
         else:
-            direction = _lmo(code, m, rows)
+            ahead[:] = m
+        direction = -ahead if mode == 3 else _lmo(code, ahead, rows)
         if mode == 0:
             x = (1.0 - betas[k]) * x + betas[k] * eta * direction
         elif mode == 1:
@@ -181,7 +183,7 @@ def noise_sigma(sigma_star: float, batch: int, seq: int, correlation: float = 0.
 
 
 M0 = ("fresh", "zero")
-ALGORITHMS = ("scg", "uscg", "muon")
+ALGORITHMS = ("scg", "uscg", "muon", "sgd")
 SAMPLINGS = ("gaussian", "finite-sum")
 RESETS = ("none", "momentum")
 
@@ -200,8 +202,9 @@ class SCGSettings(JSONResult):
     ``lmo``: a name of :data:`batchlab.sim.scg.NORMS` the problem has; ``sigma_star``: σ* ≥ 0, the per-token noise
     scale (:func:`noise_sigma`); ``correlation``: ϱ ∈ [0, 1] between the tokens of one sequence; ``sampling``:
     'gaussian' or 'finite-sum' (separable problems); ``m0``: 'fresh' (m_0 = g(x_0; ξ_0), the theorem's) or 'zero'
-    (Scion's code); ``algorithm``: 'scg' (Algorithm 1), 'uscg' (Algorithm 2) or 'muon' (decoupled weight decay
-    ``weight_decay`` λ ≥ 0 at learning rate η = ``radius``; the bounds need λη ≤ 1); ``nesterov``: the look-ahead
+    (Scion's code); ``algorithm``: 'scg' (Algorithm 1), 'uscg' (Algorithm 2), 'muon' (decoupled weight decay
+    ``weight_decay`` λ ≥ 0 at learning rate η = ``radius``; the bounds need λη ≤ 1) or 'sgd' (Muon's update without
+    the LMO: SGD with momentum, ``lmo`` unused); ``nesterov``: the look-ahead
     direction lmo((1 − α)m + αg). The batch size, sequence length, token budget and β vary within an experiment and
     are the functions' own arguments.
     """
@@ -228,9 +231,9 @@ class SCGSettings(JSONResult):
         _choice("m0", self.m0, M0)
         _choice("algorithm", self.algorithm, ALGORITHMS)
         errors.real("weight_decay", self.weight_decay, ge=0)
-        if self.weight_decay > 0 and self.algorithm != "muon":
-            raise errors.InvalidParameter("weight_decay", "0 unless algorithm is 'muon' (Algorithm 1's constraint is "
-                                                          "its weight decay)", self.weight_decay)
+        if self.weight_decay > 0 and self.algorithm not in ("muon", "sgd"):
+            raise errors.InvalidParameter("weight_decay", "0 unless algorithm is 'muon' or 'sgd' (Algorithm 1's "
+                                                          "constraint is its weight decay)", self.weight_decay)
         if not isinstance(self.nesterov, bool):
             raise errors.InvalidParameter("nesterov", "True or False", self.nesterov)
 

@@ -23,7 +23,7 @@ from batchlab.sim import errors
 from batchlab.sim.scg._lmo import NORMS
 
 VECTOR_NORMS = ("l2", "linf", "l1")
-MATRIX_NORMS = ("spectral", "spectral-ns", "l2")
+MATRIX_NORMS = ("spectral", "spectral-ns", "l2", "linf")  # linf: entrywise, sign descent on vec X
 _RHO = {"l2": lambda d: 1.0, "linf": math.sqrt, "l1": lambda d: 1.0}  # A2 for vectors: ‖v‖₁ ≤ √d‖v‖₂, ‖v‖_∞ ≤ ‖v‖₂
 
 
