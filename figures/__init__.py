@@ -26,6 +26,7 @@ from batchlab.figures import (
     nqm_schedules,
     nqm_sgd_steps,
     scg_bound,
+    scg_muon,
     scg_problems,
     scg_restart,
     scg_step_size,
@@ -43,7 +44,7 @@ REGISTRY = {module.NAME: module for module in (linreg_lr_over_batch, linreg_bias
                                                 linreg_cbs_scaling, linreg_cbs_model_size, linreg_strategies,
                                                 nqm_sgd_steps, nqm_momentum, nqm_ema, nqm_noise_scale, nqm_schedules,
                                                 nqm_gauss_newton, scg_ucurve, scg_bound, scg_step_size, scg_restart,
-                                                scg_problems, sfo_cbs, sfo_growth)}
+                                                scg_problems, scg_muon, sfo_cbs, sfo_growth)}
 
 
 def _module(name: str):

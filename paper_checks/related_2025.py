@@ -5,7 +5,7 @@ Only the abstracts are in the seed: [Sato 2025] (Muon's convergence bounds and c
 [Abreu 2025] (full Gauss–Newton); docs/references.md. Where a theorem's constants are not in the seed, the check
 tests the general form the abstract describes (docs/sfo.md says which form each one implements) and what does not
 depend on unknown constants: how b* moves with ε, orderings, exponents. Each check returns
-(claimed, recomputed, status, note).
+(claimed, recomputed, status, note), computed once per process (they take seconds to a minute).
 """
 
 import functools
@@ -15,6 +15,7 @@ import numpy as np
 from batchlab.sim.linreg import LinRegProblem
 from batchlab.sim.nqm import NQMProblem, preconditioner_gap
 from batchlab.sim.scg import QuadraticProblem, SCGSettings, muon_sfo_cbs
+from batchlab.sim.scg._beyond import tuned_steps
 from batchlab.sim.sfo import compare_growth, measure_sfo_cbs
 
 PAPER = "related2025"
@@ -116,5 +117,24 @@ def muon_critical_batch_size():
             "about the error itself.")
 
 
-CHECKS = [sfo_cbs_scales_as_one_over_eps, full_gauss_newton_gap, growth_schedules_reduce_sfo,
-          muon_critical_batch_size]
+def muon_beyond_the_cbs():
+    """[Essential AI 2025]: Muon retains data efficiency at large batch sizes, far beyond the CBS, better than AdamW."""
+    problem = QuadraticProblem.matrix(8, 8, optimum=1.0, exponent=2.0)
+    steps = {(method, batch): tuned_steps(problem, method, batch=batch, target=0.006, max_steps=8000)[0]
+             for method in ("muon", "sign", "sgd") for batch in (1, 4096)}
+    speedup = {method: steps[method, 1] / steps[method, 4096] for method in ("muon", "sign", "sgd")}
+    recomputed = ("8x8 matrix least squares, s_j = j^-2, target 0.006, Nesterov beta = 0.9, lr tuned per B (Monte "
+                  "Carlo): speed-up from B = 1 to 4096 " + ", ".join(f"{m} {v:.0f}x" for m, v in speedup.items())
+                  + "; steps at B = 4096 " + ", ".join(f"{m} {steps[m, 4096]:.1f}" for m in speedup))
+    return ("Muon retains data efficiency far beyond the critical batch size, better than AdamW", recomputed,
+            "match" if speedup["muon"] >= 1.15 * speedup["sign"] else "mismatch",
+            "Against sign descent (the Adam-like limit), Muon keeps 1.3x more of linear scaling at B = 4096, 150 "
+            "times past the CBS, though the CBS itself (overhead 1.2) is about the same (25 and 26 in the scg_muon "
+            "figure); so the claim's direction "
+            "reproduces. But SGD with the same momentum scales further than both on this quadratic: what Muon adds "
+            "over SGD on real networks is not visible on a problem whose curvature is a diagonal column scaling.")
+
+
+CHECKS = [functools.cache(check) for check in (sfo_cbs_scales_as_one_over_eps, full_gauss_newton_gap,
+                                              growth_schedules_reduce_sfo, muon_critical_batch_size,
+                                              muon_beyond_the_cbs)]

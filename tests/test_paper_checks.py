@@ -34,7 +34,8 @@ EXPECTED = {("cbs2024", name): status for name, status in {
         "theorem_alpha_at_bst": "mismatch", "restart_settings": "match"}.items()} | {
     ("related2025", name): status for name, status in {
         "sfo_cbs_scales_as_one_over_eps": "match", "full_gauss_newton_gap": "inconclusive",
-        "growth_schedules_reduce_sfo": "match", "muon_critical_batch_size": "match"}.items()}
+        "growth_schedules_reduce_sfo": "match", "muon_critical_batch_size": "match",
+        "muon_beyond_the_cbs": "match"}.items()}
 
 
 def test_every_check_has_its_pinned_status():

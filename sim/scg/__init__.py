@@ -10,6 +10,8 @@ and the paper's constant estimators (:mod:`batchlab.sim.scg._estimators`). The t
 """
 
 from batchlab.sim.montecarlo import MonteCarlo
+from batchlab.sim.scg._beyond import METHODS as BEYOND_METHODS
+from batchlab.sim.scg._beyond import BeyondCurve, beyond_cbs_curves
 from batchlab.sim.scg._bound import Eq26Bound, eq26_for_run
 from batchlab.sim.scg._estimators import estimate_constants, estimator_bias, huber_slope
 from batchlab.sim.scg._lmo import NORMS, Norm, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor, product
@@ -30,10 +32,10 @@ from batchlab.sim.scg._restart import RestartRuns, restart_runs
 from batchlab.sim.scg._ucurve import OTHER_PROBLEMS, STANDARD, AlphaScan, UCurve, bst_exponent, tuned_alpha, u_curves
 from batchlab.theory.scg import REGIMES, bst_point, budget_error, budget_error_terms, transfer_bst, transfer_sqrt
 
-__all__ = ["AlphaScan", "Eq26Bound", "MUON_BATCHES", "MonteCarlo", "MuonSFO", "NORMS", "Norm", "OTHER_PROBLEMS",
-           "QuadraticProblem", "REGIMES", "RestartRuns", "SCGProblem", "SCGRun", "SCGSettings", "STANDARD",
-           "SeparableProblem", "Stage", "UCurve", "beta_schedule", "bst_exponent", "bst_point", "budget_error",
-           "budget_error_terms", "eq26_for_run", "estimate_constants", "estimator_bias", "huber_slope", "l1_lmo",
-           "l2_lmo", "linf_lmo", "muon_sfo_cbs", "newton_schulz", "noise_sigma", "polar_factor", "problem_from_spec",
-           "product", "restart_runs", "scg_monte_carlo", "scg_stages", "scg_trajectory", "transfer_bst",
-           "transfer_sqrt", "tuned_alpha", "u_curves"]
+__all__ = ["AlphaScan", "BEYOND_METHODS", "BeyondCurve", "Eq26Bound", "MUON_BATCHES", "MonteCarlo", "MuonSFO", "NORMS",
+           "Norm", "OTHER_PROBLEMS", "QuadraticProblem", "REGIMES", "RestartRuns", "SCGProblem", "SCGRun",
+           "SCGSettings", "STANDARD", "SeparableProblem", "Stage", "UCurve", "beta_schedule", "beyond_cbs_curves",
+           "bst_exponent", "bst_point", "budget_error", "budget_error_terms", "eq26_for_run", "estimate_constants",
+           "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo", "muon_sfo_cbs", "newton_schulz",
+           "noise_sigma", "polar_factor", "problem_from_spec", "product", "restart_runs", "scg_monte_carlo",
+           "scg_stages", "scg_trajectory", "transfer_bst", "transfer_sqrt", "tuned_alpha", "u_curves"]
