@@ -1,6 +1,8 @@
 """Muon with Nesterov momentum and decoupled weight decay ([Sato 2025]) in the SCG simulator: its update against a
 NumPy transcription, its identities with Algorithms 1 and 2, and the condition λη ≤ 1."""
 
+import functools
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -132,3 +134,25 @@ def test_beyond_the_cbs_muon_keeps_more_speed_up_than_sign_descent_and_sgd_beats
     speedup = {method: steps[method, 1] / steps[method, 4096] for method in ("muon", "sign", "sgd")}
     assert speedup["muon"] >= 1.15 * speedup["sign"]
     assert steps["sgd", 4096] < min(steps["muon", 4096], steps["sign", 4096])
+
+
+@functools.cache
+def _newton_schulz_ceiling():
+    """sup over x ∈ [0, 1] of the quintic applied five times: the Newton–Schulz direction acts on each singular value
+    of G/‖G‖_F ∈ [0, 1] alone, so its operator norm is at most this (a 10⁶-point grid, plus a 10⁻³ margin)."""
+    from batchlab.sim.scg._lmo import NEWTON_SCHULZ
+
+    a, b, c = NEWTON_SCHULZ
+    x = np.linspace(0.0, 1.0, 10**6)
+    for _ in range(5):
+        x = a * x + b * x**3 + c * x**5
+    return float(x.max()) + 1e-3
+
+
+@given(lr=st.floats(1e-3, 1.0), decay_share=st.floats(0.01, 1.0), seed=st.integers(0, 50))
+def test_newton_schulz_muon_stays_in_the_ball_of_its_largest_singular_value(lr, decay_share, seed):
+    """With Newton–Schulz for the SVD, ‖direction‖_op ≤ M (≈ 1.2, not 1): λη ≤ 1 keeps the iterates in M/λ."""
+    settings = SCGSettings(lmo="spectral-ns", alpha=0.5, radius=lr, algorithm="muon", weight_decay=decay_share / lr,
+                           nesterov=True)
+    xs, _, _ = scg_trajectory(PROBLEM, settings, batch=1, tokens=200, beta=1.0, seed=seed)
+    assert np.all(_operator_norms(xs, PROBLEM.shape) <= _newton_schulz_ceiling() * lr / decay_share * (1 + 1e-9))
