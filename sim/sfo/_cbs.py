@@ -137,9 +137,9 @@ def measure_sfo_cbs(problem, *, lr: float, targets, max_steps: int = MAX_STEPS) 
     system = _system(problem)
     targets = np.sort(errors.vector("targets", targets, positive=True))[::-1]
     max_steps = errors.integer("max_steps", max_steps)
-    constants = _nqm_constants if system == "nqm" else _linreg_constants
-    smoothness, variance, gap, y_floor = constants(problem, errors.real("lr", lr, gt=0))
-    lr = errors.real("lr", lr, gt=0, lt=2.0 / smoothness)
+    largest_curvature = float(problem.h.max() if system == "nqm" else problem.eigenvalues.max())
+    lr = errors.real("lr", lr, gt=0, lt=2.0 / largest_curvature)  # the descent lemma's η < 2/L
+    smoothness, variance, gap, y_floor = (_nqm_constants if system == "nqm" else _linreg_constants)(problem, lr)
     rows, largest = [], variance
     for target in targets:
         x, y, _ = theory.sgd_constants(smoothness, variance, gap, lr)
@@ -154,6 +154,9 @@ def measure_sfo_cbs(problem, *, lr: float, targets, max_steps: int = MAX_STEPS) 
             k, seen = _steps(problem, system, lr, int(batch), float(target), max_steps)
             steps.append(k)
             largest = max(largest, seen)
+        if not any(math.isfinite(k) for k in steps):
+            raise errors.InvalidParameter("targets", f"reachable within max_steps = {max_steps} at some batch size "
+                                                     f"up to {batches[-1]:g}", float(target))
         rows.append((float(target), batches, np.array(steps)))
     x, y, _ = theory.sgd_constants(smoothness, largest, gap, lr)
     results = []
