@@ -13,7 +13,7 @@ The comparison, per target ε on the expected loss (NQM) or the last iterate's e
 
 The SFO counts come from the exact engines' growth first passages (:func:`batchlab.sim.nqm._growth.growth_sfo`,
 :func:`batchlab.sim.linreg._growth.growth_sfo`). The grids bound how close to the true optima the searches get:
-a saving below ~10% is within their resolution.
+a saving below ~5–10% is within their resolution.
 """
 
 import math
