@@ -38,7 +38,7 @@ def sfo_cbs(args) -> dict:
 
     from batchlab.sim.sfo import measure_sfo_cbs
 
-    problem = _problem(args)
+    problem = _problem(args, nqm_dim=1000, binned=False, linreg_dim="inf")
     if args.targets is None:
         targets = np.geomspace(1e-2, 1e-4, 5)
     else:
@@ -54,24 +54,30 @@ def sfo_cbs(args) -> dict:
             "floor_definition": "2Y_floor/eps, Y_floor = lim B * G(infinity, B) of the engine"}
 
 
-def _problem(args):
+def _problem(args, *, nqm_dim: int, binned: bool, linreg_dim):
+    """The problem of ``--system``, ``--dim`` (else the verb's defaults) and the linreg flags."""
     from batchlab.sim.linreg import LinRegProblem
     from batchlab.sim.nqm import NQMProblem
 
     if args.engine == "nqm":
-        return NQMProblem.paper(errors.integer("dim", 1000 if args.dim is None else args.dim))
-    return LinRegProblem.power_law(args.a, args.b, "inf" if args.dim is None else args.dim, sigma=args.sigma)
+        return NQMProblem.paper(errors.integer("dim", nqm_dim if args.dim is None else args.dim), binned=binned)
+    return LinRegProblem.power_law(args.a, args.b, linreg_dim if args.dim is None else args.dim, sigma=args.sigma)
+
+
+def _problem_flags(parser, dim_help: str) -> None:
+    """``--system`` and the problem's flags, shared by ``sfo cbs`` and ``sfo growth``."""
+    add = parser.add_argument
+    add("--system", dest="engine", choices=["nqm", "linreg"], required=True, help="the exact engine")
+    add("--dim", type=int, help=f"dimension (default: {dim_help})")
+    add("--a", type=float, default=1.5, help="linreg spectrum exponent a > 1 (default 1.5)")
+    add("--b", type=float, default=2.5, help="linreg source exponent b (default 2.5)")
+    add("--sigma", type=float, default=1.0, help="linreg label noise (default 1)")
 
 
 def sfo_growth(args) -> dict:
-    from batchlab.sim.linreg import LinRegProblem
-    from batchlab.sim.nqm import NQMProblem
     from batchlab.sim.sfo import FACTORS, compare_growth
 
-    if args.engine == "nqm":
-        problem = NQMProblem.paper(errors.integer("dim", 10_000 if args.dim is None else args.dim), binned=True)
-    else:
-        problem = LinRegProblem.power_law(args.a, args.b, 64 if args.dim is None else args.dim, sigma=args.sigma)
+    problem = _problem(args, nqm_dim=10_000, binned=True, linreg_dim=64)
     if args.batch_factors is None and args.lr_factors is None:
         factors = FACTORS
     else:
@@ -150,14 +156,10 @@ def add_parsers(systems) -> None:
                     "against the theorem's 2Y/eps (Y = L eta sigma^2/(2 - L eta)) and the engine's noise floor "
                     "2Y_floor/eps. NQM: the paper's h_i = 1/i, C = H; linreg: lambda_i = i^-a, lambda_i w*_i^2 = "
                     "i^-b, label noise --sigma.")
+    _problem_flags(cbs, "NQM 1000, linreg the untruncated spectrum")
     add = cbs.add_argument
-    add("--system", dest="engine", choices=["nqm", "linreg"], required=True, help="the exact engine")
     add("--lr", type=float, default=0.5, help="constant learning rate, 0 < lr < 2/L (default 0.5; L = 1 here)")
     add("--targets", type=float, nargs="+", metavar="EPS", help="targets (default 5 from 1e-2 to 1e-4)")
-    add("--dim", type=int, help="dimension (default: NQM 1000, linreg the untruncated spectrum)")
-    add("--a", type=float, default=1.5, help="linreg spectrum exponent a > 1 (default 1.5)")
-    add("--b", type=float, default=2.5, help="linreg source exponent b (default 2.5)")
-    add("--sigma", type=float, default=1.0, help="linreg label noise (default 1)")
 
     growth = add_verb(
         verbs, "growth", run=sfo_growth, render=render_growth,
@@ -167,13 +169,9 @@ def add_parsers(systems) -> None:
                     "exactly: the best constant (B, lr) against each growth (delta, gamma) with b_0, lr_0 and the "
                     "stage length L tuned (Umeda & Iiduka). Learning rates are capped at 0.999 of the stability "
                     "limit. Default pairs: delta 2 and 4, gamma 1, delta^(1/4), 0.95 delta^(1/2), 1.2 delta^(1/2).")
+    _problem_flags(growth, "NQM 10^4 binned, linreg 64")
     add = growth.add_argument
-    add("--system", dest="engine", choices=["nqm", "linreg"], required=True, help="the exact engine")
     add("--target", type=float, required=True, help="target loss (NQM) or excess risk (linreg)")
     add("--batch-factors", type=float, nargs="+", metavar="DELTA", help="batch growth factors delta > 1")
     add("--lr-factors", type=float, nargs="+", metavar="GAMMA", help="learning-rate factors gamma > 0 (default 1)")
     add("--max-steps", type=int, default=10**6, help="step limit of every run (default 10^6)")
-    add("--dim", type=int, help="dimension (default: NQM 10^4 binned, linreg 64)")
-    add("--a", type=float, default=1.5, help="linreg spectrum exponent a > 1 (default 1.5)")
-    add("--b", type=float, default=2.5, help="linreg source exponent b (default 2.5)")
-    add("--sigma", type=float, default=1.0, help="linreg label noise (default 1)")
