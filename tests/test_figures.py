@@ -51,7 +51,7 @@ SMALL = {
                         tokens_from=2**10, tokens_to=2**12, restart_reps=4),
     "scg_problems": dict(dim=10, matrix_dim=3, logistic_dim=3, logistic_examples=8, reps=2),
     "nqm_gauss_newton": dict(dim=200, targets=(0.01,), batches=(4, 64, 1024)),
-    "scg_muon": dict(dim=3, targets=(0.01, 0.005), batches=(1, 4, 16, 64), beyond_target=0.05,
+    "scg_muon": dict(dim=3, targets=(0.15, 0.1), batches=(1, 4, 16, 64), beyond_target=0.05,
                      beyond_batches=(1, 16), reps=4),
     "sfo_cbs": dict(dim=100, targets=(1e-2, 1e-3)),
     "sfo_growth": dict(nqm_targets=(0.1,), linreg_targets=(0.1,), dim=20, batch_factors=(2.0,)),

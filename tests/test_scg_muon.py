@@ -156,3 +156,9 @@ def test_newton_schulz_muon_stays_in_the_ball_of_its_largest_singular_value(lr, 
                            nesterov=True)
     xs, _, _ = scg_trajectory(PROBLEM, settings, batch=1, tokens=200, beta=1.0, seed=seed)
     assert np.all(_operator_norms(xs, PROBLEM.shape) <= _newton_schulz_ceiling() * lr / decay_share * (1 + 1e-9))
+
+
+def test_an_unreachable_target_is_named():
+    with pytest.raises(InvalidParameter, match="^targets: must be reached within 50 steps"):
+        muon_sfo_cbs(PROBLEM, SCGSettings(lmo="spectral", alpha=0.5, radius=0.01, algorithm="muon"), targets=(1e-9,),
+                     batches=(1, 4), steps=50, reps=2)

@@ -73,7 +73,11 @@ def muon_sfo_cbs(problem: SCGProblem, settings: SCGSettings, *, targets, batches
     (y, z), *_ = np.linalg.lstsq(np.column_stack([batches**-0.5, np.ones_like(batches)]), floors, rcond=None)
     measured, predicted = [], []
     for eps in targets:
-        first = [steps_to_target(m, eps, first_step=0).fractional for m in means]
-        measured.append(sfo_cbs(batches, np.array([math.inf if k is None else k for k in first])))
+        first = np.array([math.inf if k is None else k for k in
+                          (steps_to_target(m, eps, first_step=0).fractional for m in means)])
+        if not np.any(np.isfinite(first)):
+            raise errors.InvalidParameter("targets", f"reached within {steps} steps at some batch size up to "
+                                                     f"{batches[-1]:g}", float(eps))
+        measured.append(sfo_cbs(batches, first))
         predicted.append(template.optimal_batch(y, eps, z, "first-moment") if eps > z and y > 0 else math.inf)
     return MuonSFO(settings, batches, floors, float(y), float(z), targets, measured, np.array(predicted))
