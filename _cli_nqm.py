@@ -9,7 +9,7 @@ ema (SGD with an EMA of its iterates).
 
 from batchlab._cli_common import add_definition, add_verb, cell, sweep_options, warning_lines
 from batchlab.sim import errors
-from batchlab.sim._json import listed
+from batchlab.sim.results import listed
 
 MC_BUDGET = 3e9  # simulated coordinate-steps for --method mc (about 10 s on two cores)
 

@@ -11,7 +11,7 @@ from dataclasses import asdict
 
 from batchlab._cli_common import add_verb
 from batchlab.sim import errors
-from batchlab.sim._json import number
+from batchlab.sim.results import number
 
 # The constants and budgets the verbs take, kept where the closed forms' intermediates (powers up to the third,
 # e^{3c}) stay finite floats: every answer is then a number, not an overflow.

@@ -8,7 +8,7 @@ import math
 
 from batchlab._cli_common import add_verb, cell
 from batchlab.sim import errors
-from batchlab.sim._json import number
+from batchlab.sim.results import number
 
 LARGEST = 1e100  # template constants beyond this overflow b·K(b) in the closed forms
 

@@ -22,8 +22,15 @@ import time
 import numpy as np
 
 from batchlab.paper_checks.nqm_2019 import notebook_momentum_steps
-from batchlab.sim.nqm import NOTEBOOK_KNOBS, NOTEBOOK_LINEAR_LRS, NOTEBOOK_LRS, PAPER_BATCHES, NQMProblem, steps_curves
-from batchlab.sim.nqm._crossing import grid_steps
+from batchlab.sim.nqm import (
+    NOTEBOOK_KNOBS,
+    NOTEBOOK_LINEAR_LRS,
+    NOTEBOOK_LRS,
+    PAPER_BATCHES,
+    NQMProblem,
+    grid_steps,
+    steps_curves,
+)
 from batchlab.theory.nqm import sgd_coefficients
 
 PRECONDS = (0.0, 0.25, 0.5, 0.75)

@@ -35,9 +35,9 @@ from batchlab.figures import (
     sfo_growth,
 )
 from batchlab.figures._save import save
-from batchlab.sim._json import jsonable
 from batchlab.sim.errors import InvalidParameter, writable_folder
 from batchlab.sim.progress import bar
+from batchlab.sim.results import jsonable
 from batchlab.sim.sweep import DEFAULT, resolve_cache
 
 REGISTRY = {module.NAME: module for module in (linreg_lr_over_batch, linreg_bias_variance, linreg_cbs_steps,

@@ -14,8 +14,13 @@ cap, :func:`batchlab.theory.linreg.ewa_cbs_exponent`).
 import numpy as np
 
 from batchlab.sim.errors import InvalidParameter
-from batchlab.sim.linreg import PAPER_STRATEGIES, local_slopes, measure_corollary8, slope_convergence
-from batchlab.sim.linreg._asymptotic import EXPONENTS
+from batchlab.sim.linreg import (
+    COROLLARY8_EXPONENTS,
+    PAPER_STRATEGIES,
+    local_slopes,
+    measure_corollary8,
+    slope_convergence,
+)
 from batchlab.theory.linreg import cbs_exponent, corollary8_case, ewa_cbs_exponent
 
 NAME = "linreg_cbs_scaling"
@@ -39,7 +44,7 @@ def _measured(runs, predicted) -> dict:
 
 
 def compute(*, a: tuple = (2.0, 1.5, 1.5), b: tuple = (1.5, 2.5, 6.0), sigma: float = 1.0,
-            exponents: tuple = EXPONENTS, strategies: tuple = ("uniform",)) -> dict:
+            exponents: tuple = COROLLARY8_EXPONENTS, strategies: tuple = ("uniform",)) -> dict:
     """One panel per (a[k], b[k]), at D = 2^k for k in ``exponents``, for each of ``strategies``.
 
     The defaults are the cases b ≤ a, a < b < 2a+1, b > 2a+1, over D = 256..6.9·10^10 (8.4 decades), for plain

@@ -22,6 +22,7 @@ from batchlab.sim.nqm import (
     NOTEBOOK_LRS,
     NQMProblem,
     affine_power,
+    grid_steps,
     moment_map,
     momentum_system,
     schedule_curves,
@@ -30,7 +31,6 @@ from batchlab.sim.nqm import (
     steps_curves,
     tuned_steps,
 )
-from batchlab.sim.nqm._crossing import grid_steps
 from batchlab.theory.nqm import information_lower_bound_steps, sgd_coefficients
 from batchlab.theory.nqm_symbolic import beta, derive_momentum, x
 

@@ -14,8 +14,7 @@ import numpy as np
 
 from batchlab.sim.linreg import LinRegProblem
 from batchlab.sim.nqm import NQMProblem, preconditioner_gap
-from batchlab.sim.scg import QuadraticProblem, SCGSettings, muon_sfo_cbs
-from batchlab.sim.scg._beyond import tuned_steps
+from batchlab.sim.scg import QuadraticProblem, SCGSettings, beyond_cbs_curves, muon_sfo_cbs
 from batchlab.sim.sfo import compare_growth, measure_sfo_cbs
 
 PAPER = "related2025"
@@ -120,8 +119,9 @@ def muon_critical_batch_size():
 def muon_beyond_the_cbs():
     """[Essential AI 2025]: Muon retains data efficiency at large batch sizes, far beyond the CBS, better than AdamW."""
     problem = QuadraticProblem.matrix(8, 8, optimum=1.0, exponent=2.0)
-    steps = {(method, batch): tuned_steps(problem, method, batch=batch, target=0.006, max_steps=8000)[0]
-             for method in ("muon", "sign", "sgd") for batch in (1, 4096)}
+    curves = beyond_cbs_curves(problem, target=0.006, batches=(1, 4096), methods=("muon", "sign", "sgd"),
+                               max_steps=8000)
+    steps = {(curve.method, int(batch)): k for curve in curves for batch, k in zip(curve.batch_sizes, curve.steps)}
     speedup = {method: steps[method, 1] / steps[method, 4096] for method in ("muon", "sign", "sgd")}
     recomputed = ("8x8 matrix least squares, s_j = j^-2, target 0.006, Nesterov beta = 0.9, lr tuned per B (Monte "
                   "Carlo): speed-up from B = 1 to 4096 " + ", ".join(f"{m} {v:.0f}x" for m, v in speedup.items())

@@ -21,7 +21,7 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult, number
+from batchlab.sim.results import JSONResult, number
 from batchlab.theory.critical_batch import table6_cbs, transition_cbs
 
 

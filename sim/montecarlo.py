@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from batchlab.sim._json import JSONResult, jsonable
+from batchlab.sim.results import JSONResult, jsonable
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
+from batchlab.sim.results import JSONResult
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ import numpy as np
 from scipy.optimize import minimize_scalar
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim.progress import bar
+from batchlab.sim.results import JSONResult
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import batchlab as bl
-from batchlab.sim._json import jsonable, listed, number
 from batchlab.sim.critical_batch import DEFINITIONS, check_definition
+from batchlab.sim.results import jsonable, listed, number
 from batchlab.sim.targets import steps_to_target
 from batchlab.sim.tuning import minimize_log
 

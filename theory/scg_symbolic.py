@@ -48,20 +48,17 @@ def derive_budget_error() -> dict:
 
 
 def budget_terms(constants: bool = True) -> dict:
-    """Eq. 34's three terms as functions of b, {regime.
+    """Eq. 34's three terms as functions of b, {regime: term}, with the theorem's constants or as in eq. 3's short form.
 
-    Term} in the order of :data:`batchlab.theory.scg.REGIMES` (with the theorem's constants, or as in the short form
-    eq. 3).
+    The regimes in order of increasing b, as :data:`batchlab.theory.scg.REGIMES` (lambdified from here) lists them.
     """
-    from batchlab.theory.scg import REGIMES
-
     if constants:
         terms = derive_budget_error()
     else:
         terms = {"iteration-starved": L * b / (mu**2 * T),
                  "flat": (L * rho**2 * sigma_star**2 / (mu**4 * T)) ** sp.Rational(1, 3),
                  "noise-dominated": rho * sigma_star / (mu * (T**2 * b) ** sp.Rational(1, 6))}
-    return {name: terms[name] for name in REGIMES}
+    return {name: terms[name] for name in ("noise-dominated", "flat", "iteration-starved")}
 
 
 def _crossing(lhs, rhs):

@@ -22,18 +22,18 @@ import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim.linreg._cbs import CBSScaling, measure_cbs_scaling
 from batchlab.sim.linreg._problem import LinRegProblem
 from batchlab.sim.linreg._strategies import Strategy
 from batchlab.sim.parallel import Workers
+from batchlab.sim.results import JSONResult
 from batchlab.sim.sweep import DEFAULT
 from batchlab.theory.linreg import cbs_exponent
 
 WINDOW_BELOW = 5
 WINDOW_ABOVE = 4
 # D = 2^k: every second octave from 2^8, every octave over the last decade (its slope gets an error bar).
-EXPONENTS = (*range(8, 33, 2), 33, 34, 35, 36)
+COROLLARY8_EXPONENTS = (*range(8, 33, 2), 33, 34, 35, 36)
 # The convergence of the local slopes is fitted where D ≥ 2^FIT_FROM (the last 3.6 decades).
 FIT_FROM = 24
 
@@ -114,7 +114,8 @@ def slope_convergence(samples, cbs, predicted: float) -> SlopeConvergence:
                             abs(slope - predicted) <= 0.01, limit, limit_se, rate)
 
 
-def measure_corollary8(a: float, b: float, exponents=EXPONENTS, *, sigma: float = 1.0, strategy: Strategy | None = None,
+def measure_corollary8(a: float, b: float, exponents=COROLLARY8_EXPONENTS, *, sigma: float = 1.0,
+                       strategy: Strategy | None = None,
                        above: int = WINDOW_ABOVE, cache=DEFAULT, workers: Workers = None,
                        on_result=None) -> CBSScaling:
     """B*(D) at D = 2^k for k in ``exponents`` on the untruncated spectrum, by :func:`corollary8_batches`.

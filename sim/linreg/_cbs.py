@@ -26,7 +26,6 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult, number
 from batchlab.sim.critical_batch import (
     DEFINITIONS,
     CBSCurve,
@@ -51,6 +50,7 @@ from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
 from batchlab.sim.linreg._strategies import Strategy, strategy_path
 from batchlab.sim.linreg._strategy_tuning import EmaSearch, tuned_strategy_risk, tuned_strategy_steps
 from batchlab.sim.parallel import Workers
+from batchlab.sim.results import JSONResult, number
 from batchlab.sim.sweep import DEFAULT, column, sweep
 from batchlab.sim.tuning import Tuned, minimize_log_jointly
 from batchlab.theory.linreg import cbs_exponent, gradient_noise_scales

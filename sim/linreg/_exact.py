@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult, listed
 from batchlab.sim._numba import jit
 from batchlab.sim.linreg._problem import LinRegProblem, tail_start
+from batchlab.sim.results import JSONResult, listed
 
 # Indices into the kernel's output vector.
 _PAIR_B, _PAIR_V, _TAIL_B, _TAIL_V, _RISK_B, _RISK_V = range(6)

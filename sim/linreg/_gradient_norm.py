@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
 from batchlab.sim.linreg._exact import lane_sum
 from batchlab.sim.linreg._problem import LinRegProblem
 from batchlab.sim.linreg._strategies import plain_step
+from batchlab.sim.results import JSONResult
 from batchlab.sim.targets import StepsToTarget, steps_to_target
 
 

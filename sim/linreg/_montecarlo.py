@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps, tail_start
 from batchlab.sim.parallel import Workers, map_replicates, replicate
+from batchlab.sim.results import JSONResult
 from batchlab.sim.seeding import replicate_rngs
 
 

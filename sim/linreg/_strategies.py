@@ -32,12 +32,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
 from batchlab.sim.linreg._exact import lane_sum
 from batchlab.sim.linreg._montecarlo import batch_gradient, check_monte_carlo_args, mean_and_stderr
 from batchlab.sim.linreg._problem import LinRegProblem
 from batchlab.sim.parallel import Workers, map_replicates, replicate
+from batchlab.sim.results import JSONResult
 from batchlab.sim.seeding import replicate_rngs
 
 AVERAGES = ("uniform", "ewa", "last")

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim.linreg._cbs import measure_cbs_scaling
 from batchlab.sim.linreg._problem import LinRegProblem
 from batchlab.sim.linreg._strategies import Strategy
 from batchlab.sim.parallel import Workers
+from batchlab.sim.results import JSONResult
 from batchlab.sim.sweep import DEFAULT
 
 # The seed paper's strategies (its Figure 4): the theory's uniform average, a constant learning rate's last iterate,

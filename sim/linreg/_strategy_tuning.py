@@ -26,10 +26,10 @@ import math
 from dataclasses import dataclass
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim.linreg._engines import check_method, strategy_final_risk, strategy_steps_to
 from batchlab.sim.linreg._problem import LinRegProblem, one_pass_steps
 from batchlab.sim.linreg._strategies import MOMENTA, WSD_DECAYS, Strategy, strategy_path
+from batchlab.sim.results import JSONResult
 from batchlab.sim.targets import steps_to_target
 from batchlab.sim.tuning import Tuned, minimize_log
 

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim.critical_batch import (
     CBSCurve,
     check_overhead,
@@ -47,6 +46,7 @@ from batchlab.sim.nqm._linear import (
 )
 from batchlab.sim.nqm._problem import NQMProblem
 from batchlab.sim.parallel import Workers
+from batchlab.sim.results import JSONResult
 from batchlab.sim.sweep import DEFAULT, column, sweep
 from batchlab.sim.tuning import minimize_log, minimize_on_grid
 from batchlab.theory.nqm import gradient_noise_scales, stable_x_limit

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim.nqm._curve import PAPER_BATCHES, StepsCurve, steps_curves
 from batchlab.sim.nqm._problem import NQMProblem
 from batchlab.sim.parallel import Workers
+from batchlab.sim.results import JSONResult
 from batchlab.sim.sweep import DEFAULT
 
 

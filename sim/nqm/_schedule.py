@@ -28,7 +28,6 @@ import numpy as np
 from scipy.optimize import minimize, minimize_scalar
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
 from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.nqm._crossing import _eigen, _lucas
@@ -37,6 +36,7 @@ from batchlab.sim.nqm._linear import _FOLLOW, _OUTPUT, linear_system, optimizer_
 from batchlab.sim.nqm._montecarlo import piecewise_monte_carlo
 from batchlab.sim.nqm._problem import NQMProblem
 from batchlab.sim.parallel import Workers
+from batchlab.sim.results import JSONResult
 from batchlab.sim.sweep import DEFAULT, column, sweep
 
 

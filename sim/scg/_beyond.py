@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim.critical_batch import linear_scaling_cbs
 from batchlab.sim.parallel import Workers
+from batchlab.sim.results import JSONResult
 from batchlab.sim.scg._montecarlo import SCGSettings, scg_monte_carlo
 from batchlab.sim.scg._problems import SCGProblem
 from batchlab.sim.targets import steps_to_target

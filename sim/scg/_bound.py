@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult, number
+from batchlab.sim.results import JSONResult, number
 from batchlab.sim.scg._lmo import NORMS
 from batchlab.sim.scg._montecarlo import SCGSettings, Stage, noise_sigma
 from batchlab.sim.scg._problems import SCGProblem

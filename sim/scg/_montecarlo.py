@@ -28,10 +28,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim._numba import jit
 from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.parallel import Workers, map_replicates, replicate
+from batchlab.sim.results import JSONResult
 from batchlab.sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor
 from batchlab.sim.scg._problems import SCGProblem
 from batchlab.sim.seeding import replicate_rngs

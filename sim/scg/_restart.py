@@ -13,7 +13,7 @@ arrives, for a total of T₁. Three ways to spend it, all from x₀ = 0 (single-
 from dataclasses import dataclass
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
+from batchlab.sim.results import JSONResult
 from batchlab.sim.scg._montecarlo import SCGSettings, Stage, scg_stages
 from batchlab.sim.scg._problems import SCGProblem
 from batchlab.theory.scg import transfer_bst

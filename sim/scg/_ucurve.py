@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim.critical_batch import log_parabola_argmin, loglog_slope
 from batchlab.sim.parallel import Workers
+from batchlab.sim.results import JSONResult
 from batchlab.sim.scg._montecarlo import SCGSettings, scg_monte_carlo
 from batchlab.sim.scg._problems import SCGProblem, problem_from_spec
 from batchlab.sim.sweep import DEFAULT, column, sweep

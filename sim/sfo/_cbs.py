@@ -24,11 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
 from batchlab.sim.critical_batch import SFO, loglog_slope, sfo_cbs
-from batchlab.sim.linreg import LinRegProblem
-from batchlab.sim.linreg._gradient_norm import steps_to_gradient_norm
+from batchlab.sim.linreg import LinRegProblem, steps_to_gradient_norm
 from batchlab.sim.nqm import NQMProblem, sgd_steps_to_gradient_norm
+from batchlab.sim.results import JSONResult
 from batchlab.theory import sfo as theory
 
 PER_OCTAVE = 16  # batch grid density

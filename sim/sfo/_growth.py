@@ -11,8 +11,8 @@ The comparison, per target ε on the expected loss (NQM) or the last iterate's e
 * **growth** (δ, γ): min over b_0 and L on 2× grids of the SFO count, η_0 tuned per (b_0, L), each run stopped
   once it has spent more than the best count so far (which cannot change the minimum).
 
-The SFO counts come from the exact engines' growth first passages (:func:`batchlab.sim.nqm._growth.growth_sfo`,
-:func:`batchlab.sim.linreg._growth.growth_sfo`). The grids bound how close to the true optima the searches get:
+The SFO counts come from the exact engines' growth first passages (:func:`batchlab.sim.nqm.growth_sfo`,
+:func:`batchlab.sim.linreg.growth_sfo`). The grids bound how close to the true optima the searches get:
 a saving below ~5–10% is within their resolution.
 """
 
@@ -21,13 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from batchlab.sim import errors
-from batchlab.sim._json import JSONResult
-from batchlab.sim.linreg import LinRegProblem
-from batchlab.sim.linreg._growth import _stability_limit
-from batchlab.sim.linreg._growth import growth_sfo as linreg_growth_sfo
-from batchlab.sim.nqm import NQMProblem, stability_cap
-from batchlab.sim.nqm._growth import growth_sfo as nqm_growth_sfo
+from batchlab.sim import errors, linreg, nqm
+from batchlab.sim.results import JSONResult
 from batchlab.sim.tuning import minimize_log
 
 FACTORS = tuple((delta, gamma) for delta in (2.0, 4.0)
@@ -76,18 +71,18 @@ class GrowthComparison(JSONResult):
 
 
 def _engine(problem):
-    if isinstance(problem, NQMProblem):
-        return "nqm", nqm_growth_sfo
-    if isinstance(problem, LinRegProblem):
-        return "linreg", linreg_growth_sfo
+    if isinstance(problem, nqm.NQMProblem):
+        return "nqm", nqm.growth_sfo
+    if isinstance(problem, linreg.LinRegProblem):
+        return "linreg", linreg.growth_sfo
     raise errors.InvalidParameter("problem", "an NQMProblem or a LinRegProblem", type(problem).__name__)
 
 
 def _lr_cap(problem, system: str, batch: float) -> float:
     """The default cap of the engine's growth_sfo: 0.999 of the stability limit (at b_0 for linear regression)."""
     if system == "nqm":
-        return 0.999 * stability_cap(problem, 0.0)
-    return 0.999 * _stability_limit(problem, round(batch))
+        return 0.999 * nqm.stability_cap(problem, 0.0)
+    return 0.999 * linreg.ms_stability_limit(problem.eigenvalues, round(batch), problem.weights)
 
 
 def _best(problem, system, run, batch_factor, lr_factor, batches, stages, target, max_steps, budget) -> GrowthPoint:

@@ -50,4 +50,5 @@ class JSONResult:
     """Mixin for result dataclasses: ``to_dict()`` is every field, JSON-safe (see the module docstring)."""
 
     def to_dict(self) -> dict:
+        """Every field, JSON-safe: what :func:`json.dumps` writes with ``allow_nan=False``."""
         return {f.name: jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
