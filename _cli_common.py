@@ -9,17 +9,55 @@ Parents (``parents=[...]`` in ``add_parser``), so that a flag means the same on 
 
 import argparse
 import contextlib
+import difflib
 import json
+import math
 import re
+import sys
+import threading
+import time
 
 from batchlab.sim import errors
+from batchlab.sim.parallel import EXECUTORS
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with a one-line error (no usage dump) and exit status 2."""
+    """argparse with a one-line error (no usage dump) and exit status 2.
+
+    An unknown flag is named even when a required one is missing too (argparse reports only the missing one, so
+    ``--sample 3072`` read "the following arguments are required: --samples"), with the closest known flag.
+    """
+
+    def parse_known_args(self, args=None, namespace=None):
+        self._given = list(sys.argv[1:] if args is None else args)  # what error() looks through for unknown flags
+        return super().parse_known_args(args, namespace)
+
+    def _unknown_flags(self) -> list[str]:
+        flags = [token.split("=", 1)[0] for token in getattr(self, "_given", ()) if token.startswith("--")]
+        return [flag for flag in flags if flag != "--" and flag not in self._option_string_actions]
 
     def error(self, message):
+        unknown = self._unknown_flags() if message.startswith("the following arguments are required") else []
+        if unknown:
+            guess = difflib.get_close_matches(unknown[0], list(self._option_string_actions), n=1)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            message = f"unrecognized arguments: {' '.join(unknown)}{hint}; and {message}"
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def count(text: str) -> int:
+    """An integer flag (a budget, a size, a count): a whole number, also written as 1e15 or 1_000_000."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value.is_integer()):
+        raise argparse.ArgumentTypeError(f"must be a whole number, e.g. 65536 or 1e15 (got {text!r})")
+    return int(value)
 
 
 def _parent() -> argparse.ArgumentParser:
@@ -30,8 +68,10 @@ JSON = _parent()
 JSON.add_argument("--json", action="store_true", help="print one JSON object")
 
 SWEEP = _parent()
-SWEEP.add_argument("--workers", type=int, help="threads, processes or local Dask workers (default: NUMBA_NUM_THREADS)")
-SWEEP.add_argument("--executor", choices=["threads", "processes", "dask"], default="threads",
+SWEEP.add_argument("--workers", type=count,
+                   help="threads, processes or local Dask workers, at most the machine's cores (default: "
+                        "NUMBA_NUM_THREADS)")
+SWEEP.add_argument("--executor", choices=EXECUTORS, default="threads",
                    help="where the sweep runs (default threads; dask needs pip install \"batchlab[dask]\")")
 SWEEP.add_argument("--scheduler", metavar="ADDRESS",
                    help="a Dask distributed scheduler to run on (with --executor dask; default: a local cluster)")
@@ -62,6 +102,56 @@ def sweep_session(args):
     with executor(args.executor, workers, args.scheduler) as pool:
         args.sweep_options = {"cache": cache, "workers": pool}
         yield
+
+
+HOUR = 3600.0  # a request estimated to take longer is refused before it starts
+ANNOUNCE_FROM = 10.0  # a request estimated to take longer is announced (a bar on a terminal, else one line)
+
+
+def duration(seconds: float) -> str:
+    """``seconds`` in the largest unit that keeps it readable: "40 s", "7 min", "3.2 h", "1.2e+06 h"."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * HOUR:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / HOUR:.2g} h"
+
+
+@contextlib.contextmanager
+def long_request(args, seconds: float, *, name: str, value, what: str):
+    """Run the block after weighing its estimated ``seconds``: the contract for requests that take a while.
+
+    Over an hour: refused before it starts, an :class:`~batchlab.sim.errors.InvalidParameter` on the flag ``name``
+    (``value`` as given) with the estimate and ``what`` the work is. Over :data:`ANNOUNCE_FROM`: on a terminal a
+    bar of the elapsed time against the estimate, off one a single stderr line with the estimate. Else nothing.
+    """
+    if seconds > HOUR:
+        raise errors.InvalidParameter(name, f"small enough to finish within an hour: {what} would take about "
+                                            f"{duration(seconds)}", value)
+    if seconds < ANNOUNCE_FROM:
+        yield
+        return
+    if not sys.stderr.isatty():
+        print(f"{args.prog}: {what}: about {duration(seconds)}", file=sys.stderr, flush=True)
+        yield
+        return
+    from batchlab.sim.progress import bar
+
+    done = threading.Event()
+    with bar(total=round(seconds), desc=f"{what} (estimated {duration(seconds)})") as timer:
+        def tick():  # the elapsed seconds, held below the estimate until the work is done
+            while not done.wait(0.5):
+                timer.n = min(round(time.monotonic() - start), timer.total - 1)
+                timer.refresh()
+
+        start = time.monotonic()
+        ticker = threading.Thread(target=tick, daemon=True)
+        ticker.start()
+        try:
+            yield
+        finally:
+            done.set()
+            ticker.join()
 
 
 def sweep_options(args) -> dict:

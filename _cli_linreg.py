@@ -5,7 +5,7 @@ Thin parsing over :mod:`batchlab.sim.linreg`; :mod:`batchlab.cli` registers the 
 
 import argparse
 
-from batchlab._cli_common import add_definition, add_verb, cell, sweep_options, warning_lines
+from batchlab._cli_common import add_definition, add_verb, cell, count, long_request, sweep_options, warning_lines
 from batchlab.sim import errors
 
 # ``linreg risk --method``: the exact engines (auto = the faster of the two) beside the Monte Carlo ones.
@@ -86,19 +86,47 @@ def _strategy_risk(args, problem) -> dict:
     return result | {"steps": steps, "lr": args.lr, "batch": args.batch}
 
 
+def _risk_cost(args, strategy: bool):
+    """``linreg risk``'s estimated seconds (:func:`batchlab.sim.linreg.estimated_seconds`), for :func:`long_request`.
+
+    Returns the seconds, the flag the size comes from most (the step count's or the dimension's) and what the
+    work is, in words. The untruncated spectrum is built first (its grouped form is small and quick).
+    """
+    from batchlab.sim.linreg import check_memory, estimated_seconds, one_pass_steps
+    from batchlab.sim.parallel import default_workers
+
+    steps = one_pass_steps(args.batch, args.samples)
+    dim = args.model_dim or (_problem(args).dim if args.dim == "inf" else args.dim)
+    method = EXACT.get(args.method, args.method)
+    if strategy and method != "mc-naive":
+        method = "recursion"  # the strategies' exact engine
+    check_memory(dim, steps=steps, method=method, samples=args.samples)
+    monte_carlo = method in ("mc", "mc-naive")
+    reps = errors.integer("reps", args.reps, ge=2) if monte_carlo else 1
+    seconds = estimated_seconds(dim, steps=steps, batch=args.batch, method=method, reps=reps,
+                                runs=1 if strategy else 3, workers=default_workers())
+    what = (f"{'Monte Carlo' if monte_carlo else 'the exact risk'} over {steps:.3g} steps of {dim:.3g} coordinates"
+            + (f", {reps} replicates" if monte_carlo else ""))
+    name, value = ("samples", args.samples) if steps >= dim else ("dim", args.dim)
+    return seconds, name, value, what
+
+
 def linreg_risk(args) -> dict:
     from batchlab.sim.linreg import exact_risk, monte_carlo_risk
 
-    problem = _problem(args)
-    common = dict(lr=args.lr, batch=args.batch, samples=args.samples)
-    if any(getattr(args, key) is not None for key in STRATEGY_FLAGS):
-        result = _strategy_risk(args, problem)
-    elif args.method in EXACT:
-        result = exact_risk(problem, **common, method=EXACT[args.method]).summary()
-    else:
-        engine = "suffstat" if args.method == "mc" else "naive"
-        result = monte_carlo_risk(problem, **common, reps=args.reps, seed=args.seed, engine=engine,
-                                  decompose=True).summary()
+    strategy = any(getattr(args, key) is not None for key in STRATEGY_FLAGS)
+    seconds, name, value, what = _risk_cost(args, strategy)
+    with long_request(args, seconds, name=name, value=value, what=what):
+        problem = _problem(args)
+        common = dict(lr=args.lr, batch=args.batch, samples=args.samples)
+        if strategy:
+            result = _strategy_risk(args, problem)
+        elif args.method in EXACT:
+            result = exact_risk(problem, **common, method=EXACT[args.method]).summary()
+        else:
+            engine = "suffstat" if args.method == "mc" else "naive"
+            result = monte_carlo_risk(problem, **common, reps=args.reps, seed=args.seed, engine=engine,
+                                      decompose=True).summary()
     described = {key: value for key, value in problem.description.items() if key != "label_sigma"}
     noise = {"sigma": args.sigma, "effective_sigma": problem.sigma} if args.model_dim is not None else {
         "sigma": problem.sigma}
@@ -144,6 +172,13 @@ def _strategy_words(strategy: dict | None) -> str:
     return "; strategy: " + ", ".join(words)
 
 
+def _prediction(p: dict) -> str:
+    """The line saying what theory predicts for B*(D), or that none does for this strategy."""
+    if p["prediction"] is None:
+        return "no theorem predicts how B* grows with D for this iterate or strategy"
+    return f"{p['prediction']}: B* grows as D^{p['predicted_exponent']:.4g}"
+
+
 def render_cbs_scaling(p: dict) -> str:
     names = list(p["cbs_by_definition"])
     lines = [f"a={p['a']:g} b={p['b']:g} dim={p['dim']} sigma={p['sigma']:g}: B*(D), every definition "
@@ -154,7 +189,7 @@ def render_cbs_scaling(p: dict) -> str:
                      + f" {p['risk_ratio_at_cbs'][k]:>12.4f}")
     lines.append(f"{'slope':>9} " + " ".join(f"{cell(p['fitted_exponent_by_definition'][n]):>10}" for n in names)
                  + f"   (log-log fit over D = {p['fit_window'][0]}..{p['fit_window'][1]})")
-    lines.append(f"Corollary 8: B* grows as D^{p['predicted_exponent']:.4g}")
+    lines.append(_prediction(p))
     return "\n".join(lines + warning_lines(p))
 
 
@@ -178,7 +213,7 @@ def render_cbs(p: dict) -> str:
     lines += [f"B* ({p['definition']}) = {cell(p['cbs'], '.4g')}" + (" (censored: >= this)" if censored else ""),
               "all definitions: " + ", ".join(f"{name} {cell(value, '.4g')}" for name, value in by.items())
               + f"; B_simple {cell(p['b_simple'])}",
-              f"Corollary 8: B* grows as D^{p['predicted_exponent']:.4g}"]
+              _prediction(p)]
     return "\n".join(lines + warning_lines(p))
 
 
@@ -188,7 +223,7 @@ def _problem_args(parser) -> None:
     parser.add_argument("--dim", type=dimension, required=True,
                         help="dimension d (truncation of the spectrum), or inf: every i >= 1 (exact engines only)")
     parser.add_argument("--sigma", type=float, default=1.0, help="label-noise standard deviation (default 1)")
-    parser.add_argument("--model-dim", type=int, metavar="N",
+    parser.add_argument("--model-dim", type=count, metavar="N",
                         help="fit only the first N features (the largest eigenvalues): the rest of the signal acts as "
                              "label noise; risks are the model's excess over its best fit (default: all dim)")
 
@@ -198,13 +233,13 @@ def _measurement_args(parser) -> None:
     add_definition(parser)
     add("--target", type=float, help="loss that f(B) counts steps to (default R_opt)")
     add("--overhead", type=float, default=1.2, help="overhead factor over linear scaling (default 1.2)")
-    add("--batches", type=int, nargs="+", metavar="B",
+    add("--batches", type=count, nargs="+", metavar="B",
         help="batch sizes, each dividing every data size (default 2^j and 3*2^j up to D/2)")
     add("--max-overhead", type=float, default=4.0, help="f(B) is searched up to this many times D/B steps (default 4)")
     add("--iterate", choices=["averaged", "last"],
         help="whose risk, for plain SGD: the paper's average of the iterates (default) or the last iterate (with a "
              "strategy flag, --strategy says it)")
-    add("--lr-grid", type=int, default=12, help="learning rates on the tuning grid (default 12)")
+    add("--lr-grid", type=count, default=12, help="learning rates on the tuning grid (default 12)")
     add("--method", choices=["auto", "spectral", "recursion"], default="auto",
         help="exact engine: the second-moment recursion (O(n d)), the spectral one (O(d^2) at any step count) or "
              "the faster for each run (default)")
@@ -253,14 +288,14 @@ def add_parsers(systems) -> None:
                     "lambda_i w*_i^2 = i^-b, i = 1..dim: last iterate w_n, the paper's average (1/n) sum_{t<n} w_t, "
                     "and the average of the last half; bias and variance are of the average. n = samples/batch.")
     _problem_args(risk)
-    risk.add_argument("--samples", type=int, required=True, help="data size D, a multiple of --batch")
-    risk.add_argument("--batch", type=int, required=True, help="batch size B")
+    risk.add_argument("--samples", type=count, required=True, help="data size D, a multiple of --batch")
+    risk.add_argument("--batch", type=count, required=True, help="batch size B")
     risk.add_argument("--lr", type=float, required=True, help="constant learning rate gamma > 0")
     risk.add_argument("--method", choices=[*EXACT, "mc", "mc-naive"], default="exact",
                       help="exact: the faster exact engine (default); spectral or recursion: that one; mc: "
                            "sufficient-statistic Monte Carlo; mc-naive: Monte Carlo drawing every sample")
-    risk.add_argument("--reps", type=int, default=200, help="Monte Carlo replicates (default 200, >= 2)")
-    risk.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+    risk.add_argument("--reps", type=count, default=200, help="Monte Carlo replicates (default 200, >= 2)")
+    risk.add_argument("--seed", type=count, default=0, help="Monte Carlo seed (default 0)")
     _strategy_args(risk, protocol=False)
 
     cbs = add_verb(
@@ -275,7 +310,7 @@ def add_parsers(systems) -> None:
                     "(argmin B*f(B)), noise (McCandlish's B_noise at the end of the R_opt run). Results are cached "
                     "on disk.")
     _problem_args(cbs)
-    cbs.add_argument("--samples", type=int, required=True, help="data size D")
+    cbs.add_argument("--samples", type=count, required=True, help="data size D")
     _measurement_args(cbs)
     _strategy_args(cbs, protocol=True)
 
@@ -286,7 +321,7 @@ def add_parsers(systems) -> None:
                     "against D over the given D, and Corollary 8's predicted exponent 1 - a/min(b, 2a+1). "
                     "All (D, B) tunings run as one parallel, cached sweep.")
     _problem_args(scaling)
-    scaling.add_argument("--samples", type=int, nargs="+", required=True, metavar="D",
+    scaling.add_argument("--samples", type=count, nargs="+", required=True, metavar="D",
                          help="data sizes (at least two), e.g. 1536 3072 6144 12288")
     _measurement_args(scaling)
     _strategy_args(scaling, protocol=True)

@@ -7,11 +7,9 @@ ema (SGD with an EMA of its iterates).
 """
 
 
-from batchlab._cli_common import add_definition, add_verb, cell, sweep_options, warning_lines
+from batchlab._cli_common import add_definition, add_verb, cell, count, long_request, sweep_options, warning_lines
 from batchlab.sim import errors
 from batchlab.sim.results import listed
-
-MC_BUDGET = 3e9  # simulated coordinate-steps for --method mc (about 10 s on two cores)
 
 
 def _problem(args):
@@ -36,7 +34,15 @@ def _common(args, problem, optimizer) -> dict:
 
 
 def nqm_steps(args) -> dict:
-    from batchlab.sim.nqm import linear_system, stability_cap, system_loss, system_monte_carlo, tuned_steps
+    from batchlab.sim.nqm import (
+        estimated_seconds,
+        linear_system,
+        stability_cap,
+        system_loss,
+        system_monte_carlo,
+        tuned_steps,
+    )
+    from batchlab.sim.parallel import default_workers
     from batchlab.theory.nqm import information_lower_bound_steps
 
     problem, optimizer = _problem(args), _optimizer(args)
@@ -55,13 +61,11 @@ def nqm_steps(args) -> dict:
     if args.method == "exact":
         before, after = system_loss(problem, system, at)
         return payload | {"loss_at_steps": float(after), "loss_before": float(before)}
-    reps = errors.integer("reps", args.reps, ge=2)
-    cost = float(tuned.steps) * problem.h.size * reps
-    if cost > MC_BUDGET:
-        raise errors.InvalidParameter("method", f"affordable: steps x simulated dims x reps <= {MC_BUDGET:.0e} for "
-                                                "mc; use --binned, fewer --reps or a larger --batch",
-                                      f"{tuned.steps} x {problem.h.size} x {reps}")
-    mc = system_monte_carlo(problem, system, at, reps=reps, seed=errors.integer("seed", args.seed, ge=0))
+    reps, seed = errors.integer("reps", args.reps, ge=2), errors.integer("seed", args.seed, ge=0)
+    seconds = estimated_seconds(problem.h.size, steps=tuned.steps, reps=reps, workers=default_workers())
+    what = f"Monte Carlo over {tuned.steps} steps of {problem.h.size} coordinates, {reps} replicates"
+    with long_request(args, seconds, name="reps", value=reps, what=what):
+        mc = system_monte_carlo(problem, system, at, reps=reps, seed=seed)
     summary = mc.summary()
     mean, stderr = summary["mean"] or [None, None], summary["stderr"] or [None, None]
     return payload | {"loss_at_steps": mean[1], "loss_before": mean[0], "stderr_loss_at_steps": stderr[1],
@@ -114,7 +118,7 @@ def add_parsers(systems) -> None:
             help="sgd (default), heavy-ball momentum or Nesterov momentum (PyTorch's form)")
         add("--ema", action="store_true", help="evaluate an exponential moving average of the SGD iterates")
         add("--target", type=float, default=0.01, help="target loss (default 0.01)")
-        add("--dim", type=int, default=10_000, help="dimension d, h_i = 1/i (default 10^4)")
+        add("--dim", type=count, default=10_000, help="dimension d, h_i = 1/i (default 10^4)")
         add("--binned", action="store_true", help="quantise the spectrum into the notebook's 100 geometric bins")
         add("--lr-grid", choices=["notebook", "fine"], default="notebook",
             help="the notebook's grids (default) or a finer grid over the stable range")
@@ -125,12 +129,12 @@ def add_parsers(systems) -> None:
                     "the learning rate (and momentum or EMA decay) tuned on the notebook's grids. h_i = 1/i, "
                     "gradient noise covariance H/B, theta(0) ~ N(0, I). --method mc re-measures the loss at the "
                     "tuned steps by Monte Carlo.")
-    steps.add_argument("--batch", type=int, required=True, help="batch size B")
+    steps.add_argument("--batch", type=count, required=True, help="batch size B")
     common(steps)
     steps.add_argument("--method", choices=["exact", "mc"], default="exact",
                        help="exact engine (default) or Monte Carlo for loss_at_steps (steps always exact)")
-    steps.add_argument("--reps", type=int, default=200, help="Monte Carlo replicates (default 200)")
-    steps.add_argument("--seed", type=int, default=0, help="Monte Carlo seed (default 0)")
+    steps.add_argument("--reps", type=count, default=200, help="Monte Carlo replicates (default 200)")
+    steps.add_argument("--seed", type=count, default=0, help="Monte Carlo seed (default 0)")
 
     curve = add_verb(
         verbs, "curve", run=nqm_curve, render=render_curve, sweep=True,
@@ -140,7 +144,7 @@ def add_parsers(systems) -> None:
                     "scaling from the smallest batch size), fit and fit-alpha (log S = log(a + b/B^alpha)), sfo "
                     "(argmin B*S), noise (McCandlish's B_noise in the smallest batch size's optimal run). A parallel "
                     "sweep, cached on disk.")
-    curve.add_argument("--batches", type=int, nargs="+", metavar="B", help="batch sizes (default 2^2..2^21)")
+    curve.add_argument("--batches", type=count, nargs="+", metavar="B", help="batch sizes (default 2^2..2^21)")
     common(curve)
     add_definition(curve)
     curve.add_argument("--overhead", type=float, default=1.2, help="overhead factor over linear scaling (default 1.2)")

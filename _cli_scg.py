@@ -9,7 +9,7 @@ bad one is a one-line error naming the flag.
 
 from dataclasses import asdict
 
-from batchlab._cli_common import add_verb
+from batchlab._cli_common import add_verb, count, long_request
 from batchlab.sim import errors
 from batchlab.sim.results import number
 
@@ -99,30 +99,37 @@ DEFAULT_DIM = {"power_law": 100, "matrix": 16, "separable": 16}
 
 
 def _problem(args):
-    """The test problem the flags name (``--dim``: d, or d_out = d_in for the matrix problem)."""
+    """The test problem the flags name, and its ``--dim`` (d, or d_out = d_in for the matrix problem)."""
     from batchlab.sim.scg import problem_from_spec
 
     spec = dict(PROBLEMS[args.problem])
     dim = errors.integer("dim", DEFAULT_DIM[spec["family"]] if args.dim is None else args.dim)
     if spec["family"] == "matrix":
-        return problem_from_spec(spec | {"d_out": dim, "d_in": dim})
+        return problem_from_spec(spec | {"d_out": dim, "d_in": dim}), dim
     if spec["family"] == "separable":
-        return problem_from_spec(spec | {"dim": dim, "examples": args.examples, "margin": args.margin})
-    return problem_from_spec(spec | {"dim": dim})
+        return problem_from_spec(spec | {"dim": dim, "examples": args.examples, "margin": args.margin}), dim
+    return problem_from_spec(spec | {"dim": dim}), dim
 
 
 def scg_simulate(args) -> dict:
-    from batchlab.sim.scg import SCGSettings, eq26_for_run, scg_monte_carlo
+    from batchlab.sim.parallel import default_workers
+    from batchlab.sim.scg import SCGSettings, Stage, eq26_for_run, estimated_seconds, scg_monte_carlo
 
-    problem = _problem(args)
+    problem, dim = _problem(args)
     settings = SCGSettings(lmo=args.lmo, alpha=args.alpha, radius=args.radius, sigma_star=args.sigma_star,
                            correlation=args.correlation, sampling=args.sampling, m0=args.m0, algorithm=args.algorithm,
                            weight_decay=args.weight_decay, nesterov=args.nesterov)
     budget = dict(batch=args.batch, seq=args.seq, tokens=args.tokens, beta=args.beta, schedule=args.schedule)
-    run = scg_monte_carlo(problem, settings, **budget, reps=args.reps, seed=args.seed)
+    batch, seq, iterations, _ = Stage(args.batch, args.seq, args.tokens, args.beta).checked()
+    reps = errors.integer("reps", args.reps, ge=2)
+    seconds = estimated_seconds(problem, settings, batch=batch, seq=seq, iterations=iterations, reps=reps,
+                                workers=default_workers())
+    what = f"Monte Carlo over {iterations:.3g} steps, {reps} replicates"
+    with long_request(args, seconds, name="tokens", value=args.tokens, what=what):
+        run = scg_monte_carlo(problem, settings, **budget, reps=reps, seed=args.seed)
     bound = eq26_for_run(problem, settings, **budget)
-    return {"problem": args.problem, "dim": problem.dim, "spec": problem.spec, **settings.to_dict(), **budget,
-            "iterations": int(run.steps[-1]), "reps": args.reps, "seed": args.seed,
+    return {"problem": args.problem, "dim": dim, "parameters": problem.dim, "spec": problem.spec,
+            **settings.to_dict(), **budget, "iterations": int(run.steps[-1]), "reps": args.reps, "seed": args.seed,
             "suboptimality": number(run.mean[-1]) if run.mean is not None else None,
             "stderr": number(run.stderr[-1]) if run.stderr is not None else None, "diverged": run.diverged,
             "n_diverged": run.n_diverged, "bound_eq26": number(bound.value),
@@ -165,8 +172,8 @@ def add_parsers(systems) -> None:
     add = transfer.add_argument
     add("--tokens-from", type=float, required=True, help="budget T0 the settings were tuned at")
     add("--tokens-to", type=float, required=True, help="target budget T1")
-    add("--batch", type=int, required=True, help="tuned batch size B0 (sequences)")
-    add("--seq", type=int, required=True, help="tuned sequence length S0")
+    add("--batch", type=count, required=True, help="tuned batch size B0 (sequences)")
+    add("--seq", type=count, required=True, help="tuned sequence length S0")
     add("--beta", type=float, required=True, help="tuned step beta0")
     for name in ("L", "mu", "rho"):
         add(f"--{name}", type=float, nargs=2, metavar=(f"{name.upper()}0", f"{name.upper()}1"),
@@ -191,15 +198,15 @@ def add_parsers(systems) -> None:
     add("--lmo", choices=["l2", "linf", "l1", "spectral", "spectral-ns"], required=True,
         help="unit-ball LMO: l2, linf (sign) or l1 (vector problems); spectral (SVD), spectral-ns (5 Newton-Schulz "
              "steps), l2 or linf (entrywise sign) (matrix problem)")
-    add("--batch", type=int, required=True, help="batch size B (sequences)")
-    add("--seq", type=int, required=True, help="sequence length S (tokens per sequence)")
-    add("--tokens", type=int, required=True, help="token budget T = K B S")
+    add("--batch", type=count, required=True, help="batch size B (sequences)")
+    add("--seq", type=count, required=True, help="sequence length S (tokens per sequence)")
+    add("--tokens", type=count, required=True, help="token budget T = K B S")
     add("--beta", type=float, required=True, help="Frank-Wolfe step beta in (0, 1]")
     add("--alpha", type=float, required=True, help="momentum weight alpha in (0, 1] (1: no averaging)")
     add("--radius", type=float, required=True, help="LMO radius eta")
     add("--sigma-star", type=float, default=1.0, help="noise per token sigma* (default 1)")
-    add("--dim", type=int, help="dimension d (default 100 for quadratics, 16 otherwise; matrix: d x d)")
-    add("--examples", type=int, default=64, help="examples of a separable problem (default 64)")
+    add("--dim", type=count, help="dimension d (default 100 for quadratics, 16 otherwise; matrix: d x d)")
+    add("--examples", type=count, default=64, help="examples of a separable problem (default 64)")
     add("--margin", type=float, default=0.5, help="margin of a separable problem's data (default 0.5)")
     add("--correlation", type=float, default=0.0, help="noise correlation of the tokens of one sequence, in [0, 1]")
     add("--sampling", choices=["gaussian", "finite-sum"], default="gaussian",
@@ -212,5 +219,5 @@ def add_parsers(systems) -> None:
              "or sgd (the same update with -momentum for the LMO's direction)")
     add("--weight-decay", type=float, default=0.0, help="Muon's decoupled weight decay lambda >= 0 (default 0)")
     add("--nesterov", action="store_true", help="Nesterov look-ahead direction lmo((1 - alpha) m + alpha g)")
-    add("--reps", type=int, default=100, help="Monte Carlo replicates (default 100)")
-    add("--seed", type=int, default=0, help="seed (default 0)")
+    add("--reps", type=count, default=100, help="Monte Carlo replicates (default 100)")
+    add("--seed", type=count, default=0, help="seed (default 0)")

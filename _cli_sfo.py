@@ -6,7 +6,7 @@ Every value is validated here or by the library, so a bad one is a one-line erro
 
 import math
 
-from batchlab._cli_common import add_verb, cell
+from batchlab._cli_common import add_verb, cell, count
 from batchlab.sim import errors
 from batchlab.sim.results import number
 
@@ -68,7 +68,7 @@ def _problem_flags(parser, dim_help: str) -> None:
     """``--system`` and the problem's flags, shared by ``sfo cbs`` and ``sfo growth``."""
     add = parser.add_argument
     add("--system", dest="engine", choices=["nqm", "linreg"], required=True, help="the exact engine")
-    add("--dim", type=int, help=f"dimension (default: {dim_help})")
+    add("--dim", type=count, help=f"dimension (default: {dim_help})")
     add("--a", type=float, default=1.5, help="linreg spectrum exponent a > 1 (default 1.5)")
     add("--b", type=float, default=2.5, help="linreg source exponent b (default 2.5)")
     add("--sigma", type=float, default=1.0, help="linreg label noise (default 1)")
@@ -174,4 +174,4 @@ def add_parsers(systems) -> None:
     add("--target", type=float, required=True, help="target loss (NQM) or excess risk (linreg)")
     add("--batch-factors", type=float, nargs="+", metavar="DELTA", help="batch growth factors delta > 1")
     add("--lr-factors", type=float, nargs="+", metavar="GAMMA", help="learning-rate factors gamma > 0 (default 1)")
-    add("--max-steps", type=int, default=10**6, help="step limit of every run (default 10^6)")
+    add("--max-steps", type=count, default=10**6, help="step limit of every run (default 10^6)")

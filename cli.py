@@ -17,6 +17,8 @@ from batchlab import __version__
 from batchlab._cli_common import Parser, add_verb, emit, sweep_session
 from batchlab.sim.errors import InvalidParameter
 
+CLOSED_PIPE = 141  # 128 + SIGPIPE: what a filter killed by a closed pipe reports
+
 
 def _figures(args) -> dict:
     from batchlab.figures import REGISTRY, describe, parse_assignments, regenerate, single
@@ -89,11 +91,12 @@ def main(argv=None) -> int:
     """Run the command line on ``argv`` (default ``sys.argv[1:]``); return the exit status.
 
     Exit status 0 on success, 2 for a user mistake (one line on stderr naming the parameter), 130 on Ctrl-C (one
-    line; every finished sweep result is already in the cache, so running the command again resumes). Warnings are
-    one line each.
+    line; every finished sweep result is already in the cache, unless ``--no-cache``, so running the command again
+    resumes), 141 (128 + SIGPIPE, as a Unix filter) without a word when the reader of stdout has gone. Warnings
+    are one line each.
     """
     args = build_parser().parse_args(argv)
-    prog = f"batchlab {args.system}" + (f" {args.verb}" if getattr(args, "verb", None) else "")
+    prog = args.prog = f"batchlab {args.system}" + (f" {args.verb}" if getattr(args, "verb", None) else "")
     try:
         with warnings.catch_warnings():
             warnings.showwarning = _one_line_warning
@@ -103,11 +106,24 @@ def main(argv=None) -> int:
         print(f"{prog}: error: --{err.name.replace('_', '-')}: {str(err).split(': ', 1)[1]}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        resume = " (finished results are cached: run the command again to resume)" if hasattr(args, "executor") else ""
-        print(f"{prog}: interrupted{resume}", file=sys.stderr)
+        print(f"{prog}: interrupted{_what_was_kept(args)}", file=sys.stderr)
         return 130
-    emit(payload, args.json, args.render)
+    try:
+        emit(payload, args.json, args.render)
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left (``| head -1``): say nothing more, as a Unix filter does
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the flush at exit cannot fail again
+        return CLOSED_PIPE
     return 0
+
+
+def _what_was_kept(args) -> str:
+    """What an interrupted verb leaves behind, for its one line: the sweeps' cache, unless --no-cache."""
+    if not hasattr(args, "executor"):
+        return ""
+    if args.no_cache:
+        return " (nothing was cached: --no-cache)"
+    return " (finished results are cached: run the command again to resume)"
 
 
 def run() -> None:

@@ -4,7 +4,7 @@ One subpackage per system, loaded on first use: :mod:`batchlab.sim.linreg` (powe
 :mod:`batchlab.sim.nqm` (the noisy quadratic model), :mod:`batchlab.sim.scg` (stochastic conditional gradient);
 :mod:`batchlab.sim.sfo` measures the SFO-complexity results on the first two.
 
-The toolkit every system shares, loaded with this package:
+The toolkit every system shares (each loads on first use, as ``bl.sim.sweep``, so importing one is cheap):
 
 * :mod:`~batchlab.sim.errors`: validation, one-line errors naming the parameter and its valid range;
 * :mod:`~batchlab.sim.results`: the JSON convention of every result (``to_dict()``, None for what does not exist);
@@ -17,18 +17,17 @@ The toolkit every system shares, loaded with this package:
   parallel cached sweeps, progress bars.
 """
 
-from batchlab.sim import (
-    critical_batch,
-    errors,
-    montecarlo,
-    parallel,
-    progress,
-    results,
-    seeding,
-    sweep,
-    targets,
-    tuning,
-)
+import importlib
 
 __all__ = ["critical_batch", "errors", "montecarlo", "parallel", "progress", "results", "seeding", "sweep",
            "targets", "tuning"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        return importlib.import_module(f"batchlab.sim.{name}")
+    raise AttributeError(f"module 'batchlab.sim' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)

@@ -56,8 +56,8 @@ def integer(name, value, *, ge=1):
     return value
 
 
-def vector(name, value, *, positive=False, length=None):
-    """Return ``value`` as a finite 1-d float64 array (optionally all > 0)."""
+def vector(name, value, *, positive=False, length=None, distinct=False):
+    """Return ``value`` as a finite 1-d float64 array (optionally all > 0, optionally without repeats)."""
     arr = np.asarray(value, dtype=np.float64)
     if arr.ndim != 1 or arr.size == 0:
         raise InvalidParameter(name, "a non-empty 1-d array", f"shape {arr.shape}")
@@ -67,6 +67,9 @@ def vector(name, value, *, positive=False, length=None):
         raise InvalidParameter(name, "finite everywhere", "non-finite entries")
     if positive and not np.all(arr > 0):
         raise InvalidParameter(name, "> 0 everywhere", f"min {arr.min():g}")
+    if distinct and np.unique(arr).size < arr.size:
+        values, counts = np.unique(arr, return_counts=True)
+        raise InvalidParameter(name, "without repeated values", f"{values[counts > 1][0]:g} more than once")
     return arr
 
 

@@ -21,8 +21,10 @@ import contextlib
 import functools
 import logging
 import multiprocessing
+import os
 import signal
 import threading
+import warnings
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 
 import numba
@@ -106,6 +108,26 @@ def _ignore_interrupts():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def machine_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _at_most_the_cores(workers: int) -> int:
+    """``workers`` capped at :func:`machine_cores`, with a warning when that changes it.
+
+    More workers than cores only contend for them: a thread pool slows down, a process pool or a local Dask
+    cluster pays for starting each process (64 of them on 2 cores took ten times as long as 2 threads).
+    """
+    cores = machine_cores()
+    if workers > cores:
+        warnings.warn(f"workers: {workers} capped at this machine's {cores} cores", stacklevel=3)
+    return min(workers, cores)
+
+
 @contextlib.contextmanager
 def executor(kind: str = "threads", workers: int | None = None, scheduler: str | None = None):
     """An Executor of ``kind`` (:data:`EXECUTORS`) with ``workers`` workers, closed on leaving.
@@ -113,13 +135,16 @@ def executor(kind: str = "threads", workers: int | None = None, scheduler: str |
     'threads': a thread pool; 'processes': a pool of fresh ('spawn') processes; 'dask': a Dask distributed client
     (``pip install "batchlab[dask]"``), connected to the scheduler at ``scheduler`` or, without one, to a
     ``LocalCluster`` of ``workers`` single-threaded worker processes started here. ``workers`` defaults to Numba's
-    thread count (for 'dask' with a scheduler the cluster decides).
+    thread count and is capped, with a warning, at the machine's cores (for 'dask' with a scheduler the cluster
+    decides).
     """
     if kind not in EXECUTORS:
         raise errors.InvalidParameter("executor", "one of " + ", ".join(EXECUTORS), kind)
     if scheduler is not None and kind != "dask":
         raise errors.InvalidParameter("scheduler", "used only with executor 'dask'", scheduler)
     workers = default_workers() if workers is None else errors.integer("workers", workers)
+    if scheduler is None:
+        workers = _at_most_the_cores(workers)
     if kind == "threads":
         with pool(workers, workers) as threads:
             yield threads

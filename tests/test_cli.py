@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from batchlab.cli import build_parser, main
+from batchlab.theory.linreg import ewa_cbs_exponent
 
 from tolerances import ROUNDING_RTOL, assert_within_k_se, upper_limit
 
@@ -197,13 +198,22 @@ def test_cbs_of_a_strategy_tunes_what_it_leaves_open(capsys, tmp_path):
                for k in reached)
     fixed = run_json(capsys, small + ["--strategy", "ewa", "--ema-decay", "0.9"])
     assert {tau for tau in fixed["hyperparameters"]["risk"]["ema_decay"]} == {0.9}
+    # What theory predicts for B*(D) is said only where a theorem does ("Corollary 8" was printed for every strategy)
+    assert fixed["prediction"] == "Corollary 8 without its cap at b = 2a + 1 (EWA)"
+    assert fixed["predicted_exponent"] == ewa_cbs_exponent(1.5, 2.5)
+    assert ewa["prediction"] is None and ewa["predicted_exponent"] is None  # momentum tuned: no theorem
     wsd = run_json(capsys, small + ["--strategy", "last", "--schedule", "wsd"])
     assert set(wsd["hyperparameters"]["steps"]["decay"]) - {None} <= {0.1, 0.2, 0.3}
     assert all(h is None or h >= s for h, s in zip(wsd["hyperparameters"]["steps"]["horizon"], wsd["steps"]))
+    assert wsd["prediction"] is None
     assert main(small + ["--strategy", "last", "--schedule", "cosine"]) == 0
-    assert "horizon" in capsys.readouterr().out  # the human table shows what was chosen
+    out = capsys.readouterr().out
+    assert "horizon" in out  # the human table shows what was chosen
+    assert "no theorem predicts how B* grows with D" in out and "Corollary 8" not in out
     plain = run_json(capsys, small + ["--strategy", "uniform"])  # a plain strategy is plain SGD's protocol
     assert plain["strategy"] is None and plain["cbs"] == run_json(capsys, small)["cbs"]
+    assert plain["prediction"] == "Corollary 8" and plain["predicted_exponent"] == 0.4
+    assert run_json(capsys, small + ["--iterate", "last"])["prediction"] is None
 
 
 @pytest.mark.parametrize("argv, flag", [

@@ -204,6 +204,40 @@ def test_eq26_bounds_the_simulated_suboptimality(observe, family, dim, exponent,
     observe(f"scg eq26 bound / simulated mean ({family})", bound.value / max(run.mean[0], 1e-300))
 
 
+@given(family=st.sampled_from(["quadratic", "matrix", "separable"]), dim=st.integers(3, 12),
+       exponent=st.floats(0.0, 2.0), norm=st.integers(0, 1), iterations=st.integers(5, 200),
+       algorithm=st.sampled_from(["uscg", "muon"]), decay_share=st.floats(0.0, 1.0), radius=st.floats(0.01, 2.0),
+       alpha=st.floats(0.05, 1.0), sigma_star=st.floats(0.0, 3.0), nesterov=st.booleans())
+def test_the_ceiling_of_uscg_and_muon_holds_for_every_run(observe, family, dim, exponent, norm, iterations, algorithm,
+                                                          decay_share, radius, alpha, sigma_star, nesterov):
+    """uSCG and Muon without weight decay take K steps of length η (r = Kη); Muon with weight decay λ, λη ≤ 1, stays
+    in the ball of radius max(‖x_0‖, 1/λ) (r = ‖x_0‖ + that). Every point of every run (16 runs, each step) lies
+    below the ceiling f(x_0) − f* + ‖∇f(x_0)‖_*·r + L·r²/2; eq. 26 is vacuous exactly when it reaches it."""
+    problem, norms = _problem(family, dim, exponent, anisotropic=False)
+    decay = 0.0 if algorithm == "uscg" else decay_share / radius  # λη = decay_share ≤ 1
+    settings = SCGSettings(lmo=norms[norm], alpha=alpha, radius=radius, sigma_star=sigma_star, algorithm=algorithm,
+                           weight_decay=decay, nesterov=nesterov)
+    budget = dict(batch=2, tokens=2 * iterations, beta=0.5 / iterations)
+    bound = eq26_for_run(problem, settings, **budget)
+    assert bound.ceiling is not None
+    run = scg_monte_carlo(problem, settings, **budget, steps=range(iterations + 1), reps=16, seed=2)
+    assert run.values.max() <= bound.ceiling * (1 + ROUNDING_RTOL)
+    assert bound.vacuous == (bound.value >= bound.ceiling)
+    observe(f"scg {algorithm} ceiling / largest simulated suboptimality", bound.ceiling / max(run.values.max(), 1e-300))
+
+
+def test_a_bound_without_a_ceiling_is_not_assessed():
+    """SGD's steps have no norm bound and Newton-Schulz is not an exact LMO: their finite bounds are neither vacuous
+    nor not, and say so (vacuous None), where a False read as 'this bound says something'."""
+    problem = QuadraticProblem.matrix(6, 6)
+    budget = dict(batch=2, tokens=400, beta=0.01)
+    for settings in (SCGSettings(lmo="spectral", alpha=0.5, radius=0.1, algorithm="sgd"),
+                     SCGSettings(lmo="spectral-ns", alpha=0.5, radius=0.1)):
+        bound = eq26_for_run(problem, settings, **budget)
+        assert bound.ceiling is None and bound.vacuous is None and bound.reason.startswith("not assessed")
+        assert np.isfinite(bound.value)
+
+
 def test_at_equal_tokens_per_step_more_sequences_win_only_when_tokens_are_correlated():
     """§6.5 reports 4× B at fixed S ≈ 0.01 better than 2× B and 2× S at the same B·S; under the paper's σ*²/(BS) the
     two are the same run (identical numbers, same seed). With tokens of a sequence sharing a tenth of their noise

@@ -26,6 +26,7 @@ from batchlab.sim.linreg._cbs import (
                                      tuned_steps,
                                      tuned_steps_each,
 )
+from batchlab.sim.linreg._cost import check_memory, estimated_seconds
 from batchlab.sim.linreg._engines import (
                                      METHODS,
                                      exact_risk,
@@ -70,10 +71,10 @@ __all__ = ["BLOWUP_FACTOR", "CBSMeasurement", "CBSScaling", "COMPARED", "COROLLA
            "EmaSearch", "ExactRisk", "GradientNormRun", "LinRegProblem", "LrSearch", "METHODS", "MOMENTA",
            "MonteCarloRisk", "PAPER_STRATEGIES", "Replicates", "RiskPath", "SlopeConvergence", "SpectralMap",
            "Strategy", "StrategyComparison", "StrategyMonteCarlo", "StrategyPath", "StrategyTuned", "WSD_DECAYS",
-           "cbs_exponent", "compare_strategies", "corollary8_batches", "default_batches", "exact_risk", "final_risk",
-           "final_risks", "growth_sfo", "local_slopes", "mean_gradient_norm", "measure_cbs", "measure_cbs_scaling",
-           "measure_corollary8", "monte_carlo_risk", "ms_stability_limit", "one_pass_steps", "risk_path",
-           "slope_convergence", "spectral_map", "steps_to", "steps_to_each", "steps_to_gradient_norm",
-           "strategy_final_risk", "strategy_monte_carlo", "strategy_path", "strategy_steps_to", "tune_strategy",
-           "tuned_risk", "tuned_risks", "tuned_steps", "tuned_steps_each", "tuned_strategy_risk",
-           "tuned_strategy_steps"]
+           "cbs_exponent", "check_memory", "compare_strategies", "corollary8_batches", "default_batches",
+           "estimated_seconds", "exact_risk", "final_risk", "final_risks", "growth_sfo", "local_slopes",
+           "mean_gradient_norm", "measure_cbs", "measure_cbs_scaling", "measure_corollary8", "monte_carlo_risk",
+           "ms_stability_limit", "one_pass_steps", "risk_path", "slope_convergence", "spectral_map", "steps_to",
+           "steps_to_each", "steps_to_gradient_norm", "strategy_final_risk", "strategy_monte_carlo", "strategy_path",
+           "strategy_steps_to", "tune_strategy", "tuned_risk", "tuned_risks", "tuned_steps", "tuned_steps_each",
+           "tuned_strategy_risk", "tuned_strategy_steps"]

@@ -53,9 +53,13 @@ from batchlab.sim.parallel import Workers
 from batchlab.sim.results import JSONResult, number
 from batchlab.sim.sweep import DEFAULT, column, sweep
 from batchlab.sim.tuning import Tuned, minimize_log_jointly
-from batchlab.theory.linreg import cbs_exponent, gradient_noise_scales
+from batchlab.theory.linreg import cbs_exponent, ewa_cbs_exponent, gradient_noise_scales
 
 ITERATES = ("averaged", "last")
+
+# The theories that predict B*(D) (CBSMeasurement.prediction): the seed paper's, and its EWA form without the cap.
+COROLLARY_8 = "Corollary 8"
+COROLLARY_8_EWA = "Corollary 8 without its cap at b = 2a + 1 (EWA)"
 
 
 @dataclass(frozen=True)
@@ -252,11 +256,27 @@ class CBSMeasurement(CBSCurve):
     hyperparameters: dict | None = None
 
     @property
-    def predicted_exponent(self) -> float | None:
-        """Corollary 8's B* ∝ D^{this} for a power-law problem (None for an explicit spectrum)."""
+    def prediction(self) -> str | None:
+        """Which theory predicts B*(D) for this measurement, or None where none does.
+
+        "Corollary 8" for the uniform average of constant-step SGD (the seed paper's theorem); "Corollary 8 without
+        its cap (EWA)" for an exponential average at a constant learning rate without momentum
+        (:func:`batchlab.theory.linreg.ewa_cbs_exponent`); None for the last iterate, a schedule, momentum, or an
+        explicit spectrum.
+        """
         if self.problem["spectrum"] != "power_law":
             return None
-        return cbs_exponent(self.problem["a"], self.problem["b"])
+        strategy = self.strategy or {"average": "uniform" if self.iterate == "averaged" else "last",
+                                     "schedule": "constant", "momentum": 0.0}
+        if strategy["schedule"] != "constant" or strategy["momentum"] != 0.0:
+            return None
+        return {"uniform": COROLLARY_8, "ewa": COROLLARY_8_EWA}.get(strategy["average"])
+
+    @property
+    def predicted_exponent(self) -> float | None:
+        """B* ∝ D^{this} by the theory :attr:`prediction` names (None where none does)."""
+        exponent = {COROLLARY_8: cbs_exponent, COROLLARY_8_EWA: ewa_cbs_exponent}.get(self.prediction)
+        return None if exponent is None else exponent(self.problem["a"], self.problem["b"])
 
     def risk_ratio_at(self, batch: float | None) -> float | None:
         """R(D, B)/R_opt at any B on the grid's range, interpolated linearly in log R against log B."""
@@ -269,7 +289,8 @@ class CBSMeasurement(CBSCurve):
     def to_dict(self, definition: str = "paper") -> dict:
         """Every field, JSON-safe, the problem's parameters at the top, and ``cbs`` by ``definition``."""
         return {**self.problem, **super().to_dict(), "definition": check_definition(definition),
-                "cbs": self.cbs(definition), "predicted_exponent": self.predicted_exponent,
+                "cbs": self.cbs(definition), "prediction": self.prediction,
+                "predicted_exponent": self.predicted_exponent,
                 "risk_convention": "excess risk (w - w*)^T H (w - w*), no factor 1/2"}
 
 
@@ -306,7 +327,7 @@ class CBSScaling(JSONResult):
         """
         first = self.measurements[0].to_dict(definition)
         return {key: first[key] for key in ("spectrum", "a", "b", "dim", "sigma", "iterate", "strategy", "definition",
-                                            "predicted_exponent") if key in first} | {
+                                            "prediction", "predicted_exponent") if key in first} | {
             "overhead": self.measurements[0].paper.overhead, "samples": self.samples, "cbs": self.cbs(definition),
             "fitted_exponent": self.exponent(definition), "fit_window": [min(self.samples), max(self.samples)],
             "cbs_by_definition": {name: self.cbs(name) for name in DEFINITIONS},

@@ -146,9 +146,13 @@ def _moment_kernel(lam, weight, s_b, s_v, sigma2, split, lr, batch, steps, tail_
     return t, diverged
 
 
+PATH_BYTES = 2 * 8
+"""Memory of the recursion's risk paths per step: the last iterate's and the average's, float64."""
+
+
 def _paths(name, value, steps: int) -> tuple[np.ndarray, np.ndarray]:
     """The kernel's last-iterate and averaged risk paths for ``steps`` steps (nan where not run), memory checked."""
-    errors.fits_in_memory(name, value, 2 * 8 * steps)
+    errors.fits_in_memory(name, value, PATH_BYTES * steps)
     return np.full(steps + 1, np.nan), np.full(steps, np.nan)
 
 

@@ -50,7 +50,7 @@ from batchlab.sim.nqm._linear import (
                              system_second_moments,
                              system_steady_loss,
 )
-from batchlab.sim.nqm._montecarlo import sgd_monte_carlo, system_monte_carlo
+from batchlab.sim.nqm._montecarlo import estimated_seconds, sgd_monte_carlo, system_monte_carlo
 from batchlab.sim.nqm._problem import NQMProblem
 from batchlab.sim.nqm._schedule import (
                              OptimisedSchedule,
@@ -69,11 +69,11 @@ from batchlab.theory.nqm import information_lower_bound_steps, stable_x_limit  #
 __all__ = ["LinearSystem", "MAX_STEPS", "MonteCarlo", "NOTEBOOK_KNOBS", "NOTEBOOK_LINEAR_LRS", "NOTEBOOK_LRS",
            "NQMProblem", "OPTIMIZERS", "OptimisedSchedule", "PAPER_BATCHES", "PreconditionerGap", "SECOND_PARAMETER",
            "Schedule", "ScheduleCurve", "ScheduleSteps", "StepsCurve", "TunedSteps", "affine_power",
-           "closed_form_loss", "ema_loss", "ema_system", "gradient_noise_path", "grid_steps", "growth_sfo",
-           "information_lower_bound_steps", "linear_system", "moment_map", "momentum_loss", "momentum_system",
-           "nesterov_system", "optimise_schedule", "preconditioner_gap", "schedule_cap", "schedule_curves",
-           "schedule_loss", "schedule_monte_carlo", "schedule_steps", "second_parameter", "sgd_loss",
-           "sgd_mean_gradient_norm", "sgd_monte_carlo", "sgd_second_moments", "sgd_steady_loss",
+           "closed_form_loss", "ema_loss", "ema_system", "estimated_seconds", "gradient_noise_path", "grid_steps",
+           "growth_sfo", "information_lower_bound_steps", "linear_system", "moment_map", "momentum_loss",
+           "momentum_system", "nesterov_system", "optimise_schedule", "preconditioner_gap", "schedule_cap",
+           "schedule_curves", "schedule_loss", "schedule_monte_carlo", "schedule_steps", "second_parameter",
+           "sgd_loss", "sgd_mean_gradient_norm", "sgd_monte_carlo", "sgd_second_moments", "sgd_steady_loss",
            "sgd_steps_to_gradient_norm", "sgd_steps_to_target", "stability_cap", "stable_x_limit", "steps_curves",
            "system_loss", "system_monte_carlo", "system_second_moments", "system_steady_loss",
            "system_steps_to_target", "tuned_steps"]

@@ -25,6 +25,18 @@ from batchlab.sim.nqm._problem import NQMProblem
 from batchlab.sim.parallel import Workers, map_replicates, replicate
 from batchlab.sim.seeding import replicate_rngs
 
+SECONDS_PER_COORDINATE_STEP = 7e-9
+"""One replicate's step of one simulated coordinate, on one core of the 2-core reference machine
+(benchmarks/estimates.py measures it)."""
+
+
+def estimated_seconds(coordinates: int, *, steps: int, reps: int, workers: int = 1) -> float:
+    """Seconds for ``reps`` replicates of ``steps`` steps of ``coordinates`` coordinates on ``workers`` threads.
+
+    A binned problem simulates one coordinate per bin.
+    """
+    return SECONDS_PER_COORDINATE_STEP * coordinates * steps * reps / max(1, min(workers, reps))
+
 
 @jit
 def _replicate(rng, F, g, sd, ends, s0, follow, weight, output, record_at):

@@ -20,6 +20,7 @@ from batchlab.sim.scg._montecarlo import (
                                           SCGSettings,
                                           Stage,
                                           beta_schedule,
+    estimated_seconds,
                                           noise_sigma,
                                           scg_monte_carlo,
                                           scg_stages,
@@ -36,6 +37,7 @@ __all__ = ["AlphaScan", "BEYOND_METHODS", "BeyondCurve", "Eq26Bound", "MUON_BATC
            "Norm", "OTHER_PROBLEMS", "QuadraticProblem", "REGIMES", "RestartRuns", "SCGProblem", "SCGRun",
            "SCGSettings", "STANDARD", "SeparableProblem", "Stage", "UCurve", "beta_schedule", "beyond_cbs_curves",
            "bst_exponent", "bst_point", "budget_error", "budget_error_terms", "eq26_for_run", "estimate_constants",
-           "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo", "muon_sfo_cbs", "newton_schulz",
-           "noise_sigma", "polar_factor", "problem_from_spec", "product", "restart_runs", "scg_monte_carlo",
-           "scg_stages", "scg_trajectory", "transfer_bst", "transfer_sqrt", "tuned_alpha", "u_curves"]
+           "estimated_seconds", "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo", "muon_sfo_cbs",
+           "newton_schulz", "noise_sigma", "polar_factor", "problem_from_spec", "product", "restart_runs",
+           "scg_monte_carlo", "scg_stages", "scg_trajectory", "transfer_bst", "transfer_sqrt", "tuned_alpha",
+           "u_curves"]

@@ -1,10 +1,13 @@
 """Theorem 4.1's bound (eq. 26) for one run: its value, whether it says anything, the conditions the run breaks.
 
 The bound grows like e^{3c/2} with c = βK, so outside the theorem's K ≥ 2c it soon exceeds any float (c > 473) or
-every loss the run could have. Algorithm 1's iterates are convex combinations of x_0 and points of the radius-η
-ball, so they stay in it when ‖x_0‖ ≤ η, and L-smoothness alone gives every such point
-f(x) − f* ≤ Δ_0 + ‖∇f(x_0)‖_*·r + L·r²/2, r = η + ‖x_0‖ (the ``ceiling``). A bound at or above the ceiling, or
-inf, is reported as ``vacuous`` with the reason, never as an exception or as a silent 1e268.
+every loss the run could have. L-smoothness alone gives every point within r of x_0
+f(x) − f* ≤ Δ_0 + ‖∇f(x_0)‖_*·r + L·r²/2 (the ``ceiling``), and with an exact LMO (directions of norm 1) r is known:
+Algorithm 1's iterates are convex combinations of x_0 and points of the radius-η ball, so r = η + ‖x_0‖ when
+‖x_0‖ ≤ η; uSCG (and Muon without weight decay) takes K steps of length η, r = Kη; Muon with weight decay λ, λη ≤ 1,
+makes convex combinations of x and d/λ, so its iterates stay in the ball of radius max(‖x_0‖, 1/λ). A bound at or
+above the ceiling, or inf, is reported as ``vacuous`` with the reason, never as an exception or as a silent 1e268;
+where no ceiling is known, a finite bound is not assessed (``vacuous`` None).
 """
 
 import math
@@ -24,14 +27,16 @@ from batchlab.theory.scg import bound_eq26
 class Eq26Bound(JSONResult):
     """Eq. 26 for one run: ``value`` (inf where it overflows a float), ``vacuous`` and its ``reason``.
 
-    ``ceiling``: what L-smoothness alone bounds f(x_K) − f* by (see the module docstring; None for uSCG or
-    ‖x_0‖ > η, whose iterates may leave the ball); ``vacuous``: ``value`` is inf or at least the ceiling.
+    ``ceiling``: what L-smoothness alone bounds f(x_K) − f* by, f(x_0) − f* + ‖∇f(x_0)‖_*·r + L·r²/2 with r how far
+    from x_0 the iterates can get (see the module docstring); None where that is not known (an inexact LMO, SGD, or
+    Muon with λη > 1). ``vacuous``: ``value`` is inf or at least the ceiling; None (not assessed) where there is no
+    ceiling and the bound is finite, as ``reason`` says.
     ``conditions_broken``: every condition of Theorem 4.1 the run breaks (empty when it is inside them); the bound
     is a guarantee only when there are none. ``value`` is None in :meth:`to_dict` where it is inf (JSON has no inf).
     """
 
     value: float
-    vacuous: bool
+    vacuous: bool | None
     reason: str | None
     delta0: float
     ceiling: float | None
@@ -66,15 +71,33 @@ def eq26_for_run(problem: SCGProblem, settings: SCGSettings, *, batch: int, seq:
     delta0 = float(problem.value(x0)) - constants["f_star"]
     value = bound_eq26(iterations, c, radius, settings.alpha, constants["L"], constants["mu"], constants["rho"],
                        noise_sigma(settings.sigma_star, batch, seq, settings.correlation), delta0)
+    reach, where = _reach(settings, start, iterations) if NORMS[lmo].exact else (None, None)
     ceiling = None
-    if settings.algorithm == "scg" and start <= radius:
-        r = radius + start
+    if reach is not None:
         slope = float(problem.norm_of(NORMS[lmo].dual, problem.gradient(x0))[0])
-        ceiling = delta0 + slope * r + constants["L"] * r * r / 2
-    reason = None
+        ceiling = delta0 + slope * reach + constants["L"] * reach * reach / 2
     if math.isinf(value):
-        reason = f"overflows a float: it grows as e^(3c/2) and c = beta*K = {c:.4g}"
-    elif ceiling is not None and not value < ceiling:
-        reason = (f"{value:.4g} >= {ceiling:.4g}, what L-smoothness alone gives every point of the radius-eta ball "
-                  "where the iterates stay")
-    return Eq26Bound(value, reason is not None, reason, delta0, ceiling, c, broken)
+        vacuous, reason = True, f"overflows a float: it grows as e^(3c/2) and c = beta*K = {c:.4g}"
+    elif ceiling is None:
+        vacuous, reason = None, ("not assessed: no ceiling is known for this run (" + (
+            "an inexact LMO" if not NORMS[lmo].exact else f"algorithm {settings.algorithm!r}") + ")")
+    elif not value < ceiling:
+        vacuous, reason = True, (f"{value:.4g} >= {ceiling:.4g}, what L-smoothness alone gives every point {where}")
+    else:
+        vacuous, reason = False, None
+    return Eq26Bound(value, vacuous, reason, delta0, ceiling, c, broken)
+
+
+def _reach(settings: SCGSettings, start: float, iterations: int) -> tuple[float | None, str | None]:
+    """How far from x_0 the iterates can get, and where that is (None, None if unknown).
+
+    For an exact LMO, whose directions have norm at most 1; ``start`` is ‖x_0‖ in the LMO's norm.
+    """
+    eta, decay = settings.radius, settings.weight_decay
+    if settings.algorithm == "scg" and start <= eta:  # convex combinations of x_0 and points of the η-ball
+        return eta + start, "of the radius-eta ball where the iterates stay"
+    if settings.algorithm == "uscg" or (settings.algorithm == "muon" and decay == 0):
+        return iterations * eta, "within K steps of length eta of x_0"
+    if settings.algorithm == "muon" and decay * eta <= 1:  # x' = (1 − λη)x + λη(d/λ): a convex combination
+        return start + max(start, 1 / decay), "of the ball |x| <= max(|x_0|, 1/weight_decay) where the iterates stay"
+    return None, None

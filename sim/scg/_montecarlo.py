@@ -33,7 +33,7 @@ from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.parallel import Workers, map_replicates, replicate
 from batchlab.sim.results import JSONResult
 from batchlab.sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor
-from batchlab.sim.scg._problems import SCGProblem
+from batchlab.sim.scg._problems import SCGProblem, SeparableProblem
 from batchlab.sim.seeding import replicate_rngs
 
 LMO_CODES = {"l2": 0, "linf": 1, "l1": 2, "spectral": 3, "spectral-ns": 4}
@@ -183,6 +183,33 @@ def noise_sigma(sigma_star: float, batch: int, seq: int, correlation: float = 0.
 
 
 M0 = ("fresh", "zero")
+SECONDS_PER_UNIT = 1e-8
+"""One unit of a replicate's step (:func:`step_work`) on one core of the 2-core reference machine
+(benchmarks/estimates.py measures it)."""
+
+
+def step_work(problem: SCGProblem, settings: "SCGSettings", *, batch: int, seq: int) -> float:
+    """The work of one step, in units of a coordinate's.
+
+    O(d) for a quadratic, O(n·d) for a separable problem's full gradient (O(B·S·d) drawing B·S examples), and
+    O(d_out·d_in·min(d_out, d_in)) for a spectral LMO.
+    """
+    work = float(problem.dim)
+    if isinstance(problem, SeparableProblem):
+        draws = batch * seq if settings.sampling == "finite-sum" else problem.examples.shape[0]
+        work *= 1 + draws
+    if problem.shape is not None and settings.lmo.startswith("spectral") and settings.algorithm != "sgd":
+        work *= 1 + min(problem.shape) * (0.3 if settings.lmo == "spectral-ns" else 1.0)  # measured at 16 x 16
+    return work
+
+
+def estimated_seconds(problem: SCGProblem, settings: "SCGSettings", *, batch: int, seq: int, iterations: int,
+                      reps: int, workers: int = 1) -> float:
+    """Seconds for ``reps`` replicates of ``iterations`` steps on ``workers`` threads (:func:`step_work`)."""
+    per_step = step_work(problem, settings, batch=batch, seq=seq)
+    return SECONDS_PER_UNIT * per_step * iterations * reps / max(1, min(workers, reps))
+
+
 ALGORITHMS = ("scg", "uscg", "muon", "sgd")
 SAMPLINGS = ("gaussian", "finite-sum")
 RESETS = ("none", "momentum")

@@ -61,7 +61,7 @@ def muon_sfo_cbs(problem: SCGProblem, settings: SCGSettings, *, targets, batches
     The prediction uses the fitted floor (module docstring). Every batch size runs ``steps`` steps (a target not
     reached by then counts as unreachable at that b).
     """
-    targets = np.sort(errors.vector("targets", targets, positive=True))[::-1]
+    targets = np.sort(errors.vector("targets", targets, positive=True, distinct=True))[::-1]
     batches = np.unique(errors.vector("batches", batches, positive=True))
     steps = errors.integer("steps", steps, ge=8)
     means = np.array([scg_monte_carlo(problem, settings, batch=int(b), tokens=int(b) * steps, beta=1.0,

@@ -134,7 +134,7 @@ def measure_sfo_cbs(problem, *, lr: float, targets, max_steps: int = MAX_STEPS) 
     run; a measured b* at the grid's edge is flagged (``measured.at_edge``).
     """
     system = _system(problem)
-    targets = np.sort(errors.vector("targets", targets, positive=True))[::-1]
+    targets = np.sort(errors.vector("targets", targets, positive=True, distinct=True))[::-1]
     max_steps = errors.integer("max_steps", max_steps)
     largest_curvature = float(problem.h.max() if system == "nqm" else problem.eigenvalues.max())
     lr = errors.real("lr", lr, gt=0, lt=2.0 / largest_curvature)  # the descent lemma's η < 2/L
