@@ -1,4 +1,10 @@
-"""Shared test configuration: hypothesis profiles, tolerances, observation reports.
+"""Shared test configuration: a home of the session's own, hypothesis profiles, observation reports.
+
+Hermetic: before any test module is imported, HOME, the sweep cache (``BATCHLAB_CACHE``) and matplotlib's config
+folder (``MPLCONFIGDIR``) point into one fresh folder of this session, removed at its end (subprocesses and worker
+processes inherit them). So the suite never reads or writes the user's cache (its results are the same whether or
+not the gallery ran), leaves nothing in the user's home, and shares its own cache between the tests of one session:
+what a paper check computes through a sweep, a test of the same claim finds there.
 
 Hypothesis profiles: ``dev`` (default) and ``ci`` (more examples, derandomized so a CI
 run is reproducible); choose with HYPOTHESIS_PROFILE=ci. Observations recorded with the
@@ -8,10 +14,18 @@ where it held).
 """
 
 import os
+import shutil
+import tempfile
 from collections import defaultdict
+from pathlib import Path
 
-import pytest
-from hypothesis import HealthCheck, settings
+SESSION_HOME = Path(tempfile.mkdtemp(prefix="batchlab-tests-"))
+os.environ.update(HOME=str(SESSION_HOME), BATCHLAB_CACHE=str(SESSION_HOME / "cache"),
+                  MPLCONFIGDIR=str(SESSION_HOME / "matplotlib"))
+os.environ.pop("XDG_CACHE_HOME", None)  # the cache folder's other source (sim.sweep.default_cache_dir)
+
+import pytest  # noqa: E402  (after the environment above, which matplotlib reads when first imported)
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile("dev", max_examples=40, deadline=None)
 settings.register_profile("ci", max_examples=120, deadline=None, derandomize=True,
@@ -34,3 +48,7 @@ def pytest_terminal_summary(terminalreporter):
     for name, values in sorted(_OBSERVATIONS.items()):
         terminalreporter.write_line(f"{name}: n={len(values)} min={min(values):.6g} max={max(values):.6g} "
                                     f"mean={sum(values) / len(values):.6g}")
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(SESSION_HOME, ignore_errors=True)

@@ -128,6 +128,20 @@ def test_default_cache_location(monkeypatch, tmp_path):
     assert sw.resolve_cache(None) is None and sw.resolve_cache(sw.DEFAULT).root == tmp_path / "batchlab"
 
 
+def test_the_suite_keeps_to_a_home_of_its_own():
+    """conftest.py: the user's cache and home are never read or written; a subprocess inherits the same."""
+    import matplotlib
+
+    from conftest import SESSION_HOME
+
+    assert Path.home() == SESSION_HOME and SESSION_HOME.name.startswith("batchlab-tests-")
+    assert sw.default_cache_dir() == SESSION_HOME / "cache"
+    assert Path(matplotlib.get_configdir()) == SESSION_HOME / "matplotlib"
+    child = subprocess.run([sys.executable, "-c", "import batchlab.sim.sweep as s; print(s.default_cache_dir())"],
+                           capture_output=True, text=True, check=True)
+    assert child.stdout.strip() == str(SESSION_HOME / "cache")
+
+
 @pytest.mark.parametrize("executor", ["threads", "processes", "dask"])
 def test_ctrl_c_exits_130_with_one_line_and_a_consistent_cache(tmp_path, executor):
     """SIGINT to a running ``batchlab linreg cbs`` once a few results are stored: status 130 at once, one line."""
