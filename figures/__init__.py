@@ -35,6 +35,7 @@ from batchlab.figures import (
     sfo_growth,
 )
 from batchlab.figures._save import save
+from batchlab.figures._ticks import label_log_axes
 from batchlab.sim.errors import InvalidParameter, writable_folder
 from batchlab.sim.progress import bar
 from batchlab.sim.results import jsonable
@@ -142,6 +143,17 @@ def single(names) -> str:
     return names[0]
 
 
+def draw(name: str, data: dict):
+    """The figure ``name`` drawn from its ``data`` (what its ``compute`` returns), as the gallery saves it.
+
+    The module's ``plot``, then :func:`batchlab.figures._ticks.label_log_axes`: every log axis with at least three
+    labelled ticks.
+    """
+    fig = REGISTRY[name].plot(data)
+    label_log_axes(fig)
+    return fig
+
+
 def regenerate(out_dir, names=None, *, overrides=None, data: bool = False) -> list[Path]:
     """Compute and save the named figures (all by default); return the written paths.
 
@@ -159,7 +171,7 @@ def regenerate(out_dir, names=None, *, overrides=None, data: bool = False) -> li
     written = []
     for name in bar(names, desc="figures"):
         values = compute(name, **(overrides or {}))
-        fig = REGISTRY[name].plot(values)
+        fig = draw(name, values)
         written += save(fig, out_dir, name)
         plt.close(fig)
         if data:

@@ -5,7 +5,10 @@ D = 2^8..2^36. Top: the critical batch size by Definition 3 of the seed paper (s
 linear scaling, on the integers) and McCandlish's B_noise, with Corollary 8's slope 1 − a/min(b, 2a+1) (dotted,
 through the last point). Middle: the local slope of log B* against log D between neighbouring D, against the
 prediction and a ±0.01 band, with the fit s(D) = s_∞ + c·D^−κ; the title gives the least-squares slope over the
-last decade. Bottom: R(D, B*)/R_opt and R(D, 4B*)/R_opt: flat when the optimal rate is kept up to B*. With
+last decade. Its range is the converging slopes': a jump (a step of B* between neighbours, not a trend: between
+whole batch sizes 2 → 1 when b ≤ a; ahead of R_opt's batch size leaving 1 when b ≥ 2a + 1) is a triangle at the
+edge with its value and the step. Bottom:
+R(D, B*)/R_opt and R(D, 4B*)/R_opt: flat when the optimal rate is kept up to B*. With
 ``strategies=uniform,ewa`` the seed paper's constant + EWA (τ tuned per batch size) is drawn beside plain SGD's
 averaged iterate, dashed, against its own prediction where it differs (b > 2a + 1: 1 − a/b without Corollary 8's
 cap, :func:`batchlab.theory.linreg.ewa_cbs_exponent`).
@@ -41,6 +44,51 @@ def _measured(runs, predicted) -> dict:
                 at_cbs=np.array([m.risk_ratio_at(m.paper.b_star) for m in runs], dtype=float),
                 at_4cbs=np.array([m.risk_ratio_at(4 * m.paper.b_star) for m in runs], dtype=float),
                 b_opt=np.array([m.paper.b_opt for m in runs], dtype=float))
+
+
+JUMP = 0.25  # a local slope this far from the median of its series is a jump, not a trend (the trends move < 0.15)
+
+
+def _jumps(run) -> list:
+    """Per pair of neighbouring D, how Definition 3's B* steps there when its local slope is a jump (else None).
+
+    A jump is B* changing by a step rather than a trend: between whole batch sizes at the bottom of the grid
+    (2 → 1 when b ≤ a), or the 1.2× crossing moving along f(B) ahead of R_opt's batch size leaving 1 (b ≥ 2a + 1,
+    D = 2^20..2^24). It is told by its size, more than :data:`JUMP` from the series' median slope.
+    """
+    cbs, slopes = run["paper"], np.asarray(run["paper_slopes"], dtype=float)
+    median = np.nanmedian(slopes)
+    return [None if not abs(slope - median) > JUMP else
+            f"B* {cbs[k]:.3g} → {cbs[k + 1]:.3g}" + (", whole batch sizes" if max(cbs[k], cbs[k + 1]) <= 2 else "")
+            for k, slope in enumerate(slopes)]
+
+
+def _slope_window(centre, panel, middle) -> None:
+    """The centre panel's y-range: the slopes that converge, and the prediction ± 0.01.
+
+    Every jump outside it is drawn at the edge as a triangle and listed in the panel's title with its value and
+    step (:func:`_jumps`), so that it neither sets the range nor squashes the converging curves.
+    """
+    predicted = panel["predicted"]
+    kept = [predicted - 0.01, predicted + 0.01]
+    for run in panel["runs"].values():
+        jumps = _jumps(run)
+        kept += [v for v, why in zip(run["paper_slopes"], jumps) if why is None and np.isfinite(v)]
+        kept += [v for v in run["noise_slopes"] if np.isfinite(v)]
+    low, high = min(kept), max(kept)
+    pad = 0.08 * (high - low)
+    low, high = low - pad, high + pad
+    centre.set_ylim(low, high)
+    listed = []
+    for k, run in enumerate(panel["runs"].values()):
+        for x, value, why in zip(middle, run["paper_slopes"], _jumps(run)):
+            if why is None or low <= value <= high:
+                continue
+            edge = high if value > high else low
+            centre.plot([x], [edge], "^" if value > high else "v", ms=9, color=f"C{2 * k}", clip_on=False, zorder=6)
+            listed.append(f"{value:.2f} at D ≈ {x:.1g} ({why})")
+    if listed:  # in the title, where no curve or legend can cover them
+        centre.set_title("off scale (▲▼): " + "\n".join(listed), fontsize=8)
 
 
 def compute(*, a: tuple = (2.0, 1.5, 1.5), b: tuple = (1.5, 2.5, 6.0), sigma: float = 1.0,
@@ -104,7 +152,9 @@ def plot(data):
                 title=f"case {panel['case']}: a={panel['a']}, b={panel['b']}, d = ∞")
         top.legend(fontsize=8)
         centre.set(xscale="log", xlabel="data size D (between neighbours)", ylabel="local slope d log B*/d log D")
-        centre.legend(fontsize=8)
+        _slope_window(centre, panel, middle)
+        centre.plot([], [], "^", color="0.4", label=f"a jump of B*, off scale: slope over {JUMP} from the median")
+        centre.legend(fontsize=7, loc="best", framealpha=0.7)
         bottom.set(xscale="log", xlabel="data size D", ylabel="risk relative to the best batch size")
         bottom.legend(fontsize=8)
     fig.suptitle("Critical batch size of one-pass SGD on power-law linear regression over eight decades of D: "

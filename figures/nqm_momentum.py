@@ -58,9 +58,13 @@ def plot(data):
     speed_ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel="S_SGD / S_momentum",
                  title="momentum helps only at large batch")
     speed_ax.legend(fontsize=8)
-    for cap in sorted(set(data["caps"])):
-        lr_ax.axhline(cap, color="k", ls=":", lw=1)
-    lr_ax.plot([], [], "k:", label="SGD stability cap 2/max h^(1−p)")
+    if len(set(data["caps"])) == 1:  # 2/max h^(1−p) is the same for every p when max h = 1 (h_i = 1/i)
+        lr_ax.axhline(data["caps"][0], color="k", ls=":", lw=1,
+                      label=f"SGD stability cap 2/max h^(1−p) = {data['caps'][0]:.3g} for every p")
+    else:
+        for color, cap in zip(colors, data["caps"]):
+            lr_ax.axhline(cap, color=color, ls=":", lw=1)
+        lr_ax.plot([], [], "k:", label="SGD stability cap 2/max h^(1−p), one per p (its colour)")
     lr_ax.plot([], [], "k--", lw=1.2, label="SGD's tuned lr")
     lr_ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel="effective learning rate α/(1 − β)",
               title="tuned effective learning rate (solid: momentum)")

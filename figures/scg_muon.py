@@ -4,11 +4,13 @@
 2025]): at η = 0.01, the measured b* = argmin b·K(b) against ε − Z for momentum β = 0.9 and 0 and weight decay
 λ = 2, with the first-moment template 9Y²/(4(ε − Z)²) from the fitted floor Y/√b + Z (lines): slope −2. Right
 ([Essential AI 2025]): s_j = j^−2, target 0.006, learning rate tuned per B: the speed-up K(1)/K(B) of Muon, sign
-descent (Adam's limit) and SGD, with linear scaling (grey) and each method's CBS (Definition 3, dotted).
+descent (Adam's limit) and SGD, with linear scaling (grey) and each method's CBS (Definition 3, the marks
+along the bottom).
 """
 
 import numpy as np
 
+from batchlab.figures._marks import mark_values
 from batchlab.sim.scg import QuadraticProblem, SCGSettings, beyond_cbs_curves, muon_sfo_cbs
 
 NAME = "scg_muon"
@@ -44,7 +46,6 @@ def plot(data):
         star_ax.plot(margin, run["predicted"], "-", color=color, lw=1, label=f"{name}: 9Y²/(4(ε − Z)²)")
     star_ax.set(xscale="log", yscale="log", xlabel="ε − Z (mean suboptimality)", ylabel="b* = argmin b·K(b)",
                 title=f"Muon (Nesterov, η = {p['lr']}): SFO-optimal batch size")
-    star_ax.invert_xaxis()
     star_ax.legend(fontsize=7)
     for color, curve in zip(("C0", "C2", "C4"), data["beyond"]):
         batches = np.asarray(curve["batch_sizes"], dtype=float)
@@ -52,7 +53,8 @@ def plot(data):
         speed_ax.plot(batches, steps[0] / steps, "o-", ms=4, color=color,
                       label=f"{curve['method']}: CBS {curve['cbs']:.0f}, ×{steps[0] / steps[-1]:.0f} at "
                             f"B = {batches[-1]:.0f}")
-        speed_ax.axvline(curve["cbs"], color=color, ls=":", lw=1)
+    mark_values(speed_ax, [(curve["cbs"], color, f"{curve['method']} CBS {curve['cbs']:.0f}")
+                           for color, curve in zip(("C0", "C2", "C4"), data["beyond"])])
     speed_ax.plot(batches, batches / batches[0], color="0.6", lw=1, label="linear scaling")
     speed_ax.set(xscale="log", yscale="log", xlabel="batch size B", ylabel="speed-up K(B_min)/K(B)",
                  title=f"beyond the CBS (s_j = j⁻², target {p['beyond_target']}, lr tuned per B)")

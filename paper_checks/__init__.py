@@ -5,6 +5,7 @@ One module per source paper, each with ``PAPER`` (a short name), ``TITLE`` and `
 ``run`` returns every result and the CLI exits 0 whenever every check ran.
 """
 
+import functools
 from dataclasses import asdict, dataclass
 
 from batchlab.paper_checks import critical_batch_2024, nqm_2019, related_2025, scg_2026
@@ -38,8 +39,14 @@ PAPERS = {module.PAPER: module for module in (critical_batch_2024, nqm_2019, scg
 
 
 def run(paper: str | None = None) -> list[CheckResult]:
-    """Run the checks of one paper (all papers by default)."""
+    """The checks of one paper (all papers by default), each run once per process and then remembered."""
     if paper is not None and paper not in PAPERS:
         raise InvalidParameter("paper", "one of " + ", ".join(PAPERS), paper)
     modules = PAPERS.values() if paper is None else [PAPERS[paper]]
-    return [CheckResult(module.PAPER, check.__name__, *check()) for module in modules for check in module.CHECKS]
+    return [_checked(module.PAPER, index) for module in modules for index in range(len(module.CHECKS))]
+
+
+@functools.cache
+def _checked(paper: str, index: int) -> CheckResult:
+    check = PAPERS[paper].CHECKS[index]
+    return CheckResult(paper, check.__name__, *check())

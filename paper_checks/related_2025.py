@@ -135,6 +135,5 @@ def muon_beyond_the_cbs():
             "over SGD on real networks is not visible on a problem whose curvature is a diagonal column scaling.")
 
 
-CHECKS = [functools.cache(check) for check in (sfo_cbs_scales_as_one_over_eps, full_gauss_newton_gap,
-                                              growth_schedules_reduce_sfo, muon_critical_batch_size,
-                                              muon_beyond_the_cbs)]
+CHECKS = (sfo_cbs_scales_as_one_over_eps, full_gauss_newton_gap, growth_schedules_reduce_sfo, muon_critical_batch_size,
+          muon_beyond_the_cbs)

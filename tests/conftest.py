@@ -21,8 +21,9 @@ from pathlib import Path
 
 SESSION_HOME = Path(tempfile.mkdtemp(prefix="batchlab-tests-"))
 os.environ.update(HOME=str(SESSION_HOME), BATCHLAB_CACHE=str(SESSION_HOME / "cache"),
-                  MPLCONFIGDIR=str(SESSION_HOME / "matplotlib"))
-os.environ.pop("XDG_CACHE_HOME", None)  # the cache folder's other source (sim.sweep.default_cache_dir)
+                  MPLCONFIGDIR=str(SESSION_HOME / "matplotlib"), DASK_TEMPORARY_DIRECTORY=str(SESSION_HOME / "dask"))
+for variable in ("XDG_CACHE_HOME", "DASK_CONFIG"):  # the cache folder's other source; a user's Dask configuration
+    os.environ.pop(variable, None)
 
 import pytest  # noqa: E402  (after the environment above, which matplotlib reads when first imported)
 from hypothesis import HealthCheck, settings  # noqa: E402

@@ -10,6 +10,7 @@ import pytest
 from batchlab.cli import main
 from batchlab.figures import REGISTRY, parameters, parse_assignments
 from batchlab.figures._save import save
+from batchlab.figures._ticks import label_log_axes
 
 
 def test_saved_files_are_byte_identical_for_identical_data(tmp_path):
@@ -70,9 +71,17 @@ def test_every_figure_draws_for_other_parameters_and_writes_its_data(name, tmp_p
     """compute(**small) → plot → PNG, PDF and JSON (CSV for tables) through the CLI's --set and --data; the data
     records the parameters it was computed with."""
     monkeypatch.setenv("BATCHLAB_CACHE", str(tmp_path / "cache"))
+    unreadable = []
+
+    def save_and_look(fig, out_dir, figure_name):  # as saved: every axis of every panel reads at a glance
+        unreadable.extend(unreadable_axes(fig))
+        return save(fig, out_dir, figure_name)
+
+    monkeypatch.setattr("batchlab.figures.save", save_and_look)
     assignments = [f"{key}={','.join(map(str, v)) if isinstance(v, tuple) else v}" for key, v in SMALL[name].items()]
     assert parse_assignments(name, assignments) == SMALL[name]
     assert main(["figures", "--out", str(tmp_path), "--only", name, "--set", *assignments, "--data"]) == 0
+    assert unreadable == []
     written = {path.name for path in tmp_path.iterdir()}
     assert {f"{name}.png", f"{name}.pdf", f"{name}.json"} <= written
     data = json.loads((tmp_path / f"{name}.json").read_text())
@@ -81,6 +90,51 @@ def test_every_figure_draws_for_other_parameters_and_writes_its_data(name, tmp_p
     if "rows" in data:
         with (tmp_path / f"{name}.csv").open() as handle:
             assert len(list(csv.DictReader(handle))) == len(data["rows"])
+
+
+def labelled_ticks(axis) -> list[tuple[float, str]]:
+    """(value, text) of the tick labels of ``axis`` (major and minor) inside its view that have some text."""
+    low, high = sorted(axis.get_view_interval())
+    index = 0 if axis.axis_name == "x" else 1
+    labels = [(label.get_position()[index], label.get_text()) for label in axis.get_ticklabels(which="both")]
+    return [(value, text) for value, text in labels if text and low <= value <= high]
+
+
+def unreadable_axes(fig) -> list[str]:
+    """Every axis of ``fig`` with ticks but fewer than three labelled ones, or labels like '4×10⁰' for numbers
+    that read better plain (0.001 to 10⁵), as "panel title: axis [labels]". An axis sharing its neighbour's
+    labels (``sharey``) is read there."""
+    fig.canvas.draw()
+    found = []
+    for ax in fig.axes:
+        for axis, side in ((ax.xaxis, ("labelbottom", "labeltop")), (ax.yaxis, ("labelleft", "labelright"))):
+            shown = axis.get_tick_params(which="major")
+            if not (ax.axison and axis.get_visible() and axis.get_ticklocs().size and any(shown[k] for k in side)):
+                continue
+            labels = labelled_ticks(axis)
+            if len(labels) < 3 or any("times10" in text and 1e-3 <= value < 1e5 for value, text in labels):
+                found.append(f"{ax.get_title() or ax.get_label()}: {axis.axis_name} {[t for _, t in labels]}")
+    return found
+
+
+@pytest.mark.parametrize("low, high", [(1.2, 4.5), (0.0011, 0.012), (10.0, 90.0), (30.0, 41.0), (20.0, 5e4)])
+def test_a_log_axis_over_a_short_range_gets_three_plain_labels(low, high):
+    """Matplotlib labels a log axis at its decades: 1.2-4.5 read '2×10⁰ 3×10⁰ 4×10⁰' (linreg_cbs_scaling), 30-41
+    had no label at all."""
+    def drawn(mend):
+        fig, ax = plt.subplots()
+        ax.plot([1, 2], [low, high])
+        ax.set(yscale="log", ylim=(low, high))
+        if mend:
+            label_log_axes(fig)
+        return fig
+
+    default, mended = drawn(False), drawn(True)
+    assert unreadable_axes(mended) == []
+    if (low, high) in ((1.2, 4.5), (30.0, 41.0)):
+        assert unreadable_axes(default) != []  # what the helper mends: the check can fail
+    plt.close(default)
+    plt.close(mended)
 
 
 def test_scg_figures_default_to_the_standard_experiment():
