@@ -3,7 +3,8 @@
 A value that does not exist (a target never reached, a risk of a diverged run, a bound that does
 not apply) is ``None`` in Python and ``null`` in JSON; inside arrays, where ``None`` cannot live,
 it is ``nan`` and still becomes ``null``. Arrays become lists, numpy scalars Python numbers, and
-result dataclasses (:class:`JSONResult`) dicts of their fields, recursively.
+result dataclasses (:class:`JSONResult`) dicts of their fields, recursively. Their repr is short
+(:class:`ShortRepr`): key numbers and arrays' shapes.
 """
 
 import dataclasses
@@ -46,7 +47,42 @@ def jsonable(value):
     return number(value)
 
 
-class JSONResult:
+def _brief(value) -> str:
+    """One field's value in a few characters: numbers to 6 digits, arrays and long lists by their shape."""
+    if isinstance(value, np.ndarray):
+        return f"array(shape={value.shape})" if value.size > 4 else np.array2string(value, precision=6)
+    if isinstance(value, (list, tuple)) and len(value) > 4:
+        return f"[{len(value)} items]"
+    if isinstance(value, dict):
+        if len(value) > 8:
+            return f"{{{len(value)} keys}}"
+        return "{" + ", ".join(f"{key}: {_brief(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.6g}"
+    if isinstance(value, ShortRepr):
+        return f"{type(value).__name__}(...)"
+    return repr(value)
+
+
+class ShortRepr:
+    """Mixin for dataclasses: a repr of their key numbers and their arrays' shapes, never whole arrays.
+
+    A terminal and a notebook both show it (a notebook's plain-text view is the repr). The dataclass decorator
+    keeps it: it does not replace a ``__repr__`` the class itself defines, which :meth:`__init_subclass__` sets.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        """Give the subclass this repr in its own namespace, where the dataclass decorator leaves it."""
+        super().__init_subclass__(**kwargs)
+        cls.__repr__ = ShortRepr.__repr__
+
+    def __repr__(self) -> str:
+        """``Name(field=brief, ...)`` over every field (arrays by their shape)."""
+        shown = [f.name for f in dataclasses.fields(self)] if dataclasses.is_dataclass(self) else []
+        return f"{type(self).__name__}(" + ", ".join(f"{name}={_brief(getattr(self, name))}" for name in shown) + ")"
+
+
+class JSONResult(ShortRepr):
     """Mixin for result dataclasses: ``to_dict()`` is every field, JSON-safe (see the module docstring)."""
 
     def to_dict(self) -> dict:

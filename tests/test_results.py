@@ -100,3 +100,18 @@ def test_one_registry_of_cbs_definitions():
     assert list(DEFINITIONS) == ["paper", "fit", "fit-alpha", "sfo", "noise"]
     with pytest.raises(bl.InvalidParameter, match="definition"):
         check_definition("nope")
+
+
+def test_results_and_problems_have_a_short_repr():
+    """A repr shows key numbers and arrays' shapes, never whole arrays: a terminal or a notebook stays readable
+    (the dataclass repr of a 10⁴-dimensional problem was 10⁴ numbers per array)."""
+    import batchlab as bl
+
+    problem = bl.nqm.NQMProblem.paper(10_000)
+    run = bl.nqm.sgd_monte_carlo(bl.nqm.NQMProblem.paper(100), lr=0.5, batch=8, steps=[0, 10, 100], reps=50)
+    tuned = bl.nqm.tuned_steps(bl.nqm.NQMProblem.paper(100), batch=64, target=0.01)
+    for value, shows in ((problem, "h=array(shape=(10000,))"), (run, "values=array(shape=(50, 3))"),
+                         (tuned, f"steps={tuned.steps}"),
+                         (bl.linreg.LinRegProblem.power_law(1.5, 2.0, 5000), "a: 1.5")):
+        text = repr(value)
+        assert shows in text and len(text) < 400, text

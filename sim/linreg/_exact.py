@@ -157,7 +157,7 @@ def _paths(name, value, steps: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 @dataclass(frozen=True)
-class ExactRisk:
+class ExactRisk(JSONResult):
     """Exact expected excess risks (w − w*)ᵀH(w − w*), no factor ½.
 
     ``averaged`` is w̄ = (1/n)Σ_{t=0}^{n−1} w_t (the paper's output), ``tail_averaged``

@@ -7,6 +7,7 @@ import numpy as np
 import scipy.special
 
 from batchlab.sim import errors
+from batchlab.sim.results import ShortRepr
 from batchlab.theory.linreg import ms_stability_limit
 
 # A run has diverged once its (expected or sampled) excess risk exceeds this many
@@ -19,7 +20,7 @@ LARGEST = 1e100
 
 
 @dataclass(frozen=True, eq=False)
-class LinRegProblem:
+class LinRegProblem(ShortRepr):
     """x ~ N(0, diag(eigenvalues)), y = xᵀw* + N(0, sigma²), started from w_0 = 0.
 
     Only the squares w*_i² enter any expected risk (the diagonal second-moment

@@ -47,6 +47,7 @@ from batchlab.sim.linreg._divided import (
     third_from,
 )
 from batchlab.sim.linreg._problem import LinRegProblem
+from batchlab.sim.results import ShortRepr
 
 # dlaed4(n, i, d, z, delta, rho, dlam, info), every argument by address: declared as plain addresses, so that
 # each call passes integers (no ctypes objects made per root).
@@ -385,7 +386,7 @@ def _first_averaged_crossing(vectors, rates, z, theta, b, c, zb, zc, ell, weight
 
 
 @dataclass(frozen=True, eq=False)
-class SpectralMap:
+class SpectralMap(ShortRepr):
     """The eigendecomposition of one (problem, γ, B)'s moment map, and every exact risk at any step count.
 
     Build with :func:`spectral_map`. Channels in the eigenbasis: ``bias[k]`` = v_kᵀy_0 and

@@ -5,10 +5,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from batchlab.sim import errors
+from batchlab.sim.results import ShortRepr
 
 
 @dataclass(frozen=True, eq=False)
-class NQMProblem:
+class NQMProblem(ShortRepr):
     """L(θ) = ½ Σ h_i θ_i², gradient noise Cov = diag(c)/B, θ(0) ~ N(0, diag(s0)).
 
     ``counts[i]`` is how many eigenvalues dimension i stands for (1 for the exact spectrum,

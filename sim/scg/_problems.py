@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from batchlab.sim import errors
+from batchlab.sim.results import ShortRepr
 from batchlab.sim.scg._lmo import NORMS
 
 VECTOR_NORMS = ("l2", "linf", "l1")
@@ -27,7 +28,7 @@ MATRIX_NORMS = ("spectral", "spectral-ns", "l2", "linf")  # linf: entrywise, sig
 _RHO = {"l2": lambda d: 1.0, "linf": math.sqrt, "l1": lambda d: 1.0}  # A2 for vectors: ‖v‖₁ ≤ √d‖v‖₂, ‖v‖_∞ ≤ ‖v‖₂
 
 
-class SCGProblem:
+class SCGProblem(ShortRepr):
     """What every test problem shares: its norms, and the sampled check of A1–A3 on the ball."""
 
     shape: tuple | None = None  # (d_out, d_in) for matrix problems; x is X flattened row by row
