@@ -47,7 +47,7 @@ def _problem():
 
 @functools.cache
 def _curves(target=0.01, optimizer="sgd"):
-    return tuple(steps_curves(_problem(), optimizer=optimizer, preconds=PRECONDS, target=target, cache=None))
+    return tuple(steps_curves(_problem(), optimizer=optimizer, preconds=PRECONDS, target=target))
 
 
 def _cbs_list(curves):
@@ -100,7 +100,7 @@ def optimal_lr_linear_then_capped():
 def lower_targets_larger_cbs():
     """Claim 7: the critical batch size is larger for lower targets (p = 0)."""
     targets = (0.1, 0.03, 0.01, 0.003, 0.001)
-    cbs = [steps_curves(_problem(), target=t, cache=None)[0].paper.b_star for t in targets]
+    cbs = [steps_curves(_problem(), target=t)[0].paper.b_star for t in targets]
     return ("lower target ⇒ larger CBS", ", ".join(f"target {t}: {b:.0f}" for t, b in zip(targets, cbs)),
             "match" if np.all(np.diff(cbs) > 0) else "mismatch", "SGD, p = 0")
 
@@ -163,7 +163,7 @@ def ema_helps_small_batch_only():
 @functools.cache
 def _schedules(pieces, batches, preconds=(0.0, 0.5)):
     return {(c.precond, c.pieces): c for c in schedule_curves(_problem(), preconds=preconds, pieces=pieces,
-                                                               batches=batches, cache=None)}
+                                                               batches=batches)}
 
 
 def schedules_help_when_noisy():

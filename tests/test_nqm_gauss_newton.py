@@ -30,7 +30,7 @@ def test_the_gap_never_shrinks_as_the_batch_grows(dim, decay, depth):
 
 def test_at_large_batch_the_gap_is_the_deterministic_steps_of_p_half(paper):
     """At B = 2^21 exact Newton (lr = 1) reaches the target in one step and p = ½ needs its noiseless tuned steps."""
-    gap = preconditioner_gap(paper, target=0.01, cache=None)
+    gap = preconditioner_gap(paper, target=0.01)
     noiseless = NQMProblem.from_arrays(paper.h, c=np.zeros(paper.h.size), counts=paper.counts)
     deterministic = tuned_steps(noiseless, batch=1, target=0.01, precond=0.5, lr_grid="fine").steps
     assert gap.newton.first_step[-1] == 1 and gap.baseline.first_step[-1] == deterministic == 83
@@ -41,7 +41,7 @@ def test_below_the_cbs_the_gap_is_a_constant_near_one_and_5_4x_needs_4_to_7_cbs(
                                                                                  observe):
     """Below B*(p = ½)/8 the ratio is flat (within 1%) at 0.95–1.3 (Newton is *slower* at the loose target 0.1:
     H^−1 amplifies the noise of the flat directions); [Abreu 2025]'s 5.4× first appears at 4–7× B*(p = ½)."""
-    gap = preconditioner_gap(paper, target=target, cache=None)
+    gap = preconditioner_gap(paper, target=target)
     small = gap.ratio[np.isfinite(gap.ratio) & (gap.batch_sizes <= gap.baseline_cbs / 8)]
     assert small.size >= 3 and small.max() / small.min() <= 1.01
     assert np.median(small) == pytest.approx(small_batch_gap, rel=0.01)

@@ -18,9 +18,10 @@ import numpy as np
 from batchlab.sim import errors
 from batchlab.sim.critical_batch import linear_scaling_cbs
 from batchlab.sim.parallel import Workers
-from batchlab.sim.results import JSONResult
+from batchlab.sim.results import JSONResult, number
 from batchlab.sim.scg._montecarlo import SCGSettings, scg_monte_carlo
-from batchlab.sim.scg._problems import SCGProblem
+from batchlab.sim.scg._problems import SCGProblem, problem_from_spec
+from batchlab.sim.sweep import DEFAULT, sweep
 from batchlab.sim.targets import steps_to_target
 from batchlab.sim.tuning import minimize_log
 
@@ -70,18 +71,35 @@ def tuned_steps(problem: SCGProblem, method: str, *, batch: int, target: float, 
     return (tuned.value, tuned.argmin) if tuned.found else (math.inf, None)
 
 
+def tuned_steps_task(problem: dict, method: str, batch: int, target: float, alpha: float, max_steps: int, reps: int,
+                     seed: int) -> dict:
+    """Sweep task: :func:`tuned_steps` at one batch size (``steps`` None where no learning rate reaches it)."""
+    steps, lr = tuned_steps(problem_from_spec(problem), method, batch=batch, target=target, alpha=alpha,
+                            max_steps=max_steps, reps=reps, seed=seed, workers=1)
+    return {"steps": number(steps), "lr": lr}
+
+
 def beyond_cbs_curves(problem: SCGProblem, *, target: float, batches, methods=tuple(METHODS), alpha: float = 0.1,
-                      max_steps: int = 4000, reps: int = 16, seed: int = 0,
+                      max_steps: int = 4000, reps: int = 16, seed: int = 0, cache=DEFAULT,
                       workers: Workers = None) -> list[BeyondCurve]:
-    """:class:`BeyondCurve` of each method over ``batches`` (the smallest must reach the target)."""
+    """:class:`BeyondCurve` of each method over ``batches`` (the smallest must reach the target).
+
+    Each (method, batch size) is one task of a cached sweep (:func:`batchlab.sim.sweep.sweep`).
+    """
     target = errors.real("target", target, gt=0)
     batches = np.unique(errors.vector("batches", batches, positive=True))
+    for method in methods:
+        if method not in METHODS:
+            raise errors.InvalidParameter("methods", "among " + ", ".join(METHODS), method)
+    configs = [dict(problem=problem.spec, method=method, batch=int(b), target=target, alpha=alpha,
+                    max_steps=errors.integer("max_steps", max_steps), reps=errors.integer("reps", reps, ge=2),
+                    seed=errors.integer("seed", seed, ge=0)) for method in methods for b in batches]
+    records = iter(sweep(tuned_steps_task, configs, cache=cache, workers=workers, desc="beyond the CBS"))
     curves = []
     for method in methods:
-        rows = [tuned_steps(problem, method, batch=int(b), target=target, alpha=alpha, max_steps=max_steps,
-                            reps=reps, seed=seed, workers=workers) for b in batches]
-        steps = np.array([k for k, _ in rows])
-        lrs = np.array([math.nan if lr is None else lr for _, lr in rows])
+        rows = [next(records) for _ in batches]
+        steps = np.array([math.inf if row["steps"] is None else row["steps"] for row in rows])
+        lrs = np.array([math.nan if row["lr"] is None else row["lr"] for row in rows])
         cbs = linear_scaling_cbs(batches, steps).b_star
         curves.append(BeyondCurve(method, target, batches, steps, lrs, float(cbs)))
     return curves

@@ -19,9 +19,10 @@ import numpy as np
 from batchlab.sim import errors
 from batchlab.sim.critical_batch import SFO, loglog_slope, sfo_cbs
 from batchlab.sim.parallel import Workers
-from batchlab.sim.results import JSONResult
+from batchlab.sim.results import JSONResult, number
 from batchlab.sim.scg._montecarlo import SCGSettings, scg_monte_carlo
-from batchlab.sim.scg._problems import SCGProblem
+from batchlab.sim.scg._problems import SCGProblem, problem_from_spec
+from batchlab.sim.sweep import DEFAULT, sweep
 from batchlab.sim.targets import steps_to_target
 from batchlab.theory import sfo as template
 
@@ -54,19 +55,32 @@ class MuonSFO(JSONResult):
         return loglog_slope(self.targets - self.z, self.b_star())
 
 
+def mean_path_task(problem: dict, settings: dict, batch: int, steps: int, reps: int, seed: int) -> dict:
+    """Sweep task: the mean suboptimality at every step 0..``steps`` of ``reps`` runs at one batch size (β = 1).
+
+    ``mean`` is None where a run diverged (JSON has no inf).
+    """
+    run = scg_monte_carlo(problem_from_spec(problem), SCGSettings(**settings), batch=batch, tokens=batch * steps,
+                          beta=1.0, steps=range(steps + 1), reps=reps, seed=seed, workers=1)
+    return {"mean": None if run.mean is None else [number(v) for v in run.mean]}
+
+
 def muon_sfo_cbs(problem: SCGProblem, settings: SCGSettings, *, targets, batches=BATCHES, steps: int = 1500,
-                 reps: int = 32, seed: int = 0, workers: Workers = None) -> MuonSFO:
+                 reps: int = 32, seed: int = 0, cache=DEFAULT, workers: Workers = None) -> MuonSFO:
     """b* = argmin b·K(b) per target by Monte Carlo, and the first-moment template's prediction.
 
     The prediction uses the fitted floor (module docstring). Every batch size runs ``steps`` steps (a target not
-    reached by then counts as unreachable at that b).
+    reached by then counts as unreachable at that b); each batch size's mean path is one task of a cached sweep
+    (:func:`batchlab.sim.sweep.sweep`), so a measurement repeated anywhere with the same cache is read back.
     """
     targets = np.sort(errors.vector("targets", targets, positive=True, distinct=True))[::-1]
     batches = np.unique(errors.vector("batches", batches, positive=True))
     steps = errors.integer("steps", steps, ge=8)
-    means = np.array([scg_monte_carlo(problem, settings, batch=int(b), tokens=int(b) * steps, beta=1.0,
-                                      steps=range(steps + 1), reps=reps, seed=seed, workers=workers).mean
-                      for b in batches])
+    configs = [dict(problem=problem.spec, settings=settings.to_dict(), batch=int(b), steps=steps,
+                    reps=errors.integer("reps", reps, ge=2), seed=errors.integer("seed", seed, ge=0)) for b in batches]
+    records = sweep(mean_path_task, configs, cache=cache, workers=workers, desc="Muon: mean paths")
+    means = np.array([[math.nan if v is None else v for v in (record["mean"] or [None] * (steps + 1))]
+                      for record in records])
     if not np.all(np.isfinite(means)):
         raise errors.InvalidParameter("settings", "settings whose runs do not diverge", settings.to_dict())
     floors = means[:, -(steps // 4):].mean(axis=1)
