@@ -50,7 +50,8 @@ SMALL = {
                           alphas=(0.1, 1.0)),
     "scg_restart": dict(dim=10, tokens=(2**10, 2**12), bs=(4, 16, 64, 256), c_grid=(0.5, 1, 2), reps=4,
                         tokens_from=2**10, tokens_to=2**12, restart_reps=4),
-    "scg_problems": dict(dim=10, matrix_dim=3, logistic_dim=3, logistic_examples=8, reps=2),
+    # dim = 100: the standard quadratic's U-curves, which test_scg_ucurve measures too (one sweep, the session cache)
+    "scg_problems": dict(dim=100, matrix_dim=3, logistic_dim=3, logistic_examples=8, reps=2),
     "nqm_gauss_newton": dict(dim=200, targets=(0.01,), batches=(4, 64, 1024)),
     "scg_muon": dict(dim=3, targets=(0.15, 0.1), batches=(1, 4, 16, 64), beyond_target=0.05,
                      beyond_batches=(1, 16), reps=4),
@@ -69,8 +70,8 @@ def test_every_figure_has_small_parameters_here():
 @pytest.mark.parametrize("name", list(SMALL))
 def test_every_figure_draws_for_other_parameters_and_writes_its_data(name, tmp_path, monkeypatch):
     """compute(**small) → plot → PNG, PDF and JSON (CSV for tables) through the CLI's --set and --data; the data
-    records the parameters it was computed with."""
-    monkeypatch.setenv("BATCHLAB_CACHE", str(tmp_path / "cache"))
+    records the parameters it was computed with; every axis as saved has three labelled ticks. Sweeps go to the
+    session's cache, where a claim test of the same measurement finds them."""
     unreadable = []
 
     def save_and_look(fig, out_dir, figure_name):  # as saved: every axis of every panel reads at a glance
