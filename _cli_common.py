@@ -9,6 +9,7 @@ Parents (``parents=[...]`` in ``add_parser``), so that a flag means the same on 
 
 import argparse
 import contextlib
+import dataclasses
 import difflib
 import json
 import math
@@ -60,6 +61,9 @@ def count(text: str) -> int:
     return int(value)
 
 
+TYPES = {int: count, float: float, str: str}  # a dataclass field's type -> the flag's (add_fields)
+
+
 def _parent() -> argparse.ArgumentParser:
     return argparse.ArgumentParser(add_help=False, allow_abbrev=False)
 
@@ -77,6 +81,37 @@ SWEEP.add_argument("--scheduler", metavar="ADDRESS",
                    help="a Dask distributed scheduler to run on (with --executor dask; default: a local cluster)")
 SWEEP.add_argument("--cache", help="cache folder (default $BATCHLAB_CACHE or ~/.cache/batchlab)")
 SWEEP.add_argument("--no-cache", action="store_true", help="compute everything, store nothing")
+
+
+def add_fields(parser, cls) -> list[str]:
+    """A flag for every field of the dataclass ``cls`` that has a ``help`` in its metadata; the fields' names.
+
+    ``--field-name`` takes the field's type (``count`` for an int; a bool is a switch), its default (a field without
+    one is a required flag) and the ``choices`` of its metadata: the command line cannot drift from the library's
+    settings object. Build the object back with :func:`from_fields`.
+    """
+    names = []
+    for spec in dataclasses.fields(cls):
+        if "help" not in spec.metadata:
+            continue
+        flag, default = "--" + spec.name.replace("_", "-"), spec.default
+        text = spec.metadata["help"]
+        if spec.type is bool:
+            parser.add_argument(flag, action="store_true", help=text)
+        elif default is dataclasses.MISSING:
+            parser.add_argument(flag, type=TYPES[spec.type], required=True, help=text,
+                                choices=spec.metadata.get("choices"))
+        else:
+            parser.add_argument(flag, type=TYPES[spec.type], default=default, choices=spec.metadata.get("choices"),
+                                help=f"{text} (default {default})")
+        names.append(spec.name)
+    return names
+
+
+def from_fields(args, cls, **fixed):
+    """``cls`` built from the flags :func:`add_fields` made for it (and ``fixed`` values), validated by ``cls``."""
+    return cls(**{spec.name: getattr(args, spec.name) for spec in dataclasses.fields(cls)
+                  if "help" in spec.metadata} | fixed)
 
 
 def add_verb(verbs, name: str, *, run, render=None, sweep: bool = False, **kwargs) -> argparse.ArgumentParser:

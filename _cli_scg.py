@@ -9,7 +9,7 @@ bad one is a one-line error naming the flag.
 
 from dataclasses import asdict
 
-from batchlab._cli_common import add_verb, count, long_request
+from batchlab._cli_common import add_fields, add_verb, count, from_fields, long_request
 from batchlab.sim import errors
 from batchlab.sim.results import number
 
@@ -116,9 +116,7 @@ def scg_simulate(args) -> dict:
     from batchlab.sim.scg import SCGSettings, Stage, eq26_for_run, estimated_seconds, scg_monte_carlo
 
     problem, dim = _problem(args)
-    settings = SCGSettings(lmo=args.lmo, alpha=args.alpha, radius=args.radius, sigma_star=args.sigma_star,
-                           correlation=args.correlation, sampling=args.sampling, m0=args.m0, algorithm=args.algorithm,
-                           weight_decay=args.weight_decay, nesterov=args.nesterov)
+    settings = from_fields(args, SCGSettings)
     budget = dict(batch=args.batch, seq=args.seq, tokens=args.tokens, beta=args.beta, schedule=args.schedule)
     batch, seq, iterations, _ = Stage(args.batch, args.seq, args.tokens, args.beta).checked()
     reps = errors.integer("reps", args.reps, ge=2)
@@ -140,7 +138,9 @@ def scg_simulate(args) -> dict:
 
 
 def add_parsers(systems) -> None:
-    """Register ``batchlab scg bst`` and ``batchlab scg transfer``."""
+    """Register ``batchlab scg bst``, ``transfer`` and ``simulate``."""
+    from batchlab.sim.scg import SCHEDULES, SCGSettings
+
     scg = systems.add_parser("scg", help="stochastic conditional gradient (Scion/Muon-like) batch size",
                              allow_abbrev=False)
     verbs = scg.add_subparsers(dest="verb", required=True, metavar="<verb>")
@@ -195,29 +195,15 @@ def add_parsers(systems) -> None:
                     "theorem's conditions the run breaks, if any).")
     add = simulate.add_argument
     add("--problem", choices=sorted(PROBLEMS), default="quadratic", help="test problem (default quadratic)")
-    add("--lmo", choices=["l2", "linf", "l1", "spectral", "spectral-ns"], required=True,
-        help="unit-ball LMO: l2, linf (sign) or l1 (vector problems); spectral (SVD), spectral-ns (5 Newton-Schulz "
-             "steps), l2 or linf (entrywise sign) (matrix problem)")
     add("--batch", type=count, required=True, help="batch size B (sequences)")
     add("--seq", type=count, required=True, help="sequence length S (tokens per sequence)")
     add("--tokens", type=count, required=True, help="token budget T = K B S")
     add("--beta", type=float, required=True, help="Frank-Wolfe step beta in (0, 1]")
-    add("--alpha", type=float, required=True, help="momentum weight alpha in (0, 1] (1: no averaging)")
-    add("--radius", type=float, required=True, help="LMO radius eta")
-    add("--sigma-star", type=float, default=1.0, help="noise per token sigma* (default 1)")
+    add("--schedule", choices=SCHEDULES, default="constant",
+        help="constant beta (the theory) or the experiments' linear warmdown over the last 28%%")
     add("--dim", type=count, help="dimension d (default 100 for quadratics, 16 otherwise; matrix: d x d)")
     add("--examples", type=count, default=64, help="examples of a separable problem (default 64)")
     add("--margin", type=float, default=0.5, help="margin of a separable problem's data (default 0.5)")
-    add("--correlation", type=float, default=0.0, help="noise correlation of the tokens of one sequence, in [0, 1]")
-    add("--sampling", choices=["gaussian", "finite-sum"], default="gaussian",
-        help="noise model (finite-sum: separable problems only)")
-    add("--schedule", choices=["constant", "warmdown"], default="constant",
-        help="constant beta (the theory) or the experiments' linear warmdown over the last 28%%")
-    add("--m0", choices=["fresh", "zero"], default="fresh", help="momentum start: fresh gradient (theory) or 0 (Scion)")
-    add("--algorithm", choices=["scg", "uscg", "muon", "sgd"], default="scg",
-        help="Algorithm 1 (default), 2, Muon with decoupled weight decay (X <- (1 - wd lr) X + lr lmo, lr = radius), "
-             "or sgd (the same update with -momentum for the LMO's direction)")
-    add("--weight-decay", type=float, default=0.0, help="Muon's decoupled weight decay lambda >= 0 (default 0)")
-    add("--nesterov", action="store_true", help="Nesterov look-ahead direction lmo((1 - alpha) m + alpha g)")
     add("--reps", type=count, default=100, help="Monte Carlo replicates (default 100)")
     add("--seed", type=count, default=0, help="seed (default 0)")
+    add_fields(simulate.add_argument_group("settings (bl.scg.SCGSettings, one flag per field)"), SCGSettings)

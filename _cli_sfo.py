@@ -10,23 +10,25 @@ from batchlab._cli_common import add_verb, cell, count
 from batchlab.sim import errors
 from batchlab.sim.results import number
 
-LARGEST = 1e100  # template constants beyond this overflow b·K(b) in the closed forms
+# The template's constants are kept where its closed forms stay finite floats (b* up to ~1e120, b·K(b) ~1e180):
+# 1e-300 underflowed (ε − Z)² to 0, and 1e100 overflowed b·K(b) (both found by tests/test_cli_fuzz.py).
+SMALLEST, LARGEST = 1e-30, 1e30
 
 
 def sfo_template(args) -> dict:
     from batchlab.theory import sfo
 
-    x = errors.real("x", args.x, gt=0, le=LARGEST)
-    y = errors.real("y", args.y, gt=0, le=LARGEST)
+    x = errors.real("x", args.x, ge=SMALLEST, le=LARGEST)
+    y = errors.real("y", args.y, ge=SMALLEST, le=LARGEST)
     z = errors.real("z", args.z, ge=0, le=LARGEST)
-    eps = errors.real("eps", args.eps, gt=z, le=LARGEST)
+    eps = errors.real("eps", args.eps, gt=z, ge=z + SMALLEST, le=LARGEST)  # ε − Z ≥ 1e-30 (or one ulp of a large Z)
     b_star = sfo.optimal_batch(y, eps, z, args.noise)
     steps = sfo.template_steps(b_star, x, y, eps, z, args.noise)
     payload = {"noise": args.noise, "x": x, "y": y, "z": z, "eps": eps, "b_star": b_star, "steps_at_b_star": steps,
                "sfo_at_b_star": sfo.minimal_sfo(x, y, eps, z, args.noise),
                "template": "X/K + Y/b + Z" if args.noise == "mean-square" else "X/K + Y/sqrt(b) + Z"}
     if args.batch is not None:
-        batch = errors.real("batch", args.batch, gt=0, le=LARGEST)
+        batch = errors.real("batch", args.batch, ge=SMALLEST, le=LARGEST)
         at = sfo.template_steps(batch, x, y, eps, z, args.noise)
         payload |= {"batch": batch, "steps_at_batch": number(at), "sfo_at_batch": number(batch * at),
                     "reachable_at_batch": math.isfinite(at)}

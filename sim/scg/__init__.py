@@ -16,6 +16,7 @@ from batchlab.sim.scg._bound import Eq26Bound, eq26_for_run
 from batchlab.sim.scg._estimators import estimate_constants, estimator_bias, huber_slope
 from batchlab.sim.scg._lmo import NORMS, Norm, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor, product
 from batchlab.sim.scg._montecarlo import (
+                                          SCHEDULES,
                                           SCGRun,
                                           SCGSettings,
                                           Stage,
@@ -35,9 +36,9 @@ from batchlab.theory.scg import REGIMES, bst_point, budget_error, budget_error_t
 
 __all__ = ["AlphaScan", "BEYOND_METHODS", "BeyondCurve", "Eq26Bound", "MUON_BATCHES", "MonteCarlo", "MuonSFO", "NORMS",
            "Norm", "OTHER_PROBLEMS", "QuadraticProblem", "REGIMES", "RestartRuns", "SCGProblem", "SCGRun",
-           "SCGSettings", "STANDARD", "SeparableProblem", "Stage", "UCurve", "beta_schedule", "beyond_cbs_curves",
-           "bst_exponent", "bst_point", "budget_error", "budget_error_terms", "eq26_for_run", "estimate_constants",
-           "estimated_seconds", "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo", "muon_sfo_cbs",
-           "newton_schulz", "noise_sigma", "polar_factor", "problem_from_spec", "product", "restart_runs",
-           "scg_monte_carlo", "scg_stages", "scg_trajectory", "transfer_bst", "transfer_sqrt", "tuned_alpha",
-           "u_curves"]
+           "SCGSettings", "SCHEDULES", "STANDARD", "SeparableProblem", "Stage", "UCurve", "beta_schedule",
+           "beyond_cbs_curves", "bst_exponent", "bst_point", "budget_error", "budget_error_terms", "eq26_for_run",
+           "estimate_constants", "estimated_seconds", "estimator_bias", "huber_slope", "l1_lmo", "l2_lmo", "linf_lmo",
+           "muon_sfo_cbs", "newton_schulz", "noise_sigma", "polar_factor", "problem_from_spec", "product",
+           "restart_runs", "scg_monte_carlo", "scg_stages", "scg_trajectory", "transfer_bst", "transfer_sqrt",
+           "tuned_alpha", "u_curves"]

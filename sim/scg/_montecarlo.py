@@ -23,7 +23,7 @@ overflows is reported as diverged.
 
 import dataclasses
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -156,6 +156,9 @@ class SCGRun(MonteCarlo):
     tokens: np.ndarray | None = None
 
 
+SCHEDULES = ("constant", "warmdown")  # of the Frank-Wolfe step β (beta_schedule)
+
+
 def beta_schedule(beta: float, iterations: int, schedule: str = "constant", warmdown: float = 0.28) -> np.ndarray:
     """The step sizes β_k, k = 0..K−1.
 
@@ -167,8 +170,8 @@ def beta_schedule(beta: float, iterations: int, schedule: str = "constant", warm
         m = max(1, round(warmdown * iterations))
         k = np.arange(iterations)
         betas = np.where(k < iterations - m, beta, beta * (iterations - k) / m)
-    elif schedule != "constant":
-        raise errors.InvalidParameter("schedule", "'constant' or 'warmdown'", schedule)
+    elif schedule not in SCHEDULES:
+        raise errors.InvalidParameter("schedule", " or ".join(repr(name) for name in SCHEDULES), schedule)
     return betas
 
 
@@ -182,7 +185,6 @@ def noise_sigma(sigma_star: float, batch: int, seq: int, correlation: float = 0.
     return sigma_star * math.sqrt(correlation / batch + (1.0 - correlation) / (batch * seq))
 
 
-M0 = ("fresh", "zero")
 SECONDS_PER_UNIT = 1e-8
 """One unit of a replicate's step (:func:`step_work`) on one core of the 2-core reference machine
 (benchmarks/estimates.py measures it)."""
@@ -212,6 +214,7 @@ def estimated_seconds(problem: SCGProblem, settings: "SCGSettings", *, batch: in
 
 ALGORITHMS = ("scg", "uscg", "muon", "sgd")
 SAMPLINGS = ("gaussian", "finite-sum")
+M0 = ("fresh", "zero")
 RESETS = ("none", "momentum")
 
 
@@ -236,16 +239,26 @@ class SCGSettings(JSONResult):
     are the functions' own arguments.
     """
 
-    alpha: float
-    radius: float
-    lmo: str = "l2"
-    sigma_star: float = 1.0
-    correlation: float = 0.0
-    sampling: str = "gaussian"
-    m0: str = "fresh"
-    algorithm: str = "scg"
-    weight_decay: float = 0.0
-    nesterov: bool = False
+    # Each field's help is what the command line shows for its flag (batchlab._cli_common.add_fields); choices
+    # name the tuples the values are checked against.
+    alpha: float = field(metadata=dict(help="momentum weight alpha in (0, 1] (1: no averaging)"))
+    radius: float = field(metadata=dict(help="LMO radius eta (uSCG's step length; Muon's and sgd's learning rate)"))
+    lmo: str = field(default="l2", metadata=dict(
+        choices=tuple(NORMS), help="unit-ball LMO: l2, linf (sign) or l1 (vector problems); spectral (SVD), "
+                                   "spectral-ns (5 Newton-Schulz steps), l2 or linf (entrywise sign) (matrix problem)"))
+    sigma_star: float = field(default=1.0, metadata=dict(help="noise per token sigma*"))
+    correlation: float = field(default=0.0, metadata=dict(help="noise correlation of the tokens of one sequence, "
+                                                               "in [0, 1]"))
+    sampling: str = field(default="gaussian", metadata=dict(
+        choices=SAMPLINGS, help="noise model (finite-sum: separable problems only)"))
+    m0: str = field(default="fresh", metadata=dict(
+        choices=M0, help="momentum start: fresh gradient (theory) or 0 (Scion)"))
+    algorithm: str = field(default="scg", metadata=dict(
+        choices=ALGORITHMS, help="Algorithm 1, 2, Muon with decoupled weight decay (X <- (1 - wd lr) X + lr lmo, "
+                                 "lr = radius), or sgd (the same update with -momentum for the LMO's direction)"))
+    weight_decay: float = field(default=0.0, metadata=dict(help="Muon's decoupled weight decay lambda >= 0"))
+    nesterov: bool = field(default=False, metadata=dict(help="Nesterov look-ahead direction "
+                                                              "lmo((1 - alpha) m + alpha g)"))
 
     def __post_init__(self):
         errors.real("alpha", self.alpha, gt=0, le=1)
