@@ -229,6 +229,8 @@ def _problem_args(parser) -> None:
 
 
 def _measurement_args(parser) -> None:
+    from batchlab.sim.linreg import ITERATES, METHODS
+
     add = parser.add_argument
     add_definition(parser)
     add("--target", type=float, help="loss that f(B) counts steps to (default R_opt)")
@@ -236,17 +238,18 @@ def _measurement_args(parser) -> None:
     add("--batches", type=count, nargs="+", metavar="B",
         help="batch sizes, each dividing every data size (default 2^j and 3*2^j up to D/2)")
     add("--max-overhead", type=float, default=4.0, help="f(B) is searched up to this many times D/B steps (default 4)")
-    add("--iterate", choices=["averaged", "last"],
+    add("--iterate", choices=ITERATES,
         help="whose risk, for plain SGD: the paper's average of the iterates (default) or the last iterate (with a "
              "strategy flag, --strategy says it)")
     add("--lr-grid", type=count, default=12, help="learning rates on the tuning grid (default 12)")
-    add("--method", choices=["auto", "spectral", "recursion"], default="auto",
+    add("--method", choices=METHODS, default="auto",
         help="exact engine: the second-moment recursion (O(n d)), the spectral one (O(d^2) at any step count) or "
              "the faster for each run (default)")
 
 
 def _strategy_args(parser, protocol: bool) -> None:
     """The training-strategy flags: for one run (``linreg risk``) or for the CBS protocol (``tuned`` allowed)."""
+    from batchlab.sim.linreg import AVERAGES, SCHEDULES
     if protocol:
         group = parser.add_argument_group(
             "training strategy", "any of these measures the CBS of the seed paper's strategies instead of plain SGD: "
@@ -259,7 +262,7 @@ def _strategy_args(parser, protocol: bool) -> None:
                                  "mc-naive); the JSON then has the risk of the evaluated point (evaluated) and of the "
                                  "last iterate (last)")
     tuned = f" or {TUNED} (per batch size)" if protocol else ""
-    group.add_argument("--strategy", choices=["uniform", "ewa", "last"],
+    group.add_argument("--strategy", choices=AVERAGES,
                        help="the point evaluated: the uniform average of the iterates (default), their exponential "
                             "weight average (EWA) or the last iterate")
     group.add_argument("--ema-decay", type=tunable,
@@ -267,7 +270,7 @@ def _strategy_args(parser, protocol: bool) -> None:
     group.add_argument("--momentum", type=tunable,
                        help=f"heavy-ball momentum beta in [0, 1){tuned}"
                             + (", from 0, 0.8, 0.9, 0.95, 0.975" if protocol else "") + " (default 0)")
-    group.add_argument("--schedule", choices=["constant", "cosine", "wsd"],
+    group.add_argument("--schedule", choices=SCHEDULES,
                        help="learning-rate schedule, the learning rate its peak (default constant)")
     group.add_argument("--warmup", type=float, help="share of the steps of linear warmup (cosine, wsd; default 0)")
     group.add_argument("--decay", type=tunable,

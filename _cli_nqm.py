@@ -111,6 +111,8 @@ def add_parsers(systems) -> None:
     nqm = systems.add_parser("nqm", help="the noisy quadratic model (Zhang et al. 2019)", allow_abbrev=False)
     verbs = nqm.add_subparsers(dest="verb", required=True, metavar="<verb>")
 
+    from batchlab.sim.nqm import LR_GRIDS
+
     def common(parser):
         add = parser.add_argument
         add("--precond", type=float, default=0.0, help="preconditioner power p, P = H^-p, 0 <= p <= 1 (default 0)")
@@ -120,7 +122,7 @@ def add_parsers(systems) -> None:
         add("--target", type=float, default=0.01, help="target loss (default 0.01)")
         add("--dim", type=count, default=10_000, help="dimension d, h_i = 1/i (default 10^4)")
         add("--binned", action="store_true", help="quantise the spectrum into the notebook's 100 geometric bins")
-        add("--lr-grid", choices=["notebook", "fine"], default="notebook",
+        add("--lr-grid", choices=LR_GRIDS, default="notebook",
             help="the notebook's grids (default) or a finer grid over the stable range")
 
     steps = add_verb(

@@ -131,6 +131,8 @@ def render_cbs(p: dict) -> str:
 
 def add_parsers(systems) -> None:
     """Register ``batchlab sfo template``, ``batchlab sfo cbs`` and ``batchlab sfo growth``."""
+    from batchlab.theory.sfo import NOISE
+
     sfo = systems.add_parser("sfo", help="SFO-complexity critical batch size (Iiduka group, Sato et al.)",
                              allow_abbrev=False)
     verbs = sfo.add_subparsers(dest="verb", required=True, metavar="<verb>")
@@ -146,7 +148,7 @@ def add_parsers(systems) -> None:
     add("--y", type=float, required=True, help="Y, the noise coefficient (> 0)")
     add("--z", type=float, default=0.0, help="Z, the floor (>= 0; default 0, as for SGD)")
     add("--eps", type=float, required=True, help="target eps > Z")
-    add("--noise", choices=["mean-square", "first-moment"], default="mean-square",
+    add("--noise", choices=NOISE, default="mean-square",
         help="Y/b (mean-square, default) or Y/sqrt(b) (first-moment)")
     add("--batch", type=float, help="also evaluate K and b*K at this batch size")
 

@@ -15,6 +15,7 @@ from batchlab.sim.linreg._asymptotic import (
 )
 from batchlab.sim.linreg._cbs import (
                                      DEFINITIONS,
+                                     ITERATES,
                                      CBSMeasurement,
                                      CBSScaling,
                                      LrSearch,
@@ -44,7 +45,9 @@ from batchlab.sim.linreg._montecarlo import MonteCarloRisk, Replicates, monte_ca
 from batchlab.sim.linreg._problem import BLOWUP_FACTOR, LinRegProblem, one_pass_steps
 from batchlab.sim.linreg._spectral import SpectralMap, spectral_map
 from batchlab.sim.linreg._strategies import (
+                                     AVERAGES,
                                      MOMENTA,
+                                     SCHEDULES,
                                      WSD_DECAYS,
                                      Strategy,
                                      StrategyMonteCarlo,
@@ -67,14 +70,14 @@ from batchlab.sim.linreg._strategy_tuning import (
 )
 from batchlab.theory.linreg import cbs_exponent, ms_stability_limit  # the theory most used beside the engines
 
-__all__ = ["BLOWUP_FACTOR", "CBSMeasurement", "CBSScaling", "COMPARED", "COROLLARY8_EXPONENTS", "DEFINITIONS",
-           "EmaSearch", "ExactRisk", "GradientNormRun", "LinRegProblem", "LrSearch", "METHODS", "MOMENTA",
-           "MonteCarloRisk", "PAPER_STRATEGIES", "Replicates", "RiskPath", "SlopeConvergence", "SpectralMap",
-           "Strategy", "StrategyComparison", "StrategyMonteCarlo", "StrategyPath", "StrategyTuned", "WSD_DECAYS",
-           "cbs_exponent", "check_memory", "compare_strategies", "corollary8_batches", "default_batches",
-           "estimated_seconds", "exact_risk", "final_risk", "final_risks", "growth_sfo", "local_slopes",
-           "mean_gradient_norm", "measure_cbs", "measure_cbs_scaling", "measure_corollary8", "monte_carlo_risk",
-           "ms_stability_limit", "one_pass_steps", "risk_path", "slope_convergence", "spectral_map", "steps_to",
-           "steps_to_each", "steps_to_gradient_norm", "strategy_final_risk", "strategy_monte_carlo", "strategy_path",
-           "strategy_steps_to", "tune_strategy", "tuned_risk", "tuned_risks", "tuned_steps", "tuned_steps_each",
-           "tuned_strategy_risk", "tuned_strategy_steps"]
+__all__ = ["AVERAGES", "BLOWUP_FACTOR", "CBSMeasurement", "CBSScaling", "COMPARED", "COROLLARY8_EXPONENTS",
+           "DEFINITIONS", "EmaSearch", "ExactRisk", "GradientNormRun", "ITERATES", "LinRegProblem", "LrSearch",
+           "METHODS", "MOMENTA", "MonteCarloRisk", "PAPER_STRATEGIES", "Replicates", "RiskPath", "SCHEDULES",
+           "SlopeConvergence", "SpectralMap", "Strategy", "StrategyComparison", "StrategyMonteCarlo", "StrategyPath",
+           "StrategyTuned", "WSD_DECAYS", "cbs_exponent", "check_memory", "compare_strategies", "corollary8_batches",
+           "default_batches", "estimated_seconds", "exact_risk", "final_risk", "final_risks", "growth_sfo",
+           "local_slopes", "mean_gradient_norm", "measure_cbs", "measure_cbs_scaling", "measure_corollary8",
+           "monte_carlo_risk", "ms_stability_limit", "one_pass_steps", "risk_path", "slope_convergence",
+           "spectral_map", "steps_to", "steps_to_each", "steps_to_gradient_norm", "strategy_final_risk",
+           "strategy_monte_carlo", "strategy_path", "strategy_steps_to", "tune_strategy", "tuned_risk", "tuned_risks",
+           "tuned_steps", "tuned_steps_each", "tuned_strategy_risk", "tuned_strategy_steps"]

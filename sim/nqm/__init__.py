@@ -11,6 +11,7 @@ gradient noise; a step is one stochastic-gradient update with a batch of B; P = 
 from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.nqm._crossing import closed_form_loss, grid_steps, system_steps_to_target
 from batchlab.sim.nqm._curve import (
+                             LR_GRIDS,
                              NOTEBOOK_KNOBS,
                              NOTEBOOK_LINEAR_LRS,
                              NOTEBOOK_LRS,
@@ -66,11 +67,11 @@ from batchlab.sim.nqm._schedule import (
 )
 from batchlab.theory.nqm import information_lower_bound_steps, stable_x_limit  # the theory most used beside them
 
-__all__ = ["LinearSystem", "MAX_STEPS", "MonteCarlo", "NOTEBOOK_KNOBS", "NOTEBOOK_LINEAR_LRS", "NOTEBOOK_LRS",
-           "NQMProblem", "OPTIMIZERS", "OptimisedSchedule", "PAPER_BATCHES", "PreconditionerGap", "SECOND_PARAMETER",
-           "Schedule", "ScheduleCurve", "ScheduleSteps", "StepsCurve", "TunedSteps", "affine_power",
-           "closed_form_loss", "ema_loss", "ema_system", "estimated_seconds", "gradient_noise_path", "grid_steps",
-           "growth_sfo", "information_lower_bound_steps", "linear_system", "moment_map", "momentum_loss",
+__all__ = ["LR_GRIDS", "LinearSystem", "MAX_STEPS", "MonteCarlo", "NOTEBOOK_KNOBS", "NOTEBOOK_LINEAR_LRS",
+           "NOTEBOOK_LRS", "NQMProblem", "OPTIMIZERS", "OptimisedSchedule", "PAPER_BATCHES", "PreconditionerGap",
+           "SECOND_PARAMETER", "Schedule", "ScheduleCurve", "ScheduleSteps", "StepsCurve", "TunedSteps",
+           "affine_power", "closed_form_loss", "ema_loss", "ema_system", "estimated_seconds", "gradient_noise_path",
+           "grid_steps", "growth_sfo", "information_lower_bound_steps", "linear_system", "moment_map", "momentum_loss",
            "momentum_system", "nesterov_system", "optimise_schedule", "preconditioner_gap", "schedule_cap",
            "schedule_curves", "schedule_loss", "schedule_monte_carlo", "schedule_steps", "second_parameter",
            "sgd_loss", "sgd_mean_gradient_norm", "sgd_monte_carlo", "sgd_second_moments", "sgd_steady_loss",
