@@ -98,13 +98,13 @@ def muon_critical_batch_size():
     decayed = muon_sfo_cbs(far, SCGSettings(alpha=0.1, weight_decay=2.0, **muon), targets=targets, batches=grid)
     centred = [muon_sfo_cbs(origin, SCGSettings(alpha=0.1, weight_decay=decay, **muon), targets=targets,
                             batches=grid).floors for decay in (0.0, 2.0)]
-    ratio = plain.b_star() / plain.predicted
+    ratio = plain.b_star / plain.predicted
     recomputed = (f"Muon (Nesterov, beta = 0.9, eta = 0.01) on 8x8 matrix least squares, Monte Carlo: floor = "
                   f"{plain.y:.4f}/sqrt(b) {plain.z:+.1e}; measured b* at eps = 0.01, 0.005, 0.0025: "
-                  + ", ".join(f"{b:.0f}" for b in plain.b_star())
+                  + ", ".join(f"{b:.0f}" for b in plain.b_star)
                   + f" (slope in eps - Z {plain.slope():.2f}; measured/template {ratio.min():.2f}-{ratio.max():.2f});"
                   f" weight decay 2 (X* outside the 1/lambda ball): b* "
-                  + ", ".join(f"{b:.0f}" for b in decayed.b_star())
+                  + ", ".join(f"{b:.0f}" for b in decayed.b_star)
                   + f", floor x{np.median(decayed.floors / plain.floors):.2f}; X* = 0: floor "
                   f"x{np.median(centred[1] / centred[0]):.2f}")
     return ("Muon's SFO-minimising critical batch size exists and is set by the hyperparameters; weight decay gives "

@@ -104,10 +104,11 @@ def test_muon_b_star_follows_the_first_moment_template(measured, observe):
     measured b* against ε − Z has log-log slope −2 ± 0.4 (κ = ½: b* = 9Y²/(4ε′²)); the template's b* from the
     fitted Y, Z is 1–2.5× the measured one (0.71, 0.73, 0.89 measured/predicted here)."""
     run = measured["far", 0.1, 0.0]
-    observe("muon: measured b* / 9Y^2/(4(eps-Z)^2)", float(np.median(run.b_star() / run.predicted)))
+    observe("muon: measured b* / 9Y^2/(4(eps-Z)^2)", float(np.median(run.b_star / run.predicted)))
     assert run.slope() == pytest.approx(-2.0, abs=0.4)
-    assert np.all((run.b_star() / run.predicted >= 0.4) & (run.b_star() / run.predicted <= 1.0))
+    assert np.all((run.b_star / run.predicted >= 0.4) & (run.b_star / run.predicted <= 1.0))
     assert abs(run.z) <= 0.1 * min(TARGETS)  # Z (−1.4e-4 fitted) moves ε − Z by < 10% at η = 0.01
+    assert run.to_dict()["b_star"] == [m["b_star"] for m in run.to_dict()["measured"]]  # a number JSON shows too
 
 
 def test_momentum_and_weight_decay_move_b_star(measured):
@@ -116,9 +117,9 @@ def test_momentum_and_weight_decay_move_b_star(measured):
     optimum (X* = 0) lowers the floor at every b: decoupled weight decay tightens the error only when the optimum
     lies in its ball."""
     far, no_momentum = measured["far", 0.1, 0.0], measured["far", 1.0, 0.0]
-    assert np.all(far.b_star() > no_momentum.b_star())
+    assert np.all(far.b_star > no_momentum.b_star)
     decayed = measured["far", 0.1, 2.0]
-    assert np.all(decayed.floors > far.floors) and np.all(decayed.b_star() > far.b_star())
+    assert np.all(decayed.floors > far.floors) and np.all(decayed.b_star > far.b_star)
     assert np.all(measured["origin", 0.1, 2.0].floors < measured["origin", 0.1, 0.0].floors)
 
 

@@ -19,7 +19,7 @@ import numpy as np
 from batchlab.sim import errors
 from batchlab.sim.critical_batch import SFO, loglog_slope, sfo_cbs
 from batchlab.sim.parallel import Workers
-from batchlab.sim.results import JSONResult, number
+from batchlab.sim.results import JSONResult, jsonable, number
 from batchlab.sim.scg._montecarlo import SCGSettings, scg_monte_carlo
 from batchlab.sim.scg._problems import SCGProblem, problem_from_spec
 from batchlab.sim.sweep import DEFAULT, sweep
@@ -47,12 +47,18 @@ class MuonSFO(JSONResult):
     measured: list[SFO]
     predicted: np.ndarray
 
+    @property
     def b_star(self) -> np.ndarray:
+        """The measured b* at each target (what :attr:`measured` holds, as one array)."""
         return np.array([m.b_star for m in self.measured])
+
+    def to_dict(self) -> dict:
+        """Every field, JSON-safe, and the measured :attr:`b_star` beside the ``predicted`` one."""
+        return {**super().to_dict(), "b_star": jsonable(self.b_star)}
 
     def slope(self) -> float:
         """Log-log slope of the measured b* against ε − Z (the first-moment template says −2)."""
-        return loglog_slope(self.targets - self.z, self.b_star())
+        return loglog_slope(self.targets - self.z, self.b_star)
 
 
 def mean_path_task(problem: dict, settings: dict, batch: int, steps: int, reps: int, seed: int) -> dict:
