@@ -131,3 +131,15 @@ def test_no_import_circles():
     """No two modules import each other, directly or round a loop (a package's ``__init__`` re-exporting its own
     modules is not a circle: the modules import their siblings, never the package)."""
     assert _circles(IMPORTS) == []
+
+
+def test_bl_sim_shows_the_toolkit_in_a_fresh_interpreter():
+    """``bl.sim.sweep`` was an AttributeError until a system had been imported."""
+    import subprocess
+    import sys
+
+    code = ("import batchlab as bl; print(*(getattr(bl.sim, name).__name__ for name in ('sweep', 'tuning', 'parallel', "
+            "'critical_batch', 'montecarlo')), sorted(dir(bl.sim)) == sorted(bl.sim.__all__))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["batchlab.sim.sweep", "batchlab.sim.tuning", "batchlab.sim.parallel", "batchlab.sim.critical_batch",
+                   "batchlab.sim.montecarlo", "True"]
