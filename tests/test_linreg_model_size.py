@@ -95,6 +95,7 @@ def test_bad_model_dims_are_named(problem, model_dim, message):
         problem.with_model_dim(model_dim)
 
 
+@pytest.mark.slow  # 40 s cold on 2 cores
 def test_model_size_stops_mattering_where_the_learned_directions_end(observe):
     """The gallery figure's data (a = 1.5, b = 2.5, untruncated, D = 1536..393216; its cache): N_flat, where B* comes
     within 5% of the full model's for good, grows as D^{1/b} = D^0.4, the directions learned at B*

@@ -17,6 +17,7 @@ def paper():
     return NQMProblem.paper(binned=True)
 
 
+@pytest.mark.slow  # 16 s under the ci profile
 @given(dim=st.integers(2, 200), decay=st.floats(0.5, 2.0), depth=st.floats(0.5, 3.0))
 def test_the_gap_never_shrinks_as_the_batch_grows(dim, decay, depth):
     """steps(p = ½)/steps(p = 1) is non-decreasing in B (ordering; every spectrum h_i = i^−decay, C = H, target

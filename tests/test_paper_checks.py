@@ -7,6 +7,8 @@ import pytest
 from batchlab.cli import main
 from batchlab.paper_checks import PAPERS, CheckResult, run
 
+pytestmark = pytest.mark.slow  # every check of every paper, once per session: 220 s cold on 2 cores
+
 EXPECTED = {("cbs2024", name): status for name, status in {
     "table6_fixed_alpha": "match", "table6_fitted_alpha": "match", "table6_caption_formula_vs_transition": "mismatch",
     "fixed_vs_fitted_alpha_agree": "inconclusive", "model_size_law_from_table6": "match",

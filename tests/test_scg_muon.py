@@ -99,6 +99,7 @@ def measured():
     return runs
 
 
+@pytest.mark.slow  # the Muon measurements: 21 s cold
 def test_muon_b_star_follows_the_first_moment_template(measured, observe):
     """Muon (β = 0.9, Nesterov, η = 0.01, 8×8 matrix least squares, 32 runs per b): the floor falls as 1/√b, and the
     measured b* against ε − Z has log-log slope −2 ± 0.4 (κ = ½: b* = 9Y²/(4ε′²)); the template's b* from the
@@ -111,6 +112,7 @@ def test_muon_b_star_follows_the_first_moment_template(measured, observe):
     assert run.to_dict()["b_star"] == [m["b_star"] for m in run.to_dict()["measured"]]  # a number JSON shows too
 
 
+@pytest.mark.slow  # the same Muon measurements
 def test_momentum_and_weight_decay_move_b_star(measured):
     """At a fixed η: β = 0.9 needs a larger b* than β = 0 at every target; a weight decay λ = 2 whose ball
     ‖X‖ ≤ 1/λ excludes the optimum (‖X*‖_F = 1) raises both the error floor at every b and b*; one centred on the
@@ -123,6 +125,7 @@ def test_momentum_and_weight_decay_move_b_star(measured):
     assert np.all(measured["origin", 0.1, 2.0].floors < measured["origin", 0.1, 0.0].floors)
 
 
+@pytest.mark.slow  # 20 s cold
 def test_beyond_the_cbs_muon_keeps_more_speed_up_than_sign_descent_and_sgd_beats_both():
     """[Essential AI 2025] on 8×8 matrix least squares with s_j = j^−2 (target 0.006, Nesterov β = 0.9, learning
     rate tuned per B, 16 runs): from B = 1 to B = 4096 Muon speeds up 85×, sign descent (Adam's limit) 64×, so

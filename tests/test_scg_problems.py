@@ -7,6 +7,8 @@ import pytest
 from batchlab.sim.scg import OTHER_PROBLEMS, bst_exponent, problem_from_spec, u_curves
 from batchlab.sim.sweep import DEFAULT
 
+pytestmark = pytest.mark.slow  # the matrix and logistic U-curves: 118 s cold on 2 cores
+
 
 # The gallery's own sweeps (the default cache, keyed by configuration and code): after `batchlab figures` they are
 # read, not recomputed, and the claims are checked on the very numbers the figures show.

@@ -19,6 +19,8 @@ from batchlab.theory import scg
 
 from tolerances import assert_apart
 
+pytestmark = pytest.mark.slow  # the standard experiment's U-curves: 59 s cold on 2 cores
+
 
 # The gallery's own sweeps (the default cache, keyed by configuration and code): after `batchlab figures` they are
 # read, not recomputed, and the claims are checked on the very numbers the figures show.
