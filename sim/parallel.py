@@ -18,7 +18,9 @@ machines, or for work that holds the GIL.
 """
 
 import contextlib
+import dataclasses
 import functools
+import importlib
 import logging
 import multiprocessing
 import os
@@ -62,14 +64,39 @@ def in_task() -> bool:
     return getattr(_task, "running", False)
 
 
+@dataclasses.dataclass(frozen=True)
+class ByName:
+    """A module-level function pickled by its module and name, and looked up there when called.
+
+    A Numba dispatcher pickled by value is rebuilt in each worker process and compiled again (11 s for the SCG
+    kernel in each fresh worker); looked up by name, it is the module's own, loaded from Numba's on-disk cache.
+    """
+
+    module: str
+    name: str
+
+    @classmethod
+    def of(cls, function) -> "ByName":
+        """``function`` (a module-level function or a Numba dispatcher of one) by its module and name."""
+        inner = getattr(function, "py_func", function)
+        return cls(inner.__module__, inner.__qualname__)
+
+    def __call__(self, *args):
+        """The function, from its module, called with ``args``."""
+        return getattr(importlib.import_module(self.module), self.name)(*args)
+
+
 def call_with_rng(kernel, args: tuple, rng):
     """``kernel(rng, *args)``: a replicate, as a picklable call (see :func:`replicate`)."""
     return kernel(rng, *args)
 
 
 def replicate(kernel, *args):
-    """The function ``rng -> kernel(rng, *args)``, picklable (for :func:`map_replicates` on processes or Dask)."""
-    return functools.partial(call_with_rng, kernel, args)
+    """The function ``rng -> kernel(rng, *args)``, picklable (for :func:`map_replicates` on processes or Dask).
+
+    ``kernel`` travels by name (:class:`ByName`): a worker process uses its module's compiled kernel.
+    """
+    return functools.partial(call_with_rng, ByName.of(kernel), args)
 
 
 @contextlib.contextmanager

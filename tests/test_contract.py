@@ -114,11 +114,10 @@ def test_the_same_bits_on_one_and_two_threads(name, on_one_thread):
     assert SYSTEMS[name].monte_carlo(2).to_dict() == on_one_thread[name].to_dict()
 
 
-# SCG's first run in fresh worker processes takes 11 s (its kernel is compiled again in each worker, not loaded from
-# Numba's cache): over the 10 s that make a test slow.
-@pytest.mark.parametrize("name", [pytest.param(name, marks=[pytest.mark.slow] if name == "scg" else [])
-                                  for name in SYSTEMS])
+@pytest.mark.parametrize("name", list(SYSTEMS))
 def test_the_same_bits_on_two_processes(name, on_one_thread):
+    """In fresh worker processes (SCG's first run there took 11 s, its kernel pickled by value and compiled again in
+    each worker; sent by name, the workers load it from Numba's cache: 0.3 s)."""
     with ProcessPoolExecutor(2) as processes:
         assert SYSTEMS[name].monte_carlo(processes).to_dict() == on_one_thread[name].to_dict()
 
