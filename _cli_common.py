@@ -83,14 +83,13 @@ SWEEP.add_argument("--cache", help="cache folder (default $BATCHLAB_CACHE or ~/.
 SWEEP.add_argument("--no-cache", action="store_true", help="compute everything, store nothing")
 
 
-def add_fields(parser, cls) -> list[str]:
-    """A flag for every field of the dataclass ``cls`` that has a ``help`` in its metadata; the fields' names.
+def add_fields(parser, cls) -> None:
+    """A flag for every field of the dataclass ``cls`` that has a ``help`` in its metadata.
 
     ``--field-name`` takes the field's type (``count`` for an int; a bool is a switch), its default (a field without
     one is a required flag) and the ``choices`` of its metadata: the command line cannot drift from the library's
     settings object. Build the object back with :func:`from_fields`.
     """
-    names = []
     for spec in dataclasses.fields(cls):
         if "help" not in spec.metadata:
             continue
@@ -104,8 +103,6 @@ def add_fields(parser, cls) -> list[str]:
         else:
             parser.add_argument(flag, type=TYPES[spec.type], default=default, choices=spec.metadata.get("choices"),
                                 help=f"{text} (default {default})")
-        names.append(spec.name)
-    return names
 
 
 def from_fields(args, cls, **fixed):

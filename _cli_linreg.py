@@ -86,17 +86,17 @@ def _strategy_risk(args, problem) -> dict:
     return result | {"steps": steps, "lr": args.lr, "batch": args.batch}
 
 
-def _risk_cost(args, strategy: bool):
+def _risk_cost(args, strategy: bool, dim: int):
     """``linreg risk``'s estimated seconds (:func:`batchlab.sim.linreg.estimated_seconds`), for :func:`long_request`.
 
-    Returns the seconds, the flag the size comes from most (the step count's or the dimension's) and what the
-    work is, in words. The untruncated spectrum is built first (its grouped form is small and quick).
+    ``dim``: the coordinates the engines will hold. Returns (seconds, the flag the size comes from most, the step
+    count's or the dimension's, that flag's value, what the work is in words); refuses first what would not fit in
+    memory.
     """
     from batchlab.sim.linreg import check_memory, estimated_seconds, one_pass_steps
     from batchlab.sim.parallel import default_workers
 
     steps = one_pass_steps(args.batch, args.samples)
-    dim = args.model_dim or (_problem(args).dim if args.dim == "inf" else args.dim)
     method = EXACT.get(args.method, args.method)
     if strategy and method != "mc-naive":
         method = "recursion"  # the strategies' exact engine
@@ -115,9 +115,11 @@ def linreg_risk(args) -> dict:
     from batchlab.sim.linreg import exact_risk, monte_carlo_risk
 
     strategy = any(getattr(args, key) is not None for key in STRATEGY_FLAGS)
-    seconds, name, value, what = _risk_cost(args, strategy)
+    untruncated = _problem(args) if args.dim == "inf" else None  # its grouped form is small: built before weighing
+    dim = args.model_dim or (args.dim if untruncated is None else untruncated.dim)
+    seconds, name, value, what = _risk_cost(args, strategy, dim)
     with long_request(args, seconds, name=name, value=value, what=what):
-        problem = _problem(args)
+        problem = untruncated or _problem(args)
         common = dict(lr=args.lr, batch=args.batch, samples=args.samples)
         if strategy:
             result = _strategy_risk(args, problem)
@@ -250,6 +252,7 @@ def _measurement_args(parser) -> None:
 def _strategy_args(parser, protocol: bool) -> None:
     """The training-strategy flags: for one run (``linreg risk``) or for the CBS protocol (``tuned`` allowed)."""
     from batchlab.sim.linreg import AVERAGES, SCHEDULES
+
     if protocol:
         group = parser.add_argument_group(
             "training strategy", "any of these measures the CBS of the seed paper's strategies instead of plain SGD: "
