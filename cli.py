@@ -67,7 +67,7 @@ def build_parser() -> Parser:
 
     figs = add_verb(systems, "figures", run=_figures, render=_render_figure_list,
                     help="regenerate the figure gallery (PNG and PDF), or one figure for your own parameters",
-                    description="Recompute and draw the figures (the gallery: about 10 minutes on 2 cores with cold "
+                    description="Recompute and draw the figures (the gallery: about 12 minutes on 2 cores with cold "
                                 "caches). --list shows each figure's parameters and their defaults; --only NAME "
                                 "--set KEY=VALUE ... redraws one figure for other values (tuples as comma-separated "
                                 "numbers); --data writes each figure's data beside it (NAME.json, and NAME.csv "
