@@ -53,8 +53,9 @@ def _jumps(run) -> list:
     """Per pair of neighbouring D, how Definition 3's B* steps there when its local slope is a jump (else None).
 
     A jump is B* changing by a step rather than a trend: between whole batch sizes at the bottom of the grid
-    (2 → 1 when b ≤ a), or the 1.2× crossing moving along f(B) ahead of R_opt's batch size leaving 1 (b ≥ 2a + 1,
-    D = 2^20..2^24). It is told by its size, more than :data:`JUMP` from the series' median slope.
+    (2 → 1 when b ≤ a), or leaping and then stalling just before R_opt's batch size leaves 1 (b ≥ 2a + 1,
+    D = 2^18..2^24; why there is not established). It is told by its size, more than :data:`JUMP` from the
+    series' median slope.
     """
     cbs, slopes = run["paper"], np.asarray(run["paper_slopes"], dtype=float)
     median = np.nanmedian(slopes)
