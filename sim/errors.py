@@ -67,8 +67,8 @@ def vector(name, value, *, positive=False, length=None, distinct=False):
         raise InvalidParameter(name, "finite everywhere", "non-finite entries")
     if positive and not np.all(arr > 0):
         raise InvalidParameter(name, "> 0 everywhere", f"min {arr.min():g}")
-    if distinct and np.unique(arr).size < arr.size:
-        values, counts = np.unique(arr, return_counts=True)
+    values, counts = np.unique(arr, return_counts=True) if distinct else (arr, None)
+    if distinct and values.size < arr.size:
         raise InvalidParameter(name, "without repeated values", f"{values[counts > 1][0]:g} more than once")
     return arr
 

@@ -135,6 +135,11 @@ def _ignore_interrupts():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def replicates_seconds(seconds: float, reps: int, workers: int) -> float:
+    """Wall time of ``reps`` replicates of ``seconds`` each on ``workers`` threads (the engines' estimates)."""
+    return seconds * reps / max(1, min(workers, reps))
+
+
 def machine_cores() -> int:
     """The cores this process may run on (its CPU affinity where the system has one)."""
     try:

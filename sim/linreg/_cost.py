@@ -8,6 +8,7 @@ against its estimate: they are good to a factor of about two, which is all a "th
 from batchlab.sim import errors
 from batchlab.sim.linreg._engines import SPECTRAL_FROM
 from batchlab.sim.linreg._exact import PATH_BYTES
+from batchlab.sim.parallel import replicates_seconds
 
 RATES = {
     "problem": 1e-7,  # per coordinate: a power-law spectrum and its source (float powers, first-touch pages)
@@ -43,7 +44,7 @@ def estimated_seconds(dim: int, *, steps: int, batch: int, method: str = "auto",
     build = RATES["problem"] * dim
     if method in ("mc", "mc-naive"):
         per_replicate = steps * dim * (batch if method == "mc-naive" else 1)
-        return build + RATES[method] * per_replicate * reps * runs / max(1, min(workers, reps))
+        return build + runs * replicates_seconds(RATES[method] * per_replicate, reps, workers)
     spectral = method == "spectral" or (method == "auto" and steps >= SPECTRAL_FROM["risk"] * dim)
     if spectral:
         return build + RATES["spectral"] * dim * dim

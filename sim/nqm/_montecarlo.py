@@ -22,7 +22,7 @@ from batchlab.sim._numba import jit
 from batchlab.sim.montecarlo import MonteCarlo
 from batchlab.sim.nqm._linear import LinearSystem, momentum_system
 from batchlab.sim.nqm._problem import NQMProblem
-from batchlab.sim.parallel import Workers, map_replicates, replicate
+from batchlab.sim.parallel import Workers, map_replicates, replicate, replicates_seconds
 from batchlab.sim.seeding import replicate_rngs
 
 SECONDS_PER_COORDINATE_STEP = 7e-9
@@ -35,7 +35,7 @@ def estimated_seconds(coordinates: int, *, steps: int, reps: int, workers: int =
 
     A binned problem simulates one coordinate per bin.
     """
-    return SECONDS_PER_COORDINATE_STEP * coordinates * steps * reps / max(1, min(workers, reps))
+    return replicates_seconds(SECONDS_PER_COORDINATE_STEP * coordinates * steps, reps, workers)
 
 
 @jit

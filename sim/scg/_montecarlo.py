@@ -30,7 +30,7 @@ import numpy as np
 from batchlab.sim import errors
 from batchlab.sim._numba import jit
 from batchlab.sim.montecarlo import MonteCarlo
-from batchlab.sim.parallel import Workers, map_replicates, replicate
+from batchlab.sim.parallel import Workers, map_replicates, replicate, replicates_seconds
 from batchlab.sim.results import JSONResult
 from batchlab.sim.scg._lmo import NORMS, l1_lmo, l2_lmo, linf_lmo, newton_schulz, polar_factor
 from batchlab.sim.scg._problems import SCGProblem, SeparableProblem
@@ -209,7 +209,7 @@ def estimated_seconds(problem: SCGProblem, settings: "SCGSettings", *, batch: in
                       reps: int, workers: int = 1) -> float:
     """Seconds for ``reps`` replicates of ``iterations`` steps on ``workers`` threads (:func:`step_work`)."""
     per_step = step_work(problem, settings, batch=batch, seq=seq)
-    return SECONDS_PER_UNIT * per_step * iterations * reps / max(1, min(workers, reps))
+    return replicates_seconds(SECONDS_PER_UNIT * per_step * iterations, reps, workers)
 
 
 ALGORITHMS = ("scg", "uscg", "muon", "sgd")
